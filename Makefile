@@ -1,0 +1,38 @@
+# Two commands for a new user: `make run` and `make test`. Everything lands in .venv/.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test eval bench lint clean
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv with the locked dependencies and the `tact` command
+
+run: setup  ## start Tact on embedded defaults: SQLite, in-process tasks, http://127.0.0.1:8000
+	$(BIN)/tact db upgrade
+	$(BIN)/tact serve
+
+test: setup  ## run the whole suite (needs Redis and PostgreSQL on 127.0.0.1)
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest
+	$(BIN)/tact eval tests/corpus/test.jsonl --check
+
+eval: setup  ## accuracy on our own labeled corpus
+	$(BIN)/tact eval tests/corpus/test.jsonl --by category
+
+bench: setup  ## speed and memory figures
+	$(BIN)/python bench/analyze.py
+	$(BIN)/python bench/ingest.py
+
+lint: setup
+	$(BIN)/ruff check service worker tests bench
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3

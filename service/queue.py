@@ -1,0 +1,152 @@
+"""The task queue: Celery over Redis in production, an in-process runner on the embedded defaults.
+
+The web process sends tasks *by name* (``queue.send("tact.process_delivery", [id])``) and never
+imports ``worker``; task names are a stable contract, like URL routes. Without ``REDIS_URL``
+the same Celery task objects run in a background thread of the web process, so a single
+``tact serve`` does the whole job with no other service running.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue as stdlib_queue
+import threading
+from datetime import timedelta
+
+from celery import Celery, Task
+from flask import Flask
+from kombu.exceptions import OperationalError
+
+from service.config import Config
+
+log = logging.getLogger(__name__)
+
+SWEEP_EVERY = timedelta(seconds=60)
+# A delivery still `processing` after this long belongs to a worker that died.
+STUCK_AFTER = timedelta(minutes=10)
+# What sending or pinging raises when Redis is down: kombu wraps refused connections.
+BrokerUnavailable = (OperationalError, OSError)
+
+
+def celery_init_app(app: Flask, config: Config) -> Celery:
+    """Flask's Celery pattern: tasks run inside an app context built from the same config."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(app.name, task_cls=FlaskTask)
+    celery.conf.update(celery_settings(config))
+    celery.set_default()
+    app.extensions["celery"] = celery
+    app.extensions["tact.queue"] = CeleryQueue(celery) if config.redis_url else InProcessQueue(celery, app)
+    return celery
+
+
+def celery_settings(config: Config) -> dict:
+    """At-least-once delivery: late acks, requeue when a worker dies, one message at a time."""
+    broker = config.redis_url or "memory://"
+    return {
+        "broker_url": broker,
+        "result_backend": config.redis_url,
+        "task_ignore_result": True,
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_time_limit": 300,
+        "task_soft_time_limit": 240,
+        "broker_connection_retry_on_startup": True,
+        # The webhook view sends while GitHub waits (10 s budget): give up on a dead Redis within
+        # about a second; the delivery row is already committed and the sweeper sends it later.
+        "task_publish_retry_policy": {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.3,
+                                      "interval_max": 0.5},
+        # A message unacked for an hour (a worker that vanished) is handed to another worker.
+        "broker_transport_options": {"visibility_timeout": 3600},
+        "worker_hijack_root_logger": False,
+        "beat_schedule": {
+            "sweep-stuck-deliveries": {"task": "tact.sweep_stuck_deliveries", "schedule": SWEEP_EVERY},
+        },
+    }
+
+
+class CeleryQueue:
+    """Send by name through the broker; raise when Redis is down so the caller can say so."""
+
+    def __init__(self, celery: Celery):
+        self.celery = celery
+
+    def send(self, name: str, args: list) -> None:
+        self.celery.send_task(name, args=args)
+
+    def ping(self) -> None:
+        with self.celery.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+
+    describe = "redis"
+
+
+class InProcessQueue:
+    """Run tasks in one daemon thread of this process, in order, with a periodic sweep.
+
+    Deliveries are already committed before they are sent, so a restart loses nothing: the
+    sweep re-sends those left ``received``.
+    """
+
+    describe = "in-process"
+
+    def __init__(self, celery: Celery, app: Flask):
+        self.celery = celery
+        self.app = app
+        self._jobs: stdlib_queue.Queue = stdlib_queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def send(self, name: str, args: list) -> None:
+        self._ensure_thread()
+        self._jobs.put((name, args))
+
+    def ping(self) -> None:
+        return None
+
+    def join(self, timeout: float = 30.0) -> bool:
+        """Wait until every job sent so far has run (used by tests and `tact analyze` demos)."""
+        done = threading.Event()
+        self._jobs.put(("__barrier__", done))
+        self._ensure_thread()
+        return done.wait(timeout)
+
+    def _ensure_thread(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="tact-in-process-worker", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        self._import_tasks()
+        self._jobs.put(("tact.sweep_stuck_deliveries", []))
+        while True:
+            try:
+                name, args = self._jobs.get(timeout=SWEEP_EVERY.total_seconds())
+            except stdlib_queue.Empty:
+                name, args = "tact.sweep_stuck_deliveries", []
+            if name == "__barrier__":
+                args.set()
+                continue
+            self._run_one(name, args)
+
+    def _run_one(self, name: str, args: list) -> None:
+        task = self.celery.tasks.get(name)
+        if task is None:
+            log.error("in-process queue: no task named %s", name)
+            return
+        result = task.apply(args=args)
+        if result.failed():
+            log.warning("in-process task %s%s failed: %r", name, tuple(args), result.result)
+
+    def _import_tasks(self) -> None:
+        # Only the single-process mode imports the worker into the web process, on purpose.
+        import worker.tasks  # noqa: F401

@@ -1,0 +1,108 @@
+"""Shared fixtures: the app on SQLite or PostgreSQL, a client, the CLI runner, real Redis, a real worker.
+
+The real services live at their standard addresses on every developer and CI machine
+(.ci/run starts them when they are down); these fixtures never skip when they are missing,
+because a silently skipped storage test is how PostgreSQL-only bugs reach production.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis as redis_lib
+from click.testing import CliRunner
+from sqlalchemy import create_engine, text
+
+from service import create_app, migrate
+from tests.services import celery_worker_process
+
+# Tests may read the environment (they are not the app): CI can point them elsewhere.
+POSTGRES_URL = os.environ.get("TACT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_BASE = os.environ.get("TACT_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+WEBHOOK_SECRET = "test-webhook-secret"
+
+
+@pytest.fixture(scope="session")
+def postgres_schema() -> Iterator[str]:
+    """A private schema in database `test`, so parallel runs (and developers) never collide."""
+    schema = f"tact_test_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield schema
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+def _postgres_url(schema: str) -> str:
+    return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> Iterator[str]:
+    """Each storage test runs on both databases, migrated with the real migrations."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'tact.sqlite3'}"
+        migrate.upgrade(url)
+        yield url
+        return
+    schema = request.getfixturevalue("postgres_schema")
+    url = _postgres_url(schema)
+    migrate.upgrade(url)
+    yield url
+    migrate.downgrade(url, "base")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    url = f"sqlite:///{tmp_path / 'tact.sqlite3'}"
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis database of its own (1-15, picked per test) flushed before and after."""
+    number = 1 + uuid.uuid4().int % 15
+    url = f"{REDIS_BASE}/{number}"
+    client = redis_lib.Redis.from_url(url)
+    client.flushdb()
+    yield url
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def app_config(sqlite_url) -> dict:
+    return {"TESTING": True, "DATABASE_URL": sqlite_url, "SECRET_KEY": "test-secret-key-0123456789",
+            "GITHUB_WEBHOOK_SECRET": WEBHOOK_SECRET}
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    yield app
+    app.extensions["tact.db"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def celery_worker(redis_url, sqlite_url, tmp_path) -> Iterator[dict]:
+    """A real `celery worker` subprocess on real Redis; yields the environment it runs with."""
+    env = {"REDIS_URL": redis_url, "DATABASE_URL": sqlite_url, "SECRET_KEY": "test-secret-key-0123456789",
+           "GITHUB_WEBHOOK_SECRET": WEBHOOK_SECRET}
+    with celery_worker_process(env, tmp_path / "worker.log") as worker_env:
+        yield worker_env

