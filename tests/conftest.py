@@ -17,6 +17,8 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
 from service import create_app, migrate
+from tests import payloads
+from tests.fakegithub.fixture import fake_github  # noqa: F401  (the one shared fake GitHub)
 from tests.services import celery_worker_process
 
 # Tests may read the environment (they are not the app): CI can point them elsewhere.
@@ -106,3 +108,31 @@ def celery_worker(redis_url, sqlite_url, tmp_path) -> Iterator[dict]:
            "GITHUB_WEBHOOK_SECRET": WEBHOOK_SECRET}
     with celery_worker_process(env, tmp_path / "worker.log") as worker_env:
         yield worker_env
+
+
+@pytest.fixture
+def github_world(fake_github):
+    """The fake GitHub holding the installation, repository and pull request the payload builders name."""
+    fake_github.state.add_installation(account="octo", id=payloads.INSTALLATION_ID)
+    fake_github.state.add_repository(payloads.REPO, payloads.INSTALLATION_ID)
+    fake_github.state.add_pull_request(payloads.REPO, 7, payloads.HEAD_SHA)
+    return fake_github
+
+
+def opt_in(fake, text: str = "enabled: true\n", repo: str = payloads.REPO) -> None:
+    fake.state.add_file(repo, ".github/tact.yml", text)
+
+
+@pytest.fixture
+def github_app_config(app_config, github_world) -> dict:
+    """An app configured as a GitHub App pointed at the fake, tasks in-process."""
+    return app_config | {"GITHUB_APP_ID": str(github_world.app_id),
+                         "GITHUB_PRIVATE_KEY": github_world.private_key_pem,
+                         "GITHUB_API_URL": github_world.url}
+
+
+@pytest.fixture
+def github_app(github_app_config):
+    app = create_app(github_app_config)
+    yield app
+    app.extensions["tact.db"].dispose()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 06:56:06.994120
+Create Date: 2026-11-24
 """
 
 from alembic import op
@@ -128,6 +128,7 @@ def upgrade() -> None:
     sa.Column('dashboard_settings', sa.JSON(), nullable=True),
     sa.Column('last_valid_settings', sa.JSON(), nullable=True),
     sa.Column('settings_sha', sa.String(length=64), nullable=True),
+    sa.Column('settings_files', sa.JSON(), nullable=True),
     sa.Column('settings_errors', sa.JSON(), nullable=True),
     sa.Column('settings_checked_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['installation_id'], ['installations.id'], ),

@@ -1,0 +1,49 @@
+"""What a handler receives: a session, the config, a way to send tasks, and a lazily built GitHub client."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+
+from sqlalchemy.orm import Session
+
+from service import github
+from service.config import Config
+
+
+class GitHubNotConfigured(Exception):
+    """The delivery needs GitHub but GITHUB_APP_ID / GITHUB_PRIVATE_KEY are not set."""
+
+
+@dataclass
+class Context:
+    session: Session
+    config: Config
+    installation_id: int | None
+    send: Callable[[str, list], None] = lambda name, args: None
+    _client: object | None = field(default=None, repr=False)
+
+    def github(self):
+        """Build the installation client on first use: bookkeeping handlers never need one."""
+        if self._client is None:
+            if not self.config.github_app_configured:
+                raise GitHubNotConfigured("GitHub App credentials are not configured (GITHUB_APP_ID and "
+                                          "GITHUB_PRIVATE_KEY); Tact cannot read settings or publish")
+            if self.installation_id is None:
+                raise GitHubNotConfigured("this delivery names no installation, so Tact has no token for it")
+            creds = github.AppCredentials(app_id=self.config.github_app_id,
+                                          private_key=self.config.github_private_key,
+                                          api_url=self.config.github_api_url)
+            self._client = github.for_installation(creds, self.installation_id, token_cache(self.config.redis_url))
+        return self._client
+
+
+@cache
+def token_cache(redis_url: str | None):
+    """Installation tokens are shared between worker processes through Redis when there is one."""
+    if redis_url:
+        import redis
+
+        return github.RedisTokenCache(redis.Redis.from_url(redis_url))
+    return github.MemoryTokenCache()

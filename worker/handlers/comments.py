@@ -1,0 +1,118 @@
+"""Review comments, review bodies and PR conversation comments: analyze, store findings, publish."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from service import storage
+from worker.analyzing import finding_rows
+from worker.context import Context
+from worker.outcome import Outcome
+from worker.publishing import publish_pull_request
+from worker.settings_loader import current_settings
+
+REVIEW_COMMENT, REVIEW, ISSUE_COMMENT = "review_comment", "review", "issue_comment"
+
+
+@dataclass(frozen=True)
+class CommentEvent:
+    """The fields Tact reads from any of the three comment payloads (GitHub's shapes differ)."""
+
+    kind: str
+    github_id: int | None
+    pull_number: int | None
+    body: str
+    gone: bool
+    author: str | None
+    author_is_bot: bool
+    url: str | None
+    path: str | None = None
+    line: int | None = None
+    start_line: int | None = None
+
+
+def review_comment_changed(payload: dict, ctx: Context) -> Outcome:
+    comment = payload.get("comment") or {}
+    # A comment on the old side of the diff (side LEFT) has no line on the head commit to annotate.
+    on_head = comment.get("side", "RIGHT") == "RIGHT"
+    return _changed(payload, ctx, CommentEvent(
+        kind=REVIEW_COMMENT, github_id=comment.get("id"), pull_number=_number(payload.get("pull_request")),
+        body=comment.get("body") or "", gone=payload.get("action") == "deleted", **_author(comment),
+        url=comment.get("html_url"), path=comment.get("path"), line=comment.get("line") if on_head else None,
+        start_line=comment.get("start_line") if on_head else None))
+
+
+def review_changed(payload: dict, ctx: Context) -> Outcome:
+    review = payload.get("review") or {}
+    # A dismissed review no longer speaks for its author, so its notes leave the check run.
+    return _changed(payload, ctx, CommentEvent(
+        kind=REVIEW, github_id=review.get("id"), pull_number=_number(payload.get("pull_request")),
+        body=review.get("body") or "", gone=payload.get("action") == "dismissed", **_author(review),
+        url=review.get("html_url")))
+
+
+def issue_comment_changed(payload: dict, ctx: Context) -> Outcome:
+    issue = payload.get("issue") or {}
+    if not issue.get("pull_request"):
+        return Outcome.skipped("a comment on an issue, not on a pull request")
+    comment = payload.get("comment") or {}
+    return _changed(payload, ctx, CommentEvent(
+        kind=ISSUE_COMMENT, github_id=comment.get("id"), pull_number=_number(issue),
+        body=comment.get("body") or "", gone=payload.get("action") == "deleted", **_author(comment),
+        url=comment.get("html_url")))
+
+
+def _changed(payload: dict, ctx: Context, event: CommentEvent) -> Outcome:
+    repo = repository_from(payload, ctx)
+    if repo is None or event.github_id is None or event.pull_number is None:
+        return Outcome.skipped("the payload names no repository, comment or pull request")
+    result = current_settings(ctx, repo)
+    settings = result.settings
+    if not settings.enabled:
+        return Outcome.skipped(f"{repo.full_name} has not opted in")
+    before = _finding_count(ctx, event)
+    if event.gone:
+        storage.mark_comment_deleted(ctx.session, kind=event.kind, github_id=event.github_id)
+    elif event.author_is_bot or (event.author and settings.ignores_author(event.author)):
+        return Outcome.skipped(f"comments by {event.author} are ignored")
+    elif event.path and settings.ignores_path(event.path):
+        return Outcome.skipped(f"{event.path} is in ignore_paths")
+    else:
+        store_comment(ctx, repo, event, settings)
+    after = _finding_count(ctx, event)
+    if before == 0 and after == 0:
+        return Outcome.done("no findings before or after; nothing to publish")
+    return Outcome.done(publish_pull_request(ctx, repo, event.pull_number, result))
+
+
+def store_comment(ctx: Context, repo: storage.Repository, event: CommentEvent, settings) -> None:
+    rows = finding_rows(event.body, settings, ctx.config.spacy_model)
+    comment = storage.upsert_comment(
+        ctx.session, kind=event.kind, github_id=event.github_id, repository_id=repo.id,
+        pull_number=event.pull_number, author=event.author, url=event.url, path=event.path, line=event.line,
+        start_line=event.start_line, deleted=False, body=event.body if settings.store_text else None)
+    storage.replace_findings(ctx.session, comment, rows)
+
+
+def _finding_count(ctx: Context, event: CommentEvent) -> int:
+    comment = storage.find_comment(ctx.session, kind=event.kind, github_id=event.github_id)
+    return 0 if comment is None or comment.deleted else len(comment.findings)
+
+
+def repository_from(payload: dict, ctx: Context) -> storage.Repository | None:
+    """Keep the repository row current from any payload that names one."""
+    repo = payload.get("repository") or {}
+    if not repo.get("id") or not repo.get("full_name"):
+        return None
+    return storage.upsert_repository(ctx.session, repo["id"], full_name=repo["full_name"],
+                                     installation_id=ctx.installation_id,
+                                     default_branch=repo.get("default_branch"))
+
+
+def _author(obj: dict) -> dict:
+    user = obj.get("user") or {}
+    return {"author": user.get("login"), "author_is_bot": user.get("type") == "Bot"}
+
+
+def _number(obj: dict | None) -> int | None:
+    return (obj or {}).get("number")

@@ -1,0 +1,76 @@
+"""Installation bookkeeping: which accounts installed Tact and which repositories it may see."""
+
+from __future__ import annotations
+
+from service import storage
+from worker.context import Context
+from worker.outcome import Outcome
+
+
+def installation_created(payload: dict, ctx: Context) -> Outcome:
+    """Also used for new_permissions_accepted: the repository list may come with it."""
+    installation = _installation(payload, ctx)
+    if installation is None:
+        return Outcome.skipped("the payload names no installation")
+    installation.suspended = False
+    added = _add_repositories(ctx, installation.id, payload.get("repositories") or [])
+    return Outcome.done(f"installation {installation.id} on {installation.account_login}: {added} repositories")
+
+
+def installation_deleted(payload: dict, ctx: Context) -> Outcome:
+    installation = _installation(payload, ctx)
+    if installation is None:
+        return Outcome.skipped("the payload names no installation")
+    installation.deleted = True
+    for repo in ctx.session.query(storage.Repository).filter_by(installation_id=installation.id):
+        repo.installed = False
+    return Outcome.done(f"installation {installation.id} removed")
+
+
+def installation_suspended(payload: dict, ctx: Context) -> Outcome:
+    return _set_suspended(payload, ctx, True)
+
+
+def installation_unsuspended(payload: dict, ctx: Context) -> Outcome:
+    return _set_suspended(payload, ctx, False)
+
+
+def repositories_changed(payload: dict, ctx: Context) -> Outcome:
+    installation = _installation(payload, ctx)
+    if installation is None:
+        return Outcome.skipped("the payload names no installation")
+    added = _add_repositories(ctx, installation.id, payload.get("repositories_added") or [])
+    removed = 0
+    for repo in payload.get("repositories_removed") or []:
+        row = ctx.session.get(storage.Repository, repo.get("id"))
+        if row is not None:
+            row.installed = False
+            removed += 1
+    return Outcome.done(f"{added} repositories added, {removed} removed")
+
+
+def _set_suspended(payload: dict, ctx: Context, suspended: bool) -> Outcome:
+    installation = _installation(payload, ctx)
+    if installation is None:
+        return Outcome.skipped("the payload names no installation")
+    installation.suspended = suspended
+    return Outcome.done(f"installation {installation.id} {'suspended' if suspended else 'resumed'}")
+
+
+def _installation(payload: dict, ctx: Context) -> storage.Installation | None:
+    data = payload.get("installation") or {}
+    account = data.get("account") or {}
+    if not data.get("id"):
+        return None
+    return storage.upsert_installation(ctx.session, data["id"], account_login=account.get("login") or "unknown",
+                                       account_type=account.get("type") or "User")
+
+
+def _add_repositories(ctx: Context, installation_id: int, repositories: list[dict]) -> int:
+    count = 0
+    for repo in repositories:
+        if repo.get("id") and repo.get("full_name"):
+            storage.upsert_repository(ctx.session, repo["id"], full_name=repo["full_name"],
+                                      installation_id=installation_id)
+            count += 1
+    return count

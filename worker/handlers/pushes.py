@@ -1,0 +1,36 @@
+"""A push to the default branch that touches .github/tact.yml refreshes the settings kept in storage."""
+
+from __future__ import annotations
+
+from service import storage
+from service.settings_store import TACT_FILE
+from worker.context import Context
+from worker.handlers.comments import repository_from
+from worker.outcome import Outcome
+from worker.settings_loader import current_settings
+
+
+def push(payload: dict, ctx: Context) -> Outcome:
+    repo = repository_from(payload, ctx)
+    if repo is None:
+        return Outcome.skipped("the payload names no repository")
+    default_branch = (payload.get("repository") or {}).get("default_branch") or repo.default_branch
+    if payload.get("ref") != f"refs/heads/{default_branch}":
+        return Outcome.skipped("not the default branch: settings are read from the default branch only")
+    if not _touches_settings(payload):
+        return Outcome.skipped(f"{TACT_FILE} unchanged")
+    if repo.full_name.endswith("/.github"):
+        owner = repo.full_name.split("/", 1)[0]
+        count = storage.forget_settings_of_owner(ctx.session, owner)
+        return Outcome.done(f"organization settings changed; {count} repositories will re-read them")
+    result = current_settings(ctx, repo, refresh=True)
+    state = "opted in" if result.settings.enabled else "not opted in"
+    return Outcome.done(f"settings re-read: {state}, {len(result.errors)} problem(s)")
+
+
+def _touches_settings(payload: dict) -> bool:
+    for commit in payload.get("commits") or []:
+        for key in ("added", "modified", "removed"):
+            if TACT_FILE in (commit.get(key) or []):
+                return True
+    return False

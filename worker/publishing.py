@@ -1,0 +1,33 @@
+"""Publish a pull request's current findings as the "Review tone" check run on its head commit."""
+
+from __future__ import annotations
+
+from service import github, storage
+from service.repo_settings import SettingsResult, render_errors_markdown
+from worker.context import Context
+from worker.publish import Item, check_run_output
+
+
+def publish_pull_request(ctx: Context, repo: storage.Repository, number: int, settings: SettingsResult) -> str:
+    """Always the whole PR's state, so running it twice is harmless; returns what happened, for the delivery."""
+    info = github.get_pull_request(ctx.github(), repo.full_name, number)
+    pr = storage.upsert_pull_request(ctx.session, repo.id, number, head_sha=info.head_sha, state=info.state,
+                                     html_url=info.html_url, author=info.author)
+    if info.state != "open":
+        return f"pull request #{number} is {info.state}; nothing published"
+    items = [_item(comment, finding) for comment, finding in storage.current_findings(ctx.session, repo.id, number)]
+    note = render_errors_markdown(settings.errors, used_last_valid=settings.used_last_valid) if settings.errors else ""
+    output = check_run_output(items, annotation_level=settings.settings.annotation_level,
+                              conclusion=settings.settings.conclusion,
+                              comments_read=storage.comments_analyzed(ctx.session, repo.id, number),
+                              settings_note=note, head_sha=info.head_sha)
+    ref = github.publish_check_run(ctx.github(), repo.full_name, info.head_sha, output)
+    pr.check_run_id = ref.id
+    return f"published check run {ref.id} with {len(items)} finding(s) on {info.head_sha[:7]}"
+
+
+def _item(comment: storage.Comment, finding: storage.Finding) -> Item:
+    return Item(kind=comment.kind, url=comment.url, author=comment.author, path=comment.path, line=comment.line,
+                start_line=comment.start_line, rule=finding.rule, category=finding.category,
+                severity=finding.severity, message=finding.message, suggestion=finding.suggestion,
+                excerpt=finding.excerpt)

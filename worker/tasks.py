@@ -1,0 +1,45 @@
+"""Celery task shells: each takes ids, opens a session, and calls a plain function that does the work."""
+
+from __future__ import annotations
+
+import random
+
+from celery import shared_task
+from flask import current_app
+
+from service import github
+from worker import pipeline
+
+# Backoff for GitHub outages and rate limits: 2 s, 4 s, ... up to 10 minutes, 8 tries (~30 min).
+MAX_RETRIES = 8
+
+
+@shared_task(name="tact.process_delivery", bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def process_delivery(self, delivery_id: int) -> str | None:
+    db, queue = current_app.extensions["tact.db"], current_app.extensions["tact.queue"]
+    try:
+        with db.session() as session:
+            outcome = pipeline.process_delivery(session, delivery_id, current_app.config["TACT"], queue.send)
+    except github.Unavailable as exc:
+        if self.request.retries >= self.max_retries:
+            with db.session() as session:
+                pipeline.give_up(session, delivery_id, f"GitHub still unavailable after {self.max_retries} retries: {exc}")
+            return "failed"
+        backoff = min(600, 2 ** (self.request.retries + 1)) * random.uniform(0.5, 1.0)  # jitter spreads a herd
+        countdown = exc.retry_after if exc.retry_after is not None else backoff
+        raise self.retry(exc=exc, countdown=countdown) from exc
+    return outcome.state if outcome else None
+
+
+@shared_task(name="tact.sweep_stuck_deliveries")
+def sweep_stuck_deliveries() -> int:
+    """Re-send deliveries a crashed worker or a Redis outage left behind (run by beat every minute)."""
+    queue = current_app.extensions["tact.queue"]
+    with current_app.extensions["tact.db"].session() as session:
+        return len(pipeline.sweep(session, queue.send))
+
+
+@shared_task(name="tact.ping", ignore_result=False)
+def ping(token: str) -> str:
+    """Round trip through the broker and a worker; used by tests and `tact doctor`."""
+    return f"pong:{token}"
