@@ -60,6 +60,15 @@ def database_url(request, tmp_path) -> Iterator[str]:
 
 
 @pytest.fixture
+def postgres_url(postgres_schema) -> Iterator[str]:
+    """PostgreSQL, migrated, emptied again afterwards (for tests that need a multi-process database)."""
+    url = _postgres_url(postgres_schema)
+    migrate.upgrade(url)
+    yield url
+    migrate.downgrade(url, "base")
+
+
+@pytest.fixture
 def sqlite_url(tmp_path) -> str:
     url = f"sqlite:///{tmp_path / 'tact.sqlite3'}"
     migrate.upgrade(url)

@@ -77,3 +77,38 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1):
 
 def redis_client(url: str) -> redis_lib.Redis:
     return redis_lib.Redis.from_url(url)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def web_server_process(extra_env: dict[str, str], log_path: Path) -> Iterator[str]:
+    """`tact serve` (gunicorn) on a free loopback port; yields its base URL once /healthz answers."""
+    import requests
+
+    port = free_port()
+    tact = Path(sys.executable).with_name("tact")
+    log = log_path.open("wb")
+    proc = subprocess.Popen([str(tact), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                            env=clean_env(extra_env), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        def healthy():
+            if proc.poll() is not None:
+                raise RuntimeError(f"tact serve exited early:\n{log_path.read_text()[-4000:]}")
+            try:
+                return requests.get(f"{url}/healthz", timeout=2).status_code == 200
+            except requests.ConnectionError:
+                return False
+
+        wait_for(healthy, timeout=60, interval=0.2)
+        yield url
+    finally:
+        _stop(proc)
+        log.close()
