@@ -1,0 +1,240 @@
+"""Blueprint: GitHub sign-in (web flow), ``login_required``, and "may this user see / administer that?".
+
+Where the user token lives: in Flask's session cookie. The cookie is signed with SECRET_KEY (so it
+cannot be forged or altered), HttpOnly (page scripts cannot read it), SameSite=Lax (other sites'
+forms do not carry it) and Secure when TACT_PUBLIC_URL is https. It is not encrypted, so the token
+is readable by whoever holds the cookie; we accept that because (1) the holder of the cookie is
+already signed in as that user on the dashboard, (2) a GitHub App user token reaches only the
+overlap of the user's and the App's permissions (CONTRACT §6: read access and check runs, no
+admin), and (3) it expires after 8 hours; we keep no refresh token, so the session ends with it.
+Server-side storage would need a table and a sweeper for little gain at this scope.
+
+Permissions are always GitHub's answer (``/user/installations/{id}/repositories`` through
+``service.github.user_repositories``), cached in the session for a few minutes and recomputed at
+each sign-in, as CONTRACT §6 asks. We never trust ids in URLs or forms.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import logging
+import secrets
+import time
+from collections.abc import Collection
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from service import github
+
+bp = Blueprint("auth", __name__)
+log = logging.getLogger(__name__)
+
+# GitHub's user access tokens expire after 8 hours (CONTRACT §6, `expires_in` 28800).
+SESSION_LIFETIME = 8 * 3600
+# How long GitHub's answer about a user's repositories is trusted; a removed collaborator keeps
+# dashboard access at most this long.
+PERMISSIONS_TTL = 5 * 60
+# A cookie over ~4 KB is dropped by browsers; beyond this many repositories we ask GitHub each time.
+MAX_CACHED_REPOS = 300
+
+
+@dataclass(frozen=True)
+class SignedInUser:
+    id: int
+    login: str
+
+
+@bp.record_once
+def _harden_cookie(state) -> None:
+    """Session cookie flags that matter once it carries a token; see the module docstring."""
+    app = state.app
+    app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
+    if app.config["TACT"].public_url.startswith("https://"):
+        app.config["SESSION_COOKIE_SECURE"] = True
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["current_user"] = current_user
+
+
+# ---------------------------------------------------------------- sign-in flow
+
+
+@bp.get("/login")
+def login():
+    config = current_app.config["TACT"]
+    if not config.github_client_id:
+        return render_template("auth/not_configured.html"), 503
+    state = secrets.token_urlsafe(32)
+    session["oauth_state"] = state
+    session["after_login"] = _safe_next(request.args.get("next"))
+    url = github.authorize_url(config.github_client_id, state, _callback_url(), config.github_api_url)
+    return redirect(url)
+
+
+@bp.get("/auth/callback")
+def callback():
+    expected = session.pop("oauth_state", None)
+    given = request.args.get("state", "")
+    if not expected or not hmac.compare_digest(expected, given):
+        # CONTRACT §6 step 2: abort when `state` does not match (a forged or replayed callback).
+        return _problem("auth/failed.html", 400, reason="state")
+    if request.args.get("error") or not request.args.get("code"):
+        # GitHub sends `?error=access_denied` when the user chooses not to authorize.
+        return _problem("auth/failed.html", 400, reason="denied")
+    config = current_app.config["TACT"]
+    try:
+        token = github.exchange_code(config.github_client_id, config.github_client_secret,
+                                     request.args["code"], config.github_api_url)
+        user = github.get_user(token, config.github_api_url)
+    except github.Unavailable:
+        return _problem("auth/failed.html", 503, reason="unavailable")
+    except github.GitHubError as exc:  # bad_verification_code and friends come back as errors
+        log.info("sign-in refused by GitHub: %s", type(exc).__name__)
+        return _problem("auth/failed.html", 400, reason="code")
+    after = session.get("after_login") or url_for("dashboard.index")
+    # A fresh session at sign-in, so nothing chosen before it (session fixation) survives.
+    session.clear()
+    session.update(user={"id": user.id, "login": user.login}, token=token,
+                   signed_in_at=time.time(), csrf=secrets.token_urlsafe(32))
+    log.info("signed in: %s", user.login)
+    return redirect(after)
+
+
+@bp.post("/logout")
+def logout():
+    check_csrf()
+    session.clear()
+    return redirect(url_for("dashboard.index"))
+
+
+def _callback_url() -> str:
+    # Must match the App's registered callback URL exactly (CONTRACT §6 step 1).
+    return current_app.config["TACT"].public_url.rstrip("/") + url_for("auth.callback")
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site: an absolute URL here would make /login an open redirect."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    return target
+
+
+def _problem(template: str, status: int, **context):
+    return render_template(template, **context), status
+
+
+# ---------------------------------------------------------------- who is signed in
+
+
+def current_user() -> SignedInUser | None:
+    user = session.get("user")
+    if not user or time.time() - session.get("signed_in_at", 0) > SESSION_LIFETIME:
+        return None
+    return SignedInUser(user["id"], user["login"])
+
+
+def login_required(view):
+    """Send signed-out visitors to sign in, then back to the page they asked for."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_user() is None:
+            session.clear()
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+# ---------------------------------------------------------------- CSRF
+
+
+def csrf_token() -> str:
+    """The per-session token every form carries; made at sign-in, or on first use."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def check_csrf() -> None:
+    """Refuse a POST whose form token is not this session's (another site submitting our forms)."""
+    expected = session.get("csrf")
+    given = request.form.get("csrf_token", "")
+    if not expected or not hmac.compare_digest(expected, given):
+        abort(make_response(render_template("auth/csrf.html"), 400))
+
+
+# ---------------------------------------------------------------- permissions
+
+
+def visible_repositories() -> dict[int, bool]:
+    """Repositories with Tact installed that the signed-in user can reach: {repository id: is admin}."""
+    cached = session.get("repos")
+    if cached and time.time() - cached["at"] < PERMISSIONS_TTL:
+        return {int(i): i in cached["admin"] for i in cached["see"]}
+    config = current_app.config["TACT"]
+    try:
+        repos = github.user_repositories(session["token"], config.github_api_url)
+    except github.Unavailable:
+        abort(make_response(render_template("auth/unavailable.html"), 503))
+    except github.BadCredentials:
+        # The token expired (8 h) or the user revoked the App's authorization: sign in again.
+        log.info("user token refused by GitHub; asking %s to sign in again", session["user"]["login"])
+        session.clear()
+        abort(redirect(url_for("auth.login", next=request.full_path.rstrip("?"))))
+    found = {r.id: r.admin for r in repos}
+    if len(found) <= MAX_CACHED_REPOS:
+        session["repos"] = {"at": time.time(), "see": sorted(found),
+                            "admin": sorted(i for i, admin in found.items() if admin)}
+    return found
+
+
+def require_repo_access(repo_id: int) -> bool:
+    """403 unless GitHub says the signed-in user can see this repository through our App; return is-admin."""
+    repos = visible_repositories()
+    if repo_id not in repos:
+        _forbid("repository", admin=False)
+    return repos[repo_id]
+
+
+def require_repo_admin(repo_id: int) -> None:
+    """403 unless the user has admin on the repository (our policy for changing its settings, CONTRACT §6)."""
+    if not visible_repositories().get(repo_id, False):
+        _forbid("repository", admin=True)
+
+
+def is_installation_admin(repository_ids: Collection[int]) -> bool:
+    """Whether the user administers an installation, given the ids of every repository it covers.
+
+    GitHub has no "installation admin" a user token can ask about: org ownership needs the App's
+    organization members permission, which Tact does not request. The documented signal we have is
+    `permissions.admin` on each repository in `/user/installations/{id}/repositories` (CONTRACT §6).
+    The installation-wide default changes every one of its repositories, so we require admin on
+    every one: an organization owner, or the owner of a personal account, has exactly that.
+    """
+    repos = visible_repositories()
+    return bool(repository_ids) and all(repos.get(i, False) for i in repository_ids)
+
+
+def require_installation_admin(repository_ids: Collection[int]) -> None:
+    if not is_installation_admin(repository_ids):
+        _forbid("installation", admin=True)
+
+
+def _forbid(what: str, *, admin: bool) -> None:
+    abort(make_response(render_template("auth/forbidden.html", what=what, admin=admin), 403))
