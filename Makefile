@@ -22,7 +22,6 @@ run: setup  ## start Tact on embedded defaults: SQLite, in-process tasks, http:/
 test: setup  ## run the whole suite (needs Redis and PostgreSQL on 127.0.0.1)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
-	$(BIN)/tact eval tests/corpus/test.jsonl --check
 
 eval: setup  ## accuracy on our own labeled corpus
 	$(BIN)/tact eval tests/corpus/test.jsonl --by category

@@ -34,12 +34,31 @@ def test_an_unknown_action_is_skipped(github_app, github_world):
 
 def test_rerun_reads_every_comment_afresh(github_app, github_world):
     opt_in(github_world)
-    pull = github_world.state.repos[payloads.REPO].pulls[7]
-    pull.review_comments.append(payloads.review_comment("Did you even test this?", line=30)["comment"])
+    state = github_world.state
+    state.add_comment(payloads.REPO, 7, "review_comment", "Did you even test this?", path="app.py", line=30)
+    state.add_comment(payloads.REPO, 7, "issue_comment", "Thanks, this reads well.")
+    state.add_comment(payloads.REPO, 7, "review_comment", "You broke it.", author="ci[bot]", bot=True,
+                      path="app.py", line=31)
     delivery = deliver_and_wait(github_app, payloads.check_run("rerequested"))
     assert delivery.state == storage.DONE, delivery.reason
     [note] = github_world.check_runs[-1].annotations
     assert note.start_line == 30
+
+
+def test_rerun_on_an_unchanged_pull_request_still_makes_a_new_run(github_app, github_world):
+    """Pressing Re-run and seeing nothing happen reads as a broken app."""
+    _flag(github_app, github_world)
+    github_world.state.add_comment(payloads.REPO, 7, "review_comment", "You broke the build again.",
+                                   path="app.py", line=12)
+    before = len(github_world.check_runs)
+    deliver_and_wait(github_app, payloads.check_run("rerequested"))
+    assert len(github_world.check_runs) == before + 1
+
+
+def test_rerun_drops_comments_deleted_while_tact_was_not_listening(github_app, github_world):
+    _flag(github_app, github_world)
+    deliver_and_wait(github_app, payloads.check_run("rerequested"))
+    assert github_world.check_runs[-1].annotations == []
 
 
 def test_a_new_head_commit_gets_the_current_run(github_app, github_world):

@@ -21,6 +21,7 @@ class Context:
     session: Session
     config: Config
     installation_id: int | None
+    delivery_guid: str = ""
     send: Callable[[str, list], None] = lambda name, args: None
     _client: object | None = field(default=None, repr=False)
 

@@ -27,7 +27,8 @@ def process_delivery(session: Session, delivery_id: int, config: Config,
     delivery = storage.claim_delivery(session, delivery_id)
     if delivery is None:
         return None
-    ctx = Context(session=session, config=config, installation_id=delivery.installation_id, send=send)
+    ctx = Context(session=session, config=config, installation_id=delivery.installation_id,
+                  delivery_guid=delivery.guid, send=send)
     try:
         outcome = routes.dispatch(delivery.event, delivery.action, delivery.payload or {}, ctx)
     except github.Unavailable as exc:

@@ -47,7 +47,8 @@ class Item:
 
 
 def check_run_output(items: Sequence[Item], *, annotation_level: str = "notice", conclusion: str = "neutral",
-                     comments_read: int = 0, settings_note: str = "", head_sha: str = "") -> CheckRunOutput:
+                     comments_read: int = 0, settings_note: str = "", head_sha: str = "",
+                     run_key: str = "") -> CheckRunOutput:
     """The whole PR's current state: an annotation per flagged line, the rest listed in the summary."""
     annotations = tuple(_annotation(item, annotation_level) for item in items if item.on_a_line)
     elsewhere = [item for item in items if not item.on_a_line]
@@ -61,7 +62,7 @@ def check_run_output(items: Sequence[Item], *, annotation_level: str = "notice",
         conclusion=conclusion if items else "success",
         annotations=annotations,
         actions=(LOOKS_FINE_ACTION,) if items else (),
-        external_id=_fingerprint(head_sha, title, summary, annotations),
+        external_id=_fingerprint(head_sha, run_key, title, summary, annotations),
     )
 
 
@@ -120,7 +121,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _fingerprint(head_sha: str, title: str, summary: str, annotations: tuple[dict, ...]) -> str:
+def _fingerprint(head_sha: str, run_key: str, title: str, summary: str, annotations: tuple[dict, ...]) -> str:
     """Same head and same content -> same id, so a retried publish finds its run instead of adding one."""
-    digest = hashlib.sha256(repr((head_sha, title, summary, annotations)).encode()).hexdigest()
+    digest = hashlib.sha256(repr((head_sha, run_key, title, summary, annotations)).encode()).hexdigest()
     return f"tact-{digest[:32]}"

@@ -8,8 +8,13 @@ from worker.context import Context
 from worker.publish import Item, check_run_output
 
 
-def publish_pull_request(ctx: Context, repo: storage.Repository, number: int, settings: SettingsResult) -> str:
-    """Always the whole PR's state, so running it twice is harmless; returns what happened, for the delivery."""
+def publish_pull_request(ctx: Context, repo: storage.Repository, number: int, settings: SettingsResult,
+                         *, fresh_run: bool = False) -> str:
+    """Always the whole PR's state, so running it twice is harmless; returns what happened, for the delivery.
+
+    The same state on the same head reuses its run. ``fresh_run`` (a user pressed Re-run) asks for a
+    new run, keyed by the delivery so that a retry of that same delivery still finds it.
+    """
     info = github.get_pull_request(ctx.github(), repo.full_name, number)
     pr = storage.upsert_pull_request(ctx.session, repo.id, number, head_sha=info.head_sha, state=info.state,
                                      html_url=info.html_url, author=info.author)
@@ -20,7 +25,8 @@ def publish_pull_request(ctx: Context, repo: storage.Repository, number: int, se
     output = check_run_output(items, annotation_level=settings.settings.annotation_level,
                               conclusion=settings.settings.conclusion,
                               comments_read=storage.comments_analyzed(ctx.session, repo.id, number),
-                              settings_note=note, head_sha=info.head_sha)
+                              settings_note=note, head_sha=info.head_sha,
+                              run_key=ctx.delivery_guid if fresh_run else "")
     ref = github.publish_check_run(ctx.github(), repo.full_name, info.head_sha, output)
     pr.check_run_id = ref.id
     return f"published check run {ref.id} with {len(items)} finding(s) on {info.head_sha[:7]}"

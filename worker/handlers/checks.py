@@ -26,7 +26,7 @@ def rerun_requested(payload: dict, ctx: Context) -> Outcome:
     done = []
     for number in numbers:
         _reanalyze(ctx, repo, number, result.settings)
-        done.append(publish_pull_request(ctx, repo, number, result))
+        done.append(publish_pull_request(ctx, repo, number, result, fresh_run=True))
     return Outcome.done("; ".join(done))
 
 
