@@ -33,7 +33,7 @@ def stored_settings(session: Session, repo: storage.Repository) -> SettingsResul
 def dashboard_layer(session: Session, repo: storage.Repository) -> dict | None:
     """Dashboard switches, with the installation-wide default opt-in under them."""
     layer: dict = {}
-    installation = session.get(storage.Installation, repo.installation_id) if repo.installation_id else None
+    installation = storage.installation_of(session, repo)
     if installation is not None and installation.default_enabled:
         layer["enabled"] = True
     layer.update(repo.dashboard_settings or {})

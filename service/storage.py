@@ -309,6 +309,10 @@ def upsert_installation(session: Session, installation_id: int, *, account_login
     return row
 
 
+def installation_of(session: Session, repo: Repository) -> Installation | None:
+    return session.get(Installation, repo.installation_id) if repo.installation_id else None
+
+
 def upsert_repository(session: Session, repository_id: int, *, full_name: str, installation_id: int | None,
                       default_branch: str | None = None) -> Repository:
     if installation_id is not None and session.get(Installation, installation_id) is None:

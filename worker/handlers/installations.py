@@ -22,8 +22,8 @@ def installation_deleted(payload: dict, ctx: Context) -> Outcome:
     if installation is None:
         return Outcome.skipped("the payload names no installation")
     installation.deleted = True
-    for repo in ctx.session.query(storage.Repository).filter_by(installation_id=installation.id):
-        repo.installed = False
+    for repo_id in storage.installation_repository_ids(ctx.session, installation.id):
+        storage.repository_by_id(ctx.session, repo_id).installed = False
     return Outcome.done(f"installation {installation.id} removed")
 
 
@@ -42,7 +42,7 @@ def repositories_changed(payload: dict, ctx: Context) -> Outcome:
     added = _add_repositories(ctx, installation.id, payload.get("repositories_added") or [])
     removed = 0
     for repo in payload.get("repositories_removed") or []:
-        row = ctx.session.get(storage.Repository, repo.get("id"))
+        row = storage.repository_by_id(ctx.session, repo.get("id"))
         if row is not None:
             row.installed = False
             removed += 1
