@@ -80,7 +80,9 @@ class CeleryQueue:
         self.celery = celery
 
     def send(self, name: str, args: list) -> None:
-        self.celery.send_task(name, args=args)
+        # send_task ignores the global task_ignore_result: without this it subscribes to a result
+        # channel first, which hangs for ~20 s when Redis is down and piles up subscriptions.
+        self.celery.send_task(name, args=args, ignore_result=True)
 
     def ping(self) -> None:
         with self.celery.connection_for_write() as conn:

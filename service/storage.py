@@ -275,6 +275,16 @@ def release_delivery(session: Session, delivery_id: int, reason: str) -> None:
     session.commit()
 
 
+def retry_failed_delivery(session: Session, delivery_id: int) -> bool:
+    """failed -> received by hand, keeping the old reason; a compare-and-set, so it never races a worker."""
+    delivery = session.get(Delivery, delivery_id)
+    reason = f"retried by hand; before: {delivery.reason or 'no reason recorded'}"[:2000] if delivery else ""
+    result = session.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.state == FAILED)
+                             .values(state=RECEIVED, reason=reason, updated_at=utcnow()))
+    session.commit()
+    return result.rowcount == 1
+
+
 def reset_stuck_deliveries(session: Session, *, older_than: timedelta) -> list[int]:
     """Deliveries left in processing by a killed worker go back to received; return the ids to enqueue.
 

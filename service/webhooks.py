@@ -1,0 +1,259 @@
+"""Blueprint POST /webhooks/github: verify the signature, record the delivery, enqueue it, answer.
+
+Every outcome has a name, a status code and a log line (delivery GUID, event, action, outcome;
+never the body, which holds people's comments):
+
+- ``too-large``  413: the body is over ``TACT_MAX_WEBHOOK_BYTES`` (GitHub itself caps payloads at 25 MB).
+- ``unsigned``   401: no secret configured, no ``X-Hub-Signature-256``, or a wrong one. Nothing is stored.
+- ``malformed``  400: not a JSON object, or no ``X-GitHub-Event`` / ``X-GitHub-Delivery`` header.
+- ``ignored``    204: an event Tact does not handle (GitHub keeps adding events; a 2XX keeps them
+                 from showing as failed deliveries on the app's settings page).
+- ``pong``       200: a ``ping``, recorded as done (there is nothing to process).
+- ``duplicate``  200: a GUID seen before; GitHub's redeliveries keep the GUID, so nothing is sent again.
+- ``queued``     202: recorded, committed, then sent as ``tact.process_delivery``.
+- ``kept``       202: recorded and committed, but the broker is down; the row stays ``received`` and
+                 ``tact.sweep_stuck_deliveries`` sends it later. GitHub does not redeliver by itself,
+                 so answering 5XX here would only hide a delivery we already hold.
+- ``db-down``    503: the database is unreachable; GitHub marks the delivery failed and the user can
+                 press "Redeliver" once it is back.
+
+Docs: "Validating webhook deliveries", "Best practices for using webhooks" (answer within 10 s).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from service import storage
+from service.queue import BrokerUnavailable
+
+bp = Blueprint("webhooks", __name__)
+log = logging.getLogger(__name__)
+
+# The one list of events the receiver accepts; tests check it against worker.routes and app.yml.
+# push: a change to .github/tact.yml on the default branch refreshes the repository's settings.
+ACCEPTED_EVENTS = frozenset(
+    {
+        "ping",
+        "installation",
+        "installation_repositories",
+        "pull_request",
+        "pull_request_review",
+        "pull_request_review_comment",
+        "issue_comment",
+        "check_run",
+        "check_suite",
+        "push",
+    }
+)
+PROCESS_TASK = "tact.process_delivery"
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+# Matches storage.Delivery.guid; GitHub's GUIDs are 36 characters.
+MAX_GUID_LENGTH = 64
+# Matches storage.Delivery.action; GitHub's longest action names are about 30 characters.
+MAX_ACTION_LENGTH = 64
+# What a database that is down or overloaded raises; other database errors are bugs and surface as 500.
+DatabaseUnavailable = (OperationalError, InterfaceError, PoolTimeout)
+
+
+class Rejected(Exception):
+    """A delivery refused before anything is stored; carries the answer to give."""
+
+    def __init__(self, status: int, outcome: str, message: str):
+        super().__init__(message)
+        self.status, self.outcome, self.message = status, outcome, message
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """The few things the receiver reads from a verified delivery."""
+
+    guid: str
+    event: str
+    action: str | None
+    installation_id: int | None
+    repository_id: int | None
+    payload: dict
+
+
+@bp.post("/webhooks/github")
+def receive() -> Response | tuple[Response, int]:
+    guid = request.headers.get("X-GitHub-Delivery", "")[:MAX_GUID_LENGTH]
+    event = request.headers.get("X-GitHub-Event", "")[:MAX_GUID_LENGTH]
+    try:
+        body = read_body(current_app.config["TACT"].max_webhook_bytes)
+        verify_signature(
+            current_app.config["TACT"].github_webhook_secret, body, request.headers.get(SIGNATURE_HEADER)
+        )
+        incoming = parse_delivery(body, request.headers)
+    except Rejected as exc:
+        log.warning("delivery %s event=%s: %s (%s)", guid or "-", event or "-", exc.outcome, exc.message)
+        return jsonify(error=exc.message), exc.status
+    if incoming.event not in ACCEPTED_EVENTS:
+        _log(incoming, "ignored")
+        return Response(status=204)
+    try:
+        delivery, created = _record(incoming)
+    except DatabaseUnavailable as exc:
+        log.error("delivery %s event=%s: db-down (%s)", guid, event, type(exc).__name__)
+        return jsonify(error="the database is unavailable; redeliver from GitHub once it is back"), 503
+    return _answer(incoming, delivery, created)
+
+
+def read_body(limit: int) -> bytes:
+    """The raw body, refusing more than ``limit`` bytes.
+
+    A declared Content-Length over the limit is refused before reading. A chunked request has
+    no Content-Length; servers that end such streams themselves (gunicorn sets
+    ``wsgi.input_terminated``) let us read the raw input, and reading stops one byte past the
+    limit, which tells "exactly at the limit" from "over it". Werkzeug's own capped stream
+    cannot, and silently truncates at the cap (the signature check would then say 401).
+    """
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        raise Rejected(413, "too-large", f"body over {limit} bytes")
+    terminated = request.environ.get("wsgi.input_terminated")
+    body = _read_at_most(request.environ["wsgi.input"] if terminated else request.stream, limit + 1)
+    if len(body) > limit:
+        raise Rejected(413, "too-large", f"body over {limit} bytes")
+    return body
+
+
+def _read_at_most(stream, size: int) -> bytes:
+    """Read until end of input or ``size`` bytes; WSGI streams may return fewer bytes than asked."""
+    chunks, total = [], 0
+    while total < size:
+        chunk = stream.read(min(size - total, 64 * 1024))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
+def signature_for(secret: str, body: bytes) -> str:
+    """GitHub's ``X-Hub-Signature-256`` value: ``sha256=`` + HMAC-SHA256(secret, raw body) in hex."""
+    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+def verify_signature(secret: str | None, body: bytes, header: str | None) -> None:
+    """Raise ``Rejected(401)`` unless ``header`` signs ``body`` with ``secret``.
+
+    Without a secret nothing can be verified, and an unverified delivery could be anyone's,
+    so the receiver refuses everything rather than accept unsigned deliveries.
+    """
+    if not secret:
+        raise Rejected(
+            401,
+            "unsigned",
+            "GITHUB_WEBHOOK_SECRET is not configured on this server, so no delivery can be verified",
+        )
+    if not header:
+        raise Rejected(401, "unsigned", f"missing {SIGNATURE_HEADER} header")
+    # compare_digest takes the same time wherever the strings differ (no timing oracle).
+    if not hmac.compare_digest(
+        signature_for(secret, body).encode(), header.strip().encode("utf-8", "replace")
+    ):
+        raise Rejected(401, "unsigned", f"{SIGNATURE_HEADER} does not match the body")
+
+
+def parse_delivery(body: bytes, headers) -> Incoming:
+    """Read the headers and the handful of payload fields the receiver needs, tolerating the rest.
+
+    Real payloads drift from GitHub's schemas (integer timestamps, missing keys), so nothing
+    else is validated here: the worker reads what its handler needs.
+    """
+    guid = headers.get("X-GitHub-Delivery", "").strip()
+    event = headers.get("X-GitHub-Event", "").strip()
+    if not guid or len(guid) > MAX_GUID_LENGTH:
+        raise Rejected(400, "malformed", "missing or over-long X-GitHub-Delivery header")
+    if not event:
+        raise Rejected(400, "malformed", "missing X-GitHub-Event header")
+    try:
+        # NaN and Infinity are not JSON; PostgreSQL would refuse to store them.
+        payload = json.loads(body, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        raise Rejected(400, "malformed", "body is not valid JSON") from exc
+    if not isinstance(payload, dict):
+        raise Rejected(400, "malformed", "body is not a JSON object")
+    action = payload.get("action")
+    return Incoming(
+        guid=guid,
+        event=event,
+        action=action[:MAX_ACTION_LENGTH] if isinstance(action, str) else None,
+        installation_id=_id_of(payload.get("installation")),
+        repository_id=_id_of(payload.get("repository")),
+        payload=payload,
+    )
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _id_of(obj: object) -> int | None:
+    value = obj.get("id") if isinstance(obj, dict) else None
+    # bool is an int in Python; a 64-bit column cannot hold more than 2**63 - 1.
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63:
+        return value
+    return None
+
+
+def _record(incoming: Incoming) -> tuple[storage.Delivery, bool]:
+    """Insert the delivery and commit before anything is sent (Celery's "Database transactions" rule)."""
+    with current_app.extensions["tact.db"].session() as session:
+        delivery, created = storage.record_delivery(
+            session,
+            guid=incoming.guid,
+            event=incoming.event,
+            action=incoming.action,
+            installation_id=incoming.installation_id,
+            repository_id=incoming.repository_id,
+            payload=incoming.payload,
+        )
+        if created and incoming.event == "ping":
+            # Nothing to process; left `received`, the sweeper would send it to a worker.
+            storage.finish_delivery(session, delivery, storage.DONE)
+    return delivery, created
+
+
+def _answer(incoming: Incoming, delivery: storage.Delivery, created: bool) -> tuple[Response, int]:
+    if not created:
+        _log(incoming, "duplicate", delivery.id)
+        return jsonify(delivery=delivery.id, outcome="duplicate"), 200
+    if incoming.event == "ping":
+        _log(incoming, "pong", delivery.id)
+        return jsonify(delivery=delivery.id, outcome="pong"), 200
+    try:
+        current_app.extensions["tact.queue"].send(PROCESS_TASK, [delivery.id])
+    except BrokerUnavailable as exc:
+        log.warning(
+            "delivery %s event=%s action=%s id=%s: kept, broker unavailable (%s); the sweeper will send it",
+            incoming.guid,
+            incoming.event,
+            incoming.action or "-",
+            delivery.id,
+            type(exc).__name__,
+        )
+        return jsonify(delivery=delivery.id, outcome="kept"), 202
+    _log(incoming, "queued", delivery.id)
+    return jsonify(delivery=delivery.id, outcome="queued"), 202
+
+
+def _log(incoming: Incoming, outcome: str, delivery_id: int | None = None) -> None:
+    log.info(
+        "delivery %s event=%s action=%s id=%s: %s",
+        incoming.guid,
+        incoming.event,
+        incoming.action or "-",
+        delivery_id if delivery_id is not None else "-",
+        outcome,
+    )
