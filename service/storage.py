@@ -29,6 +29,8 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
@@ -312,10 +314,22 @@ def recent_deliveries(session: Session, *, limit: int = 20, state: str | None = 
 # --- pipeline: installations, repositories, pull requests, comments, findings -----------------
 
 
+def insert_missing(session: Session, model: type[Base], **values) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING on both databases.
+
+    Two workers that see a new installation, repository, pull request or comment at the same
+    moment must both succeed; a plain get-or-add lets the slower one fail on the unique key
+    (bench/e2e.py found exactly that with two worker processes).
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(insert(model).values(**values).on_conflict_do_nothing())
+
+
 def upsert_installation(session: Session, installation_id: int, *, account_login: str, account_type: str) -> Installation:
-    row = session.get(Installation, installation_id) or Installation(id=installation_id)
+    insert_missing(session, Installation, id=installation_id, account_login=account_login, account_type=account_type)
+    row = session.get(Installation, installation_id)
     row.account_login, row.account_type, row.deleted = account_login, account_type, False
-    session.add(row)
     return row
 
 
@@ -325,24 +339,20 @@ def installation_of(session: Session, repo: Repository) -> Installation | None:
 
 def upsert_repository(session: Session, repository_id: int, *, full_name: str, installation_id: int | None,
                       default_branch: str | None = None) -> Repository:
-    if installation_id is not None and session.get(Installation, installation_id) is None:
+    if installation_id is not None:
         # The app may have been installed before this database existed: learn the installation here.
-        session.add(Installation(id=installation_id, account_login=full_name.split("/", 1)[0]))
-        session.flush()
-    row = session.get(Repository, repository_id) or Repository(id=repository_id)
+        insert_missing(session, Installation, id=installation_id, account_login=full_name.split("/", 1)[0])
+    insert_missing(session, Repository, id=repository_id, full_name=full_name, installation_id=installation_id)
+    row = session.get(Repository, repository_id)
     row.full_name, row.installed = full_name, True
     row.installation_id = installation_id or row.installation_id
     row.default_branch = default_branch or row.default_branch
-    session.add(row)
     return row
 
 
 def upsert_pull_request(session: Session, repository_id: int, number: int, **fields) -> PullRequest:
-    row = session.scalar(select(PullRequest).where(PullRequest.repository_id == repository_id,
-                                                   PullRequest.number == number))
-    if row is None:
-        row = PullRequest(repository_id=repository_id, number=number)
-        session.add(row)
+    insert_missing(session, PullRequest, repository_id=repository_id, number=number)
+    row = find_pull_request(session, repository_id, number)
     for key, value in fields.items():
         if value is not None:
             setattr(row, key, value)
@@ -354,11 +364,12 @@ def find_pull_request(session: Session, repository_id: int, number: int) -> Pull
                                                     PullRequest.number == number))
 
 
-def upsert_comment(session: Session, *, kind: str, github_id: int, **fields) -> Comment:
+def upsert_comment(session: Session, *, kind: str, github_id: int, repository_id: int, pull_number: int,
+                   **fields) -> Comment:
+    insert_missing(session, Comment, kind=kind, github_id=github_id, repository_id=repository_id,
+                   pull_number=pull_number)
     row = find_comment(session, kind=kind, github_id=github_id)
-    if row is None:
-        row = Comment(kind=kind, github_id=github_id)
-        session.add(row)
+    row.repository_id, row.pull_number = repository_id, pull_number
     for key, value in fields.items():
         setattr(row, key, value)
     return row

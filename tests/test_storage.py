@@ -94,3 +94,21 @@ def test_plain_postgresql_urls_use_the_shipped_driver():
     assert storage.normalize_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
     assert storage.normalize_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert storage.normalize_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_two_sessions_seeing_a_new_repository_at_once_both_succeed(database_url):
+    """Two workers handling the first comments of a new installation raced on its primary key."""
+    db = Database(database_url)
+    with db.session() as first, db.session() as second:
+        storage.upsert_repository(first, 7, full_name="octo/new", installation_id=99)
+        first.flush()
+        storage.upsert_comment(first, kind="review_comment", github_id=5, repository_id=7, pull_number=1)
+        first.commit()
+        storage.upsert_repository(second, 7, full_name="octo/new", installation_id=99)
+        storage.upsert_comment(second, kind="review_comment", github_id=5, repository_id=7, pull_number=1,
+                               author="ana")
+        storage.upsert_pull_request(second, 7, 1, head_sha="a" * 40)
+    with db.session() as session:
+        assert storage.find_comment(session, kind="review_comment", github_id=5).author == "ana"
+        assert storage.installation_of(session, session.get(storage.Repository, 7)).account_login == "octo"
+    db.dispose()

@@ -1,0 +1,101 @@
+"""Throughput of analyze_many against bare nlp.pipe over the same comments, and peak memory.
+
+    python bench/analyze.py [--corpus FILE.jsonl] [--limit N]
+
+Without --corpus it generates comments from our own corpus and rule examples (never /work/shared).
+The ratio is what holds across machines: analysis should cost no more than the parse alone (>= 1.0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from worker import analysis  # noqa: E402
+from worker.analysis import nlp as nlp_module  # noqa: E402
+
+FILLER = [
+    "This leaks the file handle.",
+    "nit: rename this to `retry_count`.",
+    "Could we add a test for the empty case?",
+    "The lock is taken twice on this path.",
+    "LGTM once CI is green.",
+    "Please move this into the service layer.",
+    "I think this may break on Windows paths.",
+    "Why is the timeout 30 seconds here?",
+    "-1, needs tests",
+]
+
+
+def generated(n: int, seed: int = 7) -> list[str]:
+    """Comments of one to three sentences from our own labeled corpus (dev part) and the templates above.
+
+    Rule examples are left out on purpose: half of them are harsh by design, which would make every comment
+    a cue-laden one and measure a worst case rather than review traffic.
+    """
+    pool = list(FILLER)
+    for name in ("dev.jsonl",):
+        path = ROOT / "tests" / "corpus" / name
+        if path.exists():
+            pool += [
+                json.loads(line)["text"]
+                for line in path.read_text(encoding="utf-8").splitlines()
+                if line.strip()
+            ]
+    rng = random.Random(seed)
+    return [" ".join(rng.choice(pool) for _ in range(rng.randint(1, 3))) for _ in range(n)]
+
+
+def from_file(path: str, limit: int) -> list[str]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line)["text"] for line in fh if line.strip()][:limit]
+
+
+def rate(fn, texts: list[str]) -> float:
+    start = time.perf_counter()
+    fn(texts)
+    return len(texts) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--corpus", help="JSON Lines with a text field; default: generated from our own corpus"
+    )
+    parser.add_argument("--limit", type=int, default=3000)
+    args = parser.parse_args()
+    texts = from_file(args.corpus, args.limit) if args.corpus else generated(args.limit)
+    analysis.load()
+    nlp = nlp_module.pipeline()
+    analysis.analyze_many(texts[:50])  # warm both paths up
+
+    def bare(batch):
+        with nlp.memory_zone():
+            for _ in nlp.pipe(batch, batch_size=64):
+                pass
+
+    def full(batch):
+        for i in range(0, len(batch), 256):
+            analysis.analyze_many(batch[i : i + 256])
+
+    bare_rate, full_rate = rate(bare, texts), rate(full, texts)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    words = sum(len(t.split()) for t in texts) / len(texts)
+    print(f"corpus: {len(texts)} comments, {words:.1f} words on average ({args.corpus or 'generated'})")
+    print(f"pipeline: {nlp.meta['name']} {nlp.meta['version']}, components {nlp.pipe_names}")
+    print(f"bare nlp.pipe:  {bare_rate:8.1f} comments/s")
+    print(f"analyze_many:   {full_rate:8.1f} comments/s")
+    print(f"ratio:          {full_rate / bare_rate:8.2f}  (target >= 1.0)")
+    print(f"peak RSS:       {peak_mb:8.1f} MB  (target < 400)")
+
+
+if __name__ == "__main__":
+    main()

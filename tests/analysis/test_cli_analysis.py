@@ -1,0 +1,96 @@
+"""`tact analyze`, `tact eval` and `tact rules` through click's runner, as a user would call them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from service.cli.analysis import analyze_command, eval_command, rules_command
+
+
+@pytest.fixture()
+def cli(analysis):
+    return CliRunner()
+
+
+def test_analyze_prints_each_finding_with_its_suggestion(cli):
+    result = cli.invoke(analyze_command, ["You broke the build again."])
+    assert result.exit_code == 0
+    assert "0-26 high you-broke" in result.output
+    assert "suggestion: It looks like this change affects the build" in result.output
+    assert "\x1b[" not in result.output  # no colors when the output is not a terminal
+
+
+def test_analyze_says_so_when_there_is_nothing_to_report(cli):
+    assert "No findings." in cli.invoke(analyze_command, ["nit: rename"]).output
+
+
+def test_analyze_jsonl_writes_one_line_per_input_in_order(cli):
+    lines = [{"id": "a", "text": "nit: rename"}, {"id": 7, "text": "Obviously this is wrong."}]
+    stdin = "\n".join(json.dumps(x) for x in lines) + "\n"
+    result = cli.invoke(analyze_command, ["--jsonl", "-"], input=stdin)
+    out = [json.loads(line) for line in result.output.splitlines()]
+    assert [o["id"] for o in out] == ["a", 7] and [o["flagged"] for o in out] == [False, True]
+    assert set(out[1]["findings"][0]) == {
+        "rule",
+        "category",
+        "severity",
+        "start",
+        "end",
+        "text",
+        "message",
+        "suggestion",
+    }
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("not json", "line 2: not valid JSON"),
+        ('["a"]', "line 2: expected a JSON object"),
+        ('{"id": 1}', "line 2: 'text' must be a str"),
+    ],
+)
+def test_a_bad_jsonl_line_is_named_and_exits_2_without_a_traceback(cli, line, message):
+    result = cli.invoke(analyze_command, ["--jsonl", "-"], input='{"id": 0, "text": "ok"}\n' + line + "\n")
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_analyze_needs_text_or_a_file(cli):
+    assert cli.invoke(analyze_command, []).exit_code == 2
+
+
+def test_eval_reports_overall_and_per_field_figures_and_skips_disputed_rows(cli, tmp_path):
+    rows = [
+        {"text": "You broke the build again.", "harsh": True, "kind": "blame"},
+        {"text": "What is this for?", "harsh": True, "kind": "blame"},
+        {"text": "nit: rename", "harsh": False, "kind": "blunt"},
+        {"text": "Obviously this is wrong.", "harsh": False, "kind": "blunt", "label_conflict": True},
+        {"text": "Obviously this is wrong.", "harsh": False, "kind": "blunt", "in_binary_task": False},
+    ]
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = cli.invoke(eval_command, [str(path), "--by", "kind"])
+    assert result.exit_code == 0
+    overall = result.output.splitlines()[1].split()
+    assert overall == ["overall", "3", "2", "1", "1.000", "0.500", "0.667", "0.000"]
+    assert "kind=blunt" in result.output and "kind=blame" in result.output
+
+
+def test_eval_check_fails_below_the_floors(cli, tmp_path):
+    path = tmp_path / "rows.jsonl"
+    path.write_text(json.dumps({"text": "What is this for?", "harsh": True}) + "\n", encoding="utf-8")
+    result = cli.invoke(eval_command, [str(path), "--check"])
+    assert result.exit_code == 1 and "below the agreed floors" in result.output
+
+
+def test_rules_lists_every_rule_and_markdown_has_an_anchor_per_rule(cli):
+    from worker.analysis import catalog
+
+    listing = cli.invoke(rules_command, []).output
+    markdown = cli.invoke(rules_command, ["--markdown"]).output
+    for rule in catalog():
+        assert rule.id in listing and f'<a id="{rule.id}"></a>' in markdown

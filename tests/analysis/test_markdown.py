@@ -1,0 +1,52 @@
+"""Only the author's own prose is analyzed, and every span still points into the original Markdown."""
+
+from __future__ import annotations
+
+import pytest
+
+from worker.analysis.markdown import extract
+
+HARSH = "You broke the build again."
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        f"```python\n# {HARSH}\n```",
+        f"```suggestion\n{HARSH}\n```",
+        f"> {HARSH}\n\nThat was the old message.",
+        f"<!-- {HARSH} -->",
+        f"Run `echo '{HARSH}'` to see the old banner.",
+        "See https://example.com/you-broke-the-build-again for the history.",
+        f"    {HARSH}",
+        f"Signed-off-by: {HARSH}",
+    ],
+    ids=["fence", "suggestion", "quote", "html-comment", "inline-code", "url", "indented-code", "trailer"],
+)
+def test_text_that_is_not_the_authors_prose_is_not_analyzed(analysis, body):
+    assert analysis.analyze(body).findings == ()
+
+
+def test_masking_keeps_every_offset_of_the_original():
+    body = "Use `x.y()` here.\n```\ncode\n```\n> quoted\nSee https://a.b/c now."
+    prose = extract(body)
+    assert len(prose.masked) == len(body)
+    assert [i for i, c in enumerate(body) if c == "\n"] == [
+        i for i, c in enumerate(prose.masked) if c == "\n"
+    ]
+    assert "quoted" not in prose.masked and "https" not in prose.masked
+
+
+def test_a_finding_after_code_and_quotes_points_at_the_original_sentence(analysis):
+    body = "> Obviously fine.\n\n```suggestion\nx = 1\n```\n\nLooks close. Obviously this is wrong."
+    (finding,) = analysis.analyze(body).findings
+    assert body[finding.start : finding.end] == finding.text == "Obviously this is wrong."
+
+
+def test_an_unclosed_fence_hides_the_rest_of_the_comment(analysis):
+    assert analysis.analyze(f"```\n{HARSH}\n{HARSH}").findings == ()
+
+
+def test_link_text_is_prose_but_its_target_is_not(analysis):
+    (finding,) = analysis.analyze("[You broke the build](https://ci.example/you-broke).").findings
+    assert finding.rule == "you-broke"

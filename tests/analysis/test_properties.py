@@ -1,0 +1,62 @@
+"""No comment, however long or strange, crashes the analyzer or escapes its size cap."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from worker.analysis import MAX_CHARS
+
+WORDS = st.sampled_from(
+    [
+        "You",
+        "broke",
+        "the",
+        "build",
+        "obviously",
+        "`code`",
+        "> ",
+        "```",
+        "\n",
+        "!!",
+        "??",
+        "😂",
+        "\u200b",
+        "\u202e",
+        "שלום",
+        "https://x.y/z",
+        "<!--",
+        "-->",
+        " ",
+        "just",
+        "FIX",
+    ]
+)
+COMMENTS = st.one_of(st.text(max_size=400), st.lists(WORDS, max_size=80).map("".join))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(COMMENTS)
+def test_any_text_gives_findings_whose_spans_are_the_original_text(analysis, text):
+    result = analysis.analyze(text)
+    for f in result.findings:
+        assert 0 <= f.start < f.end <= len(text)
+        assert text[f.start : f.end] == f.text
+    assert -1.0 <= result.sentiment <= 1.0 and 0.0 <= result.score <= 1.0
+
+
+def test_a_megabyte_comment_is_cut_at_the_cap_with_a_note(analysis):
+    result = analysis.analyze("Obviously this is wrong. " * 40_000)
+    assert result.notes == (f"truncated at {MAX_CHARS} characters",)
+    assert all(f.end <= MAX_CHARS for f in result.findings)
+
+
+def test_emoji_runs_binary_noise_and_invisible_characters_are_handled(analysis):
+    """VADER alone takes many seconds on thousands of emoji; the analyzer must not inherit that."""
+    for text in [
+        "😂" * 20_000,
+        "ok 🙂 " * 3_000,
+        bytes(range(256)).decode("latin-1") * 50,
+        "\u200b\u202e" * 5_000,
+    ]:
+        assert analysis.analyze(text).flagged in (True, False)

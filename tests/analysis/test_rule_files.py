@@ -1,0 +1,91 @@
+"""The rule loader rejects malformed rule files with errors that name the file, the rule and the line."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from worker.analysis import catalog
+from worker.analysis.engine import engine
+from worker.analysis.matchers import compile_rules
+from worker.analysis.rephrase import STRATEGIES
+from worker.analysis.rules import CATEGORIES, RuleError, load_rules, load_signals
+from worker.analysis.scoring import GUARDS
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
+GOOD_RULE = """\
+    category: blame
+    rules:
+      - id: you-broke-it
+        severity: high
+        message: Naming the person as the cause can read as blame.
+        match:
+          phrases: ["you broke it"]
+        rephrase: describe-effect
+        examples:
+          flag: ["You broke it.", "I think you broke it."]
+          pass: ["It broke.", "The build broke."]
+"""
+
+
+def _load(tmp_path: Path, text: str, name: str = "blame.yml"):
+    (tmp_path / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    return load_rules(tmp_path, guards=frozenset(GUARDS), strategies=frozenset(STRATEGIES))
+
+
+def test_a_well_formed_file_loads_into_frozen_rules(tmp_path):
+    (rule,) = _load(tmp_path, GOOD_RULE)
+    assert (rule.id, rule.category, rule.link) == ("you-broke-it", "blame", "docs/rules.md#you-broke-it")
+    with pytest.raises(AttributeError):
+        rule.severity = "low"
+
+
+def test_a_misspelled_key_is_named_with_its_rule_and_line(tmp_path):
+    with pytest.raises(RuleError, match=r"blame.yml: rule 'you-broke-it': unknown key 'sevrity' \(line 4\)"):
+        _load(tmp_path, GOOD_RULE.replace("severity:", "sevrity:"))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "error"),
+    [
+        ("severity: high", "severity: urgent", r"'urgent' is not one of"),
+        ("rephrase: describe-effect", "rephrase: be-nice", r"unknown rephrase strategy 'be-nice' \(line 8\)"),
+        (
+            "rephrase: describe-effect",
+            "unless: [sometimes]\n        rephrase: describe-effect",
+            r"unknown guard 'sometimes'",
+        ),
+        ('pass: ["It broke.", "The build broke."]', 'pass: ["It broke."]', r"is too short"),
+        ("category: blame", "category: insult", r"must match the file name"),
+        ('phrases: ["you broke it"]', "tokens: [[{LOWER: you, BOGUS: 1}]]", r"does not compile"),
+        ('phrases: ["you broke it"]', "tokens: [[{POS: VERB}]]", r"needs one required LOWER word"),
+    ],
+)
+def test_each_kind_of_mistake_is_reported(tmp_path, analysis, old, new, error):
+    """Compile errors surface only when patterns meet the vocabulary, so these also run compile_rules."""
+    with pytest.raises(RuleError, match=error):
+        rules = _load(tmp_path, GOOD_RULE.replace(old, new))
+        compile_rules(rules, engine().nlp, load_signals())
+
+
+def test_a_rule_id_used_twice_across_files_is_rejected(tmp_path):
+    (tmp_path / "blame.yml").write_text(textwrap.dedent(GOOD_RULE), encoding="utf-8")
+    with pytest.raises(RuleError, match=r"insult.yml: rule 'you-broke-it': id already used in \S*blame.yml"):
+        _load(tmp_path, GOOD_RULE.replace("category: blame", "category: insult"), name="insult.yml")
+
+
+def test_every_category_has_a_file_and_every_rule_two_examples_of_each_kind():
+    rules = catalog()
+    assert {r.category for r in rules} == set(CATEGORIES)
+    assert all(len(r.flag_examples) >= 2 and len(r.pass_examples) >= 2 for r in rules)
+
+
+def test_committed_rules_doc_matches_the_generated_one():
+    """Regenerate with `tact rules --markdown > docs/rules.md` after editing a rule file."""
+    from service.cli.analysis import rules_command
+
+    generated = CliRunner().invoke(rules_command, ["--markdown"]).output
+    assert DOCS.read_text(encoding="utf-8") == generated

@@ -1,0 +1,61 @@
+"""Prose extraction from Markdown that keeps every character offset of the original text."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Each pattern finds text that is not the author's own prose: code, quotes of someone else, links, markup,
+# and trailers that tools add. Fenced blocks include ```suggestion blocks, which are code by definition.
+_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]{0,3}\1[ \t]*$|\Z)", re.S | re.M)
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+_QUOTE = re.compile(r"^[ \t]{0,3}>[^\n]*$", re.M)
+_INDENTED = re.compile(r"(?:(?<=\n\n)|\A)(?:(?: {4}|\t)[^\n]*(?:\n|\Z))+")
+_INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
+_LINK_TARGET = re.compile(r"(?<=\])\([^)\s]*(?:\s+\"[^\"\n]*\")?\)")
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]`]+", re.I)
+_HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>\n]*)?/?>")
+_TRAILER = re.compile(
+    r"^(?:signed-off-by|co-authored-by|change-id|reviewed-on|reviewed-by|tested-by|acked-by|cc):[^\n]*$"
+    r"|^patch set \d+:[^\n]*$",
+    re.I | re.M,
+)
+_BLANKED = (_FENCE, _HTML_COMMENT, _QUOTE, _INDENTED, _IMAGE, _LINK_TARGET, _URL, _HTML_TAG, _TRAILER)
+
+
+@dataclass(frozen=True)
+class Prose:
+    """The text with everything but prose blanked out; `masked[i]` lines up with `original[i]`."""
+
+    original: str
+    masked: str
+
+
+def _blank(chars: list[str], start: int, end: int) -> None:
+    for i in range(start, end):
+        if chars[i] != "\n":
+            chars[i] = " "
+
+
+def _code_placeholder(chars: list[str], start: int, end: int) -> None:
+    """Inline code stands for a name, so keep a word in its place for the parser ("use `x` here")."""
+    _blank(chars, start, end)
+    chars[start : start + min(4, end - start)] = list("code"[: end - start])
+
+
+def extract(text: str) -> Prose:
+    """Blank code, quotes, URLs, markup and trailers, and neutralize invisible characters, in place."""
+    chars = list(text)
+    for pattern in _BLANKED:
+        for match in pattern.finditer(text):
+            _blank(chars, match.start(), match.end())
+    masked = "".join(chars)
+    for match in _INLINE_CODE.finditer(masked):
+        if "\n" not in match.group(0):
+            _code_placeholder(chars, match.start(), match.end())
+    for i, ch in enumerate(chars):
+        if ch not in "\n\t" and unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+            chars[i] = " "
+    return Prose(original=text, masked="".join(chars))

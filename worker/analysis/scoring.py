@@ -1,0 +1,174 @@
+"""Combine a rule hit, the sentence's VADER compound and its softeners into a score and a decision."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from spacy.tokens import Doc
+
+# A rule's severity sets where its score starts; each sensitivity shows scores at or above its threshold.
+# The margins are chosen so a finding shows at the sensitivity named for its severity (low severity only at
+# high sensitivity, high severity even at low sensitivity) and one softener is enough to hide it there.
+BASE = {"low": 0.45, "medium": 0.65, "high": 0.85}
+THRESHOLD = {"low": 0.75, "medium": 0.55, "high": 0.35}
+HOME_SENSITIVITY = {"low": "high", "medium": "medium", "high": "low"}
+SOFTENER_WEIGHTS = {"hedges": 0.15, "thanks": 0.15, "smileys": 0.1, "we": 0.1}
+GENUINE_QUESTION = 0.15
+MAX_SOFTENING = 0.35
+NEGATIVE, POSITIVE = -0.5, 0.5
+CONTRAST = -0.25
+LONG_SENTENCE = 8
+SENTIMENT_WEIGHT = 0.1
+MODIFIERS = ("amod", "compound", "nmod", "advmod")
+QUOTES = "\"'“”‘’`"
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """What guards and scoring read about one parsed sentence."""
+
+    doc: Doc
+    signals: dict[str, list[tuple[int, int]]]
+    compound: float
+    comment_low: float = 0.0  # the most negative sentence's compound in the whole comment
+
+
+def _signal_outside(s: Sentence, name: str, match: tuple[int, ...]) -> bool:
+    """A signal counts only where it is not itself part of the rule's match."""
+    return any(not set(range(a, b)) & set(match) for a, b in s.signals.get(name, ()))
+
+
+def _starts_with(s: Sentence, name: str) -> bool:
+    first = next((t.i for t in s.doc if not (t.is_punct or t.is_space)), None)
+    return any(a == first for a, _ in s.signals.get(name, ()))
+
+
+def asks_question(s: Sentence, match: tuple[int, ...]) -> bool:
+    """A question that opens like a request ("Could we...", "Is there...") asks; a "why" question may not."""
+    text = s.doc.text.rstrip()
+    return (
+        text.endswith("?")
+        and _starts_with(s, "question_openers")
+        and not _starts_with(s, "rhetorical_openers")
+    )
+
+
+def hedged(s: Sentence, match: tuple[int, ...]) -> bool:
+    return _signal_outside(s, "hedges", match)
+
+
+def negated(s: Sentence, match: tuple[int, ...]) -> bool:
+    """ "You didn't break anything" reassures; a negation on a matched word or its head flips the meaning."""
+    for i in match:
+        token = s.doc[i]
+        for _ in range(4):  # climb to the clause's verb: "not a dumb question" negates through "is"
+            if any(c.dep_ == "neg" for c in token.children):
+                return True
+            if token.pos_ in ("VERB", "AUX") or token.head is token:
+                break
+            token = token.head
+    return False
+
+
+def _clause(token):
+    """The verb that heads the token's clause (or the sentence root)."""
+    for _ in range(8):
+        if token.pos_ in ("VERB", "AUX") or token.head is token:
+            return token
+        token = token.head
+    return token
+
+
+def self_directed(s: Sentence, match: tuple[int, ...]) -> bool:
+    """Authors are allowed to be hard on themselves ("I was being dumb here", "my stupid typo"); a first
+    person in another clause ("X is garbage, I prefer Y") does not count."""
+    clauses = {t.i for i in match for t in [s.doc[i], *s.doc[i].ancestors] if t.pos_ in ("VERB", "AUX")}
+    clauses |= {_clause(s.doc[i]).i for i in match}
+    return any(_clause(s.doc[a]).i in clauses for a, _ in s.signals.get("first_person", ()))
+
+
+def compound(s: Sentence, match: tuple[int, ...]) -> bool:
+    """In a compound noun a strong word names a thing ("garbage collector", "junk data"), not a verdict."""
+    return any(s.doc[i].dep_ == "compound" for i in match)
+
+
+def modest(s: Sentence, match: tuple[int, ...]) -> bool:
+    """ "Dumb question", "silly mistake", "silly me": the strong word qualifies a modest noun."""
+    nouns = {a for a, _ in s.signals.get("modest", ())}
+    return any(i + 1 in nouns or (s.doc[i].head.i in nouns and s.doc[i].dep_ in MODIFIERS) for i in match)
+
+
+def positive(s: Sentence, match: tuple[int, ...]) -> bool:
+    """Strong words in clear praise ("damn good catch") are enthusiasm, not hostility."""
+    return s.compound >= POSITIVE
+
+
+def sincere(s: Sentence, match: tuple[int, ...]) -> bool:
+    """Praise is taken at its word unless some sentence of the comment complains (irony needs a contrast)."""
+    return s.comment_low > CONTRAST and s.compound > CONTRAST
+
+
+def long_sentence(s: Sentence, match: tuple[int, ...]) -> bool:
+    """Sarcastic praise is a short aside ("Great call."); in a long sentence praise words describe things."""
+    return sum(1 for t in s.doc if t.is_alpha) > LONG_SENTENCE
+
+
+def thanked(s: Sentence, match: tuple[int, ...]) -> bool:
+    return _signal_outside(s, "thanks", match)
+
+
+def mentioned(s: Sentence, match: tuple[int, ...]) -> bool:
+    """A word in quotes is talked about, not used: 'the word "just" in the docs'. Applies to every rule."""
+    doc = s.doc
+    first, last = min(match), max(match)
+    before = doc[first - 1].text if first > 0 else ""
+    after = doc[last + 1].text if last + 1 < len(doc) else ""
+    if before and before[-1:] in QUOTES and after[:1] in QUOTES:
+        return True
+    # Inside a quotation ('the old error said "Access denied, you idiot"') the words are someone else's.
+    head, tail = doc.text[: doc[first].idx], doc.text[doc[last].idx :]
+    straight = head.count('"') % 2 == 1 and '"' in tail
+    curly = head.count("“") > head.count("”") and "”" in tail
+    return straight or curly
+
+
+GUARDS: dict[str, Callable[[Sentence, tuple[int, ...]], bool]] = {
+    "asks-question": asks_question,
+    "hedged": hedged,
+    "negated": negated,
+    "compound": compound,
+    "self-directed": self_directed,
+    "positive": positive,
+    "modest": modest,
+    "thanked": thanked,
+    "sincere": sincere,
+    "long-sentence": long_sentence,
+}
+ALWAYS = (mentioned,)
+
+
+def guarded(s: Sentence, match: tuple[int, ...], unless: tuple[str, ...]) -> bool:
+    return any(g(s, match) for g in ALWAYS) or any(GUARDS[name](s, match) for name in unless)
+
+
+def _shouting(doc: Doc) -> bool:
+    words = [t for t in doc if t.is_alpha and len(t) > 1]
+    return len(words) >= 3 and sum(t.is_upper for t in words) / len(words) > 0.6
+
+
+def score(severity: str, s: Sentence, match: tuple[int, ...]) -> float:
+    """The rule's base, lowered by softeners and positive tone, raised by hostile tone; clamped to 0..1."""
+    softening = sum(w for name, w in SOFTENER_WEIGHTS.items() if _signal_outside(s, name, match))
+    if asks_question(s, match):
+        softening += GENUINE_QUESTION
+    value = BASE[severity] - min(softening, MAX_SOFTENING)
+    if s.compound <= NEGATIVE or _shouting(s.doc) or "!!" in s.doc.text:
+        value += SENTIMENT_WEIGHT
+    elif s.compound >= POSITIVE:
+        value -= SENTIMENT_WEIGHT
+    return round(min(max(value, 0.0), 1.0), 3)
+
+
+def shows(value: float, sensitivity: str) -> bool:
+    return value >= THRESHOLD[sensitivity]

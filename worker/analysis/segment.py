@@ -1,0 +1,68 @@
+"""Split masked prose into sentence spans cheaply, without the parser."""
+
+from __future__ import annotations
+
+import re
+
+# A sentence longer than this is cut, so no single parse or VADER call can take unbounded time.
+MAX_SENTENCE = 400
+_LIST_OR_HEADING = re.compile(r"[ \t]*(?:[-*+]|\d+[.)]|#{1,6})[ \t]")
+_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)|[.!?]+[\"'”’)\]]*$")
+_MARKER = re.compile(r"(?:[-*+]|\d+[.)]|#{1,6})[ \t]+")
+_HAS_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _blocks(text: str):
+    """Runs of lines that belong together: a wrapped line continues unless the previous one ended."""
+    start = end = None
+    offset = 0
+    for line in text.split("\n"):
+        line_start, offset = offset, offset + len(line) + 1
+        if not line.strip():
+            if start is not None:
+                yield start, end
+            start = None
+            continue
+        joins = start is not None and not _LIST_OR_HEADING.match(line)
+        joins = joins and text[start:end].rstrip()[-1:] not in ".!?:;"
+        if not joins:
+            if start is not None:
+                yield start, end
+            start = line_start
+        end = line_start + len(line)
+    if start is not None:
+        yield start, end
+
+
+def _cut(start: int, end: int):
+    while end - start > MAX_SENTENCE:
+        yield start, start + MAX_SENTENCE
+        start += MAX_SENTENCE
+    yield start, end
+
+
+def _trim(text: str, start: int, end: int):
+    """Strip whitespace, and a list or heading marker, which is layout rather than part of the sentence."""
+    while start < end and text[start].isspace():
+        start += 1
+    marker = _MARKER.match(text, start, end)
+    if marker:
+        start = marker.end()
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence with at least one word, in order, whitespace trimmed."""
+    spans = []
+    for block_start, block_end in _blocks(text):
+        cursor = block_start
+        block = text[block_start:block_end]
+        cuts = [block_start + m.end() for m in _SENTENCE_END.finditer(block)] + [block_end]
+        for cut in cuts:
+            start, end = _trim(text, cursor, cut)
+            cursor = cut
+            if end > start and _HAS_WORD.search(text, start, end):
+                spans.extend(_cut(start, end))
+    return spans
