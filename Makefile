@@ -20,6 +20,7 @@ run: setup  ## start Tact on embedded defaults: SQLite, in-process tasks, http:/
 	$(BIN)/tact serve
 
 test: setup  ## run the whole suite (needs Redis and PostgreSQL on 127.0.0.1)
+	$(BIN)/ruff check service worker tests bench
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
@@ -30,7 +31,7 @@ bench: setup  ## speed and memory figures
 	$(BIN)/python bench/analyze.py
 	$(BIN)/python bench/ingest.py
 
-lint: setup
+lint: setup  ## style checks (ruff)
 	$(BIN)/ruff check service worker tests bench
 
 clean:

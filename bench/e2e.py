@@ -122,7 +122,8 @@ def collect(sent, fake: FakeGitHub, database_url: str, args, sending) -> dict:
         now = time.monotonic()
         runs = {int(r.head_sha, 16) for r in fake.check_runs if r.status == "completed"}
         with engine.connect() as conn:
-            finished = {g for (g,) in conn.execute(text("SELECT guid FROM deliveries WHERE state IN ('done','skipped')"))}
+            query = text("SELECT guid FROM deliveries WHERE state IN ('done', 'skipped')")
+            finished = {guid for (guid,) in conn.execute(query)}
         for number, (_, harsh, guid) in list(sent.items()):
             if number not in done and ((harsh and number in runs) or (not harsh and guid in finished)):
                 done[number] = now

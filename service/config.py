@@ -144,7 +144,8 @@ def _check(config: Config) -> list[str]:
     problems: list[str] = []
     key = config.github_private_key
     if key is not None and not (key.startswith("-----BEGIN") and "PRIVATE KEY-----" in key):
-        problems.append("GITHUB_PRIVATE_KEY is not a PEM private key (it should start with -----BEGIN RSA PRIVATE KEY-----)")
+        problems.append("GITHUB_PRIVATE_KEY is not a PEM private key "
+                        "(it should start with -----BEGIN RSA PRIVATE KEY-----)")
     if bool(config.github_app_id) != bool(key) and not any("GITHUB_APP_ID" in p for p in config.problems):
         problems.append("GITHUB_APP_ID and a private key (GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH) go together")
     if config.github_app_configured and not config.github_webhook_secret:

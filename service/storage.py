@@ -326,7 +326,8 @@ def insert_missing(session: Session, model: type[Base], **values) -> None:
     session.execute(insert(model).values(**values).on_conflict_do_nothing())
 
 
-def upsert_installation(session: Session, installation_id: int, *, account_login: str, account_type: str) -> Installation:
+def upsert_installation(session: Session, installation_id: int, *, account_login: str,
+                        account_type: str) -> Installation:
     insert_missing(session, Installation, id=installation_id, account_login=account_login, account_type=account_type)
     row = session.get(Installation, installation_id)
     row.account_login, row.account_type, row.deleted = account_login, account_type, False

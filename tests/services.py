@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import signal
 import subprocess
@@ -112,3 +114,13 @@ def web_server_process(extra_env: dict[str, str], log_path: Path) -> Iterator[st
     finally:
         _stop(proc)
         log.close()
+
+
+def queued_tasks(redis_url: str) -> list[tuple[str, list]]:
+    """(task name, args) of every message waiting in Celery's default queue, read from Redis itself."""
+    client = redis_lib.Redis.from_url(redis_url)
+    try:
+        messages = [json.loads(raw) for raw in client.lrange("celery", 0, -1)]
+    finally:
+        client.close()
+    return [(m["headers"]["task"], json.loads(base64.b64decode(m["body"]))[0]) for m in messages]

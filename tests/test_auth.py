@@ -8,11 +8,10 @@ import pytest
 import requests
 
 from service import create_app
-from tests.fakegithub.fixture import fake_github  # noqa: F401  (until conftest imports it)
 
 
 @pytest.fixture
-def gh_config(app_config, fake_github):  # noqa: F811
+def gh_config(app_config, fake_github):
     """The app pointed at the fake GitHub, as it would be at GitHub Enterprise Server."""
     return {**app_config, "GITHUB_API_URL": fake_github.url, "GITHUB_CLIENT_ID": fake_github.client_id,
             "GITHUB_CLIENT_SECRET": fake_github.client_secret, "TACT_PUBLIC_URL": "http://localhost"}

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import socket
 import threading
 from pathlib import Path
 
 import pytest
-import redis as redis_lib
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -17,6 +15,7 @@ from service import create_app, storage
 from service.cli import main
 from tests import payloads
 from tests.conftest import WEBHOOK_SECRET
+from tests.services import queued_tasks
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 # Config keys a developer's shell or .env could set; blank them so only the test's values count.
@@ -62,13 +61,6 @@ def seed(db, event: str, state: str = storage.RECEIVED, reason: str | None = Non
         return delivery.id
 
 
-def queued_tasks(redis_url: str) -> list[tuple[str, list]]:
-    client = redis_lib.Redis.from_url(redis_url)
-    try:
-        messages = [json.loads(raw) for raw in client.lrange("celery", 0, -1)]
-    finally:
-        client.close()
-    return [(m["headers"]["task"], json.loads(base64.b64decode(m["body"]))[0]) for m in messages]
 
 
 def test_deliveries_lists_the_newest_first_with_state_and_reason(runner, cli_env, db):

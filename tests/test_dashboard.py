@@ -9,7 +9,6 @@ import pytest
 
 from service import create_app, dashboard, storage
 from service.repo_settings import DEFAULTS, SettingsError
-from tests.fakegithub.fixture import fake_github  # noqa: F401  (until conftest imports it)
 from tests.test_auth import gh_app, gh_client, gh_config, sign_in  # noqa: F401  (shared fixtures)
 
 FINDING = {"severity": "medium", "start": 0, "end": 5, "score": 0.9, "message": "m", "suggestion": "s"}
@@ -52,16 +51,16 @@ def switches(client, **extra) -> dict:
 
 
 @pytest.fixture
-def db(gh_app):  # noqa: F811
+def db(gh_app):
     return gh_app.extensions["tact.db"]
 
 
-def test_signed_out_visitors_see_the_sign_in_button(gh_client):  # noqa: F811
+def test_signed_out_visitors_see_the_sign_in_button(gh_client):
     page = gh_client.get("/")
     assert page.status_code == 200 and "Sign in with GitHub" in page.text
 
 
-def test_the_list_shows_each_repository_state_and_why(gh_client, fake_github, db):  # noqa: F811
+def test_the_list_shows_each_repository_state_and_why(gh_client, fake_github, db):
     ids = build_world(fake_github, db, admin={"app": True, "docs": False})
     with db.session() as session:
         storage.save_dashboard_settings(session, ids["app"], {"enabled": True})
@@ -73,7 +72,7 @@ def test_the_list_shows_each_repository_state_and_why(gh_client, fake_github, db
     assert "Change the installation-wide default" not in page  # not admin on every repository
 
 
-def test_a_repository_file_shows_as_the_reason_and_the_source(gh_client, fake_github, db):  # noqa: F811
+def test_a_repository_file_shows_as_the_reason_and_the_source(gh_client, fake_github, db):
     ids = build_world(fake_github, db, admin={"app": True, "docs": True})
     give_file(db, ids["app"], "enabled: true\nsensitivity: high\n")
     sign_in(gh_client, "octocat")
@@ -84,7 +83,7 @@ def test_a_repository_file_shows_as_the_reason_and_the_source(gh_client, fake_gi
     assert "the file wins" in page
 
 
-def test_an_admin_switches_a_repository_on(gh_client, fake_github, db):  # noqa: F811
+def test_an_admin_switches_a_repository_on(gh_client, fake_github, db):
     ids = build_world(fake_github, db, admin={"app": True, "docs": False})
     sign_in(gh_client, "octocat")
     answer = gh_client.post(f"/repos/{ids['app']}/settings", data=switches(gh_client))
@@ -95,7 +94,7 @@ def test_an_admin_switches_a_repository_on(gh_client, fake_github, db):  # noqa:
     assert "Switched on in this dashboard." in gh_client.get(answer.location).text
 
 
-def test_a_non_admin_cannot_change_switches_and_nothing_changes(gh_client, fake_github, db):  # noqa: F811
+def test_a_non_admin_cannot_change_switches_and_nothing_changes(gh_client, fake_github, db):
     ids = build_world(fake_github, db, admin={"app": True, "docs": False})
     sign_in(gh_client, "octocat")
     assert "Only people with admin access" in gh_client.get(f"/repos/{ids['docs']}").text
@@ -104,7 +103,7 @@ def test_a_non_admin_cannot_change_switches_and_nothing_changes(gh_client, fake_
     assert stored_repo(db, ids["docs"]).dashboard_settings is None
 
 
-def test_admin_rights_are_asked_of_github_not_taken_from_the_session(gh_client, fake_github, db):  # noqa: F811
+def test_admin_rights_are_asked_of_github_not_taken_from_the_session(gh_client, fake_github, db):
     ids = build_world(fake_github, db, admin={"app": False, "docs": False})
     sign_in(gh_client, "octocat")
     with gh_client.session_transaction() as session:
@@ -113,7 +112,7 @@ def test_admin_rights_are_asked_of_github_not_taken_from_the_session(gh_client, 
     assert stored_repo(db, ids["app"]).dashboard_settings is None
 
 
-def test_switches_without_the_form_token_are_refused(gh_client, fake_github, db):  # noqa: F811
+def test_switches_without_the_form_token_are_refused(gh_client, fake_github, db):
     ids = build_world(fake_github, db, admin={"app": True, "docs": True})
     sign_in(gh_client, "octocat")
     fake_github.forbid("GET", "/user/installations")
@@ -122,7 +121,7 @@ def test_switches_without_the_form_token_are_refused(gh_client, fake_github, db)
     assert stored_repo(db, ids["app"]).dashboard_settings is None
 
 
-def test_switches_are_refused_when_the_repository_has_a_file(gh_client, fake_github, db):  # noqa: F811
+def test_switches_are_refused_when_the_repository_has_a_file(gh_client, fake_github, db):
     ids = build_world(fake_github, db, admin={"app": True, "docs": True})
     give_file(db, ids["app"], "enabled: false\n")
     sign_in(gh_client, "octocat")
@@ -131,7 +130,7 @@ def test_switches_are_refused_when_the_repository_has_a_file(gh_client, fake_git
     assert stored_repo(db, ids["app"]).dashboard_settings is None
 
 
-def test_an_unknown_sensitivity_is_refused(gh_client, fake_github, db):  # noqa: F811
+def test_an_unknown_sensitivity_is_refused(gh_client, fake_github, db):
     ids = build_world(fake_github, db, admin={"app": True, "docs": True})
     sign_in(gh_client, "octocat")
     answer = gh_client.post(f"/repos/{ids['app']}/settings", data=switches(gh_client, sensitivity="max"))
@@ -139,14 +138,14 @@ def test_an_unknown_sensitivity_is_refused(gh_client, fake_github, db):  # noqa:
     assert stored_repo(db, ids["app"]).dashboard_settings is None
 
 
-def test_a_repository_the_user_cannot_see_is_forbidden(gh_client, fake_github, db):  # noqa: F811
+def test_a_repository_the_user_cannot_see_is_forbidden(gh_client, fake_github, db):
     build_world(fake_github, db, admin={"app": True, "docs": True})
     hidden = fake_github.state.add_repository("octo-org/secret", next(iter(fake_github.state.installations)))
     sign_in(gh_client, "octocat")
     assert gh_client.get(f"/repos/{hidden.id}").status_code == 403
 
 
-def test_an_installation_admin_turns_the_default_on(gh_client, fake_github, db):  # noqa: F811
+def test_an_installation_admin_turns_the_default_on(gh_client, fake_github, db):
     ids = build_world(fake_github, db, admin={"app": True, "docs": True})
     sign_in(gh_client, "octocat")
     answer = gh_client.post(f"/installations/{ids['installation']}/default",
@@ -156,7 +155,7 @@ def test_an_installation_admin_turns_the_default_on(gh_client, fake_github, db):
     assert page.count("The installation-wide default is on.") == 2 and page.count(">Active<") == 2
 
 
-def test_the_installation_default_needs_admin_on_every_repository(gh_client, fake_github, db):  # noqa: F811
+def test_the_installation_default_needs_admin_on_every_repository(gh_client, fake_github, db):
     ids = build_world(fake_github, db, admin={"app": True, "docs": False})
     sign_in(gh_client, "octocat")
     answer = gh_client.post(f"/installations/{ids['installation']}/default",
@@ -167,7 +166,7 @@ def test_the_installation_default_needs_admin_on_every_repository(gh_client, fak
         assert not installations[ids["installation"]].default_enabled
 
 
-def test_settings_errors_read_as_in_the_check_run_summary(gh_client, fake_github, db):  # noqa: F811
+def test_settings_errors_read_as_in_the_check_run_summary(gh_client, fake_github, db):
     ids = build_world(fake_github, db, admin={"app": True, "docs": True})
     error = SettingsError(".github/tact.yml", "sensitivity", 2, 14,
                           "`sensitivity` must be one of low, medium, high (it is 'extreme')")
@@ -190,7 +189,7 @@ def test_weekly_trend_keeps_twelve_weeks_and_drops_older_days():
 
 
 @pytest.fixture
-def both_db_client(gh_config, database_url):  # noqa: F811
+def both_db_client(gh_config, database_url):
     app = create_app({**gh_config, "DATABASE_URL": database_url})
     yield app.test_client(), app.extensions["tact.db"]
     app.extensions["tact.db"].dispose()
@@ -203,7 +202,7 @@ def seed_comment(session, repo_id: int, github_id: int, pull: int, weeks_ago: in
     storage.replace_findings(session, comment, [dict(FINDING, rule=r, category=c) for r, c in found])
 
 
-def test_trends_count_findings_per_week_rule_and_looks_fine(both_db_client, fake_github):  # noqa: F811
+def test_trends_count_findings_per_week_rule_and_looks_fine(both_db_client, fake_github):
     client, db = both_db_client
     ids = build_world(fake_github, db, admin={"app": True, "docs": True})
     with db.session() as session:

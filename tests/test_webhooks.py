@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 import logging
 import time
 
 import pytest
-import redis as redis_lib
 from celery.signals import before_task_publish
 from sqlalchemy import create_engine, func, select
 
@@ -17,6 +15,7 @@ from service import create_app, storage
 from service.webhooks import ACCEPTED_EVENTS
 from tests import payloads
 from tests.conftest import WEBHOOK_SECRET
+from tests.services import queued_tasks
 
 URL = "/webhooks/github"
 # GitHub's own example in "Validating webhook deliveries" (docs.github.com).
@@ -57,14 +56,6 @@ def deliveries(app) -> list[storage.Delivery]:
         return list(session.scalars(select(storage.Delivery).order_by(storage.Delivery.id)))
 
 
-def queued_tasks(redis_url: str) -> list[tuple[str, list]]:
-    """(task name, args) of every message waiting in Celery's default queue, read from Redis itself."""
-    client = redis_lib.Redis.from_url(redis_url)
-    try:
-        messages = [json.loads(raw) for raw in client.lrange("celery", 0, -1)]
-    finally:
-        client.close()
-    return [(m["headers"]["task"], json.loads(base64.b64decode(m["body"]))[0]) for m in messages]
 
 
 def test_review_comment_is_recorded_then_sent_to_the_worker_by_name(queued_app, redis_url):

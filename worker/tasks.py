@@ -23,7 +23,8 @@ def process_delivery(self, delivery_id: int) -> str | None:
     except github.Unavailable as exc:
         if self.request.retries >= self.max_retries:
             with db.session() as session:
-                pipeline.give_up(session, delivery_id, f"GitHub still unavailable after {self.max_retries} retries: {exc}")
+                reason = f"GitHub still unavailable after {self.max_retries} retries: {exc}"
+                pipeline.give_up(session, delivery_id, reason)
             return "failed"
         backoff = min(600, 2 ** (self.request.retries + 1)) * random.uniform(0.5, 1.0)  # jitter spreads a herd
         countdown = exc.retry_after if exc.retry_after is not None else backoff
