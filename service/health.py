@@ -9,7 +9,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from service.queue import BrokerUnavailable
 
-
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
 
