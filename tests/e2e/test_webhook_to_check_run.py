@@ -49,3 +49,17 @@ def test_a_github_outage_is_retried_without_duplicate_runs(running_tact, github_
     assert _post(running_tact, payloads.review_comment("You broke the build again.")).status_code == 202
     wait_for(lambda: github_world.check_runs, timeout=90)
     assert len(github_world.check_runs) == 1
+
+
+def test_a_repository_gets_check_runs_only_after_it_opts_in(running_tact, github_world):
+    """Installing the app must change nothing until the repository says `enabled: true`."""
+    import time
+
+    assert _post(running_tact, payloads.review_comment("You broke the build again.")).status_code == 202
+    time.sleep(3)  # give the worker time to (wrongly) publish
+    assert github_world.check_runs == []
+    opt_in(github_world)
+    assert _post(running_tact, payloads.push(files=[".github/tact.yml"])).status_code == 202
+    assert _post(running_tact, payloads.review_comment("Did you even run the tests?")).status_code == 202
+    run = wait_for(lambda: github_world.check_runs and github_world.check_runs[-1], timeout=60)
+    assert len(run.annotations) == 1
