@@ -34,20 +34,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from service import health
+    from service import auth, dashboard, health, webhooks
 
-    app.register_blueprint(health.bp)
-    for name in ("webhooks", "auth", "dashboard"):
-        module = _optional_blueprint(name)
-        if module is not None:
-            app.register_blueprint(module.bp)
-
-
-def _optional_blueprint(name: str):
-    """Blueprints land one issue at a time; the app starts with those present."""
-    import importlib
-    import importlib.util
-
-    if importlib.util.find_spec(f"service.{name}") is None:
-        return None
-    return importlib.import_module(f"service.{name}")
+    for blueprint in (health.bp, webhooks.bp, auth.bp, dashboard.bp):
+        app.register_blueprint(blueprint)

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from service.cli import ops
+from service.cli import analysis, config_cmd, deliveries, ops
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,25 +16,9 @@ def main() -> None:
     """Tact: gentler wording for harsh code-review comments, as a GitHub App."""
 
 
-for command in ops.COMMANDS:
+for command in (*ops.COMMANDS, analysis.analyze_command, analysis.eval_command, analysis.rules_command,
+                config_cmd.config_group, deliveries.deliveries_command, deliveries.replay_command):
     main.add_command(command)
-
-
-def _add_optional(module: str, *names: str) -> None:
-    """Commands of areas that are still landing; the CLI works without them."""
-    try:
-        mod = importlib.import_module(f"service.cli.{module}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"service.cli.{module}":
-            raise
-        return
-    for name in names:
-        main.add_command(getattr(mod, name))
-
-
-_add_optional("analysis", "analyze_command", "eval_command", "rules_command")
-_add_optional("config_cmd", "config_group")
-_add_optional("deliveries", "deliveries_command", "replay_command")
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
