@@ -1,0 +1,16 @@
+"""The labeled corpora stay well-formed and their splits stay exactly what the build scripts make."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+@pytest.mark.parametrize("script", ["build.py", "threads_build.py"])
+def test_the_corpus_splits_are_valid_and_reproducible(script):
+    result = subprocess.run([sys.executable, str(CORPUS / script), "--check"], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
