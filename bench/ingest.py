@@ -82,7 +82,7 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-# --- what it starts ------------------------------------------------------------------------------
+# --- what it starts ----------
 
 
 def free_port() -> int:
@@ -182,7 +182,7 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-# --- load ----------------------------------------------------------------------------------------
+# --- load ----------
 
 
 def make_requests(count: int, payload_kb: float) -> list[tuple[bytes, dict[str, str]]]:
@@ -249,7 +249,7 @@ def run_open(url: str, batch: list, rate: float) -> dict:
     return {"latencies": latencies, "statuses": statuses, "elapsed": time.perf_counter() - started}
 
 
-# --- figures -------------------------------------------------------------------------------------
+# --- figures ----------
 
 
 def report(title: str, run: dict) -> None:

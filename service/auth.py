@@ -68,7 +68,7 @@ def _harden_cookie(state) -> None:
     app.jinja_env.globals["current_user"] = current_user
 
 
-# ---------------------------------------------------------------- sign-in flow
+# ---------- sign-in flow
 
 
 @bp.get("/login")
@@ -138,7 +138,7 @@ def _problem(template: str, status: int, **context):
     return render_template(template, **context), status
 
 
-# ---------------------------------------------------------------- who is signed in
+# ---------- who is signed in
 
 
 def current_user() -> SignedInUser | None:
@@ -161,7 +161,7 @@ def login_required(view):
     return wrapped
 
 
-# ---------------------------------------------------------------- CSRF
+# ---------- CSRF
 
 
 def csrf_token() -> str:
@@ -179,7 +179,7 @@ def check_csrf() -> None:
         abort(make_response(render_template("auth/csrf.html"), 400))
 
 
-# ---------------------------------------------------------------- permissions
+# ---------- permissions
 
 
 def visible_repositories() -> dict[int, bool]:

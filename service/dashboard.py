@@ -50,7 +50,7 @@ def _db() -> storage.Database:
     return current_app.extensions["tact.db"]
 
 
-# ---------------------------------------------------------------- views
+# ---------- views
 
 
 @bp.get("/")
@@ -143,7 +143,7 @@ def _bad_request(message: str) -> None:
     abort(make_response(render_template("dashboard/bad_request.html", message=message), 400))
 
 
-# ---------------------------------------------------------------- settings and state
+# ---------- settings and state
 
 
 @dataclass(frozen=True)
@@ -242,7 +242,7 @@ def _inline(text: str) -> str:
     return re.sub(r"`([^`]*)`", r"<code>\1</code>", html.escape(text, quote=False))
 
 
-# ---------------------------------------------------------------- trends
+# ---------- trends
 
 
 def _first_week_start(today: date | None = None) -> date:

@@ -39,7 +39,7 @@ def schema() -> dict[str, Any]:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
-# ---------------------------------------------------------------- settings
+# ---------- settings
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ def _path_glob(pattern: str) -> re.Pattern[str]:
 DEFAULTS: RepoSettings = _build(_default_document())
 
 
-# ---------------------------------------------------------------- errors
+# ---------- errors
 
 
 @dataclass(frozen=True)
@@ -194,7 +194,7 @@ def render_errors_markdown(errors: Collection[SettingsError], *, used_last_valid
     return f"{text}\n\n{fallback}" if fallback else text
 
 
-# ---------------------------------------------------------------- parsing
+# ---------- parsing
 
 Path_ = tuple[str | int, ...]
 # The schema is three levels deep (rules.disabled[0]); nothing below that is ever read, so the
@@ -301,7 +301,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-# ---------------------------------------------------------------- validation
+# ---------- validation
 
 
 @cache
@@ -429,7 +429,7 @@ def _show(value: Any) -> str:
     return f"'{text}'" if isinstance(value, str) else text
 
 
-# ---------------------------------------------------------------- merging
+# ---------- merging
 
 Source = str  # "default" | "organization" | "repository" | "dashboard" | "last valid"
 
@@ -511,7 +511,7 @@ def _source_keys() -> list[str]:
     return out
 
 
-# ---------------------------------------------------------------- documentation
+# ---------- documentation
 
 
 def settings_table_markdown() -> str:

@@ -225,7 +225,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cursor.close()
 
 
-# --- deliveries -------------------------------------------------------------------------------
+# --- deliveries ----------
 
 
 def record_delivery(session: Session, *, guid: str, event: str, action: str | None, installation_id: int | None,

@@ -41,7 +41,7 @@ def next_id() -> int:
     return next(_ids)
 
 
-# --- shared pieces -------------------------------------------------------------------------------
+# --- shared pieces ----------
 
 
 def user(login: str, *, kind: str = "User") -> dict:
@@ -108,7 +108,7 @@ def _short_pulls(repo: dict, head_sha: str, numbers) -> list[dict]:
              "base": {"ref": "main", "sha": BASE_SHA, "repo": ref}} for n in numbers]
 
 
-# --- events --------------------------------------------------------------------------------------
+# --- events ----------
 
 
 def review_comment(body: str = "Looks good.", *, path: str = "app.py", line: int | None = 12,
@@ -308,7 +308,7 @@ def ping(*, hook_id: int = 31_337, app_id: int = APP_ID) -> Payload:
                             "sender": user("admin")})
 
 
-# --- signing -------------------------------------------------------------------------------------
+# --- signing ----------
 
 
 def webhook_headers(event: str, guid: str | None = None, signature: str | None = None) -> dict[str, str]:

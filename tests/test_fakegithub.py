@@ -57,7 +57,7 @@ def with_output(**output) -> dict:
     return {"output": {"title": "T", "summary": "S", **output}}
 
 
-# -- app JWT and installation tokens --------------------------------------------------------------
+# -- app JWT and installation tokens ----------
 def test_a_valid_app_jwt_reaches_the_app_endpoint(fake_github):
     assert call(fake_github, "GET", "/app", app_jwt(fake_github)).json()["id"] == fake_github.app_id
 
@@ -126,7 +126,7 @@ def test_contents_come_base64_encoded_with_the_git_blob_sha(fake_github, token):
     assert body["sha"] == hashlib.sha1(b"blob 14\0enabled: true\n").hexdigest()
 
 
-# -- Checks API limits ---------------------------------------------------------------------------
+# -- Checks API limits ----------
 def test_fifty_one_annotations_get_githubs_422(fake_github, token):
     answer = create_run(fake_github, token, **with_output(annotations=[note()] * 51))
     assert answer.status_code == 422
@@ -221,7 +221,7 @@ def test_pages_link_to_the_fakes_own_host_and_stop_at_100(fake_github, token):
     assert answer.links["next"]["url"].startswith(fake_github.url + "/repos/")
 
 
-# -- rate limits and injected failures -----------------------------------------------------------
+# -- rate limits and injected failures ----------
 def test_every_answer_carries_the_five_rate_limit_headers(fake_github, token):
     headers = call(fake_github, "GET", f"/repos/{REPO}", token).headers
     assert headers["x-ratelimit-limit"] == "5000" and headers["x-ratelimit-remaining"] == "4999"
@@ -251,7 +251,7 @@ def test_an_applied_failure_takes_effect_but_answers_the_error(fake_github, toke
     assert create_run(fake_github, token).status_code == 502 and len(fake_github.check_runs) == 1
 
 
-# -- nock-style verification ---------------------------------------------------------------------
+# -- nock-style verification ----------
 def test_an_unimplemented_endpoint_fails_verification(fake_github):
     call(fake_github, "DELETE", f"/repos/{REPO}")
     with pytest.raises(AssertionError, match="unimplemented endpoint: DELETE"):
@@ -274,7 +274,7 @@ def test_a_forbidden_call_fails_verification(fake_github, token):
     fake_github.reset()
 
 
-# -- OAuth web flow and the user's view ----------------------------------------------------------
+# -- OAuth web flow and the user's view ----------
 def authorize(fake, **extra) -> dict:
     params = {"client_id": fake.client_id, "redirect_uri": "http://tact.test/cb", "state": "xyz", **extra}
     url = "/login/oauth/authorize?" + urllib.parse.urlencode(params)

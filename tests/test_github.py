@@ -48,7 +48,7 @@ def output(count: int = 1, **changes) -> github.CheckRunOutput:
     return github.CheckRunOutput(**{**fields, **changes})
 
 
-# -- reads ---------------------------------------------------------------------------------------
+# -- reads ----------
 def test_read_file_returns_text_and_blob_sha_from_the_default_branch(fake_github, client):
     fake_github.state.add_file(REPO, ".github/tact.yml", "enabled: true\n")
     blob = github.read_file(client, REPO, ".github/tact.yml")
@@ -105,7 +105,7 @@ def test_missing_permission_is_an_error_not_a_rate_limit(fake_github):
     assert raised.value.status == 403 and not isinstance(raised.value, github.Unavailable)
 
 
-# -- installation tokens -------------------------------------------------------------------------
+# -- installation tokens ----------
 def test_clients_sharing_a_cache_mint_one_token(fake_github, world):
     cache = github.MemoryTokenCache()
     for _ in range(2):
@@ -149,7 +149,7 @@ def test_redis_cache_shares_one_token_between_worker_processes(fake_github, worl
             conn.close()
 
 
-# -- check runs ----------------------------------------------------------------------------------
+# -- check runs ----------
 def test_120_annotations_go_out_as_one_create_and_two_appends(fake_github, client):
     ref = github.publish_check_run(client, REPO, SHA, output(120))
     sizes = [len(r.body["output"]["annotations"]) for r in fake_github.requests
@@ -221,7 +221,7 @@ def test_publish_resumes_a_run_a_crashed_attempt_left_unfinished(fake_github, cl
     assert run.status == "completed" and len(run.annotations) == 75
 
 
-# -- outages and rate limits ---------------------------------------------------------------------
+# -- outages and rate limits ----------
 def test_a_502_on_a_read_is_retried(fake_github, client):
     fake_github.fail_next("GET", r"/pulls/7$", status=502, times=2)
     assert github.get_pull_request(client, REPO, 7).head_sha == SHA
@@ -267,7 +267,7 @@ def test_secondary_limit_without_retry_after_asks_for_a_minute(fake_github, clie
     assert raised.value.retry_after == 60
 
 
-# -- user sign-in --------------------------------------------------------------------------------
+# -- user sign-in ----------
 @pytest.mark.parametrize("api_url, web", [
     ("https://api.github.com", "https://github.com"),
     ("https://ghe.example.com/api/v3", "https://ghe.example.com"),

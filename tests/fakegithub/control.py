@@ -72,7 +72,7 @@ class FakeGitHub:
         self._server = None
         self.url = ""
 
-    # -- lifecycle -----------------------------------------------------------------------------
+    # -- lifecycle ----------
     def start(self) -> FakeGitHub:
         from tests.fakegithub.server import create_app
 
@@ -95,7 +95,7 @@ class FakeGitHub:
             self._failures = []
             self._expectations = []
 
-    # -- what tests read -----------------------------------------------------------------------
+    # -- what tests read ----------
     @property
     def check_runs(self) -> list[CheckRun]:
         return self.state.check_runs
@@ -104,7 +104,7 @@ class FakeGitHub:
         pattern = re.compile(path_regex)
         return [r for r in self.requests if r.method == method and pattern.search(r.path)]
 
-    # -- what tests arrange --------------------------------------------------------------------
+    # -- what tests arrange ----------
     def fail_next(self, method: str, path_regex: str, status: int = 502, headers: dict | None = None,
                   times: int = 1, message: str | None = None, applied: bool = False) -> None:
         """Answer the next `times` matching requests with `status` (GitHub's wording by default)."""
@@ -129,7 +129,7 @@ class FakeGitHub:
         if problems:
             raise AssertionError("fake GitHub: " + "; ".join(problems))
 
-    # -- used by the server --------------------------------------------------------------------
+    # -- used by the server ----------
     def take_failure(self, method: str, path: str) -> FailRule | None:
         for rule in self._failures:
             if rule.times > 0 and rule.method == method and rule.path.search(path):

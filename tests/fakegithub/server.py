@@ -55,7 +55,7 @@ def fail(pair: tuple[int, dict]) -> Response:
     return answer(*pair)
 
 
-# -- request plumbing ----------------------------------------------------------------------------
+# -- request plumbing ----------
 def _body():
     if request.is_json:
         return request.get_json(silent=True)
@@ -98,7 +98,7 @@ def _unimplemented(_exc):
     return fail(limits.not_found())
 
 
-# -- authentication ------------------------------------------------------------------------------
+# -- authentication ----------
 def _presented() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
@@ -161,7 +161,7 @@ def _granted(permissions: dict, permission: str, level: str) -> bool:
     return any(LEVELS.get(permissions.get(n, ""), 0) >= LEVELS[level] for n in names)
 
 
-# -- JSON shapes ---------------------------------------------------------------------------------
+# -- JSON shapes ----------
 def base() -> str:
     return hub().url
 

@@ -152,7 +152,7 @@ class State:
         self.usage: dict[str, tuple[int, int]] = {}  # credential -> (window start, used)
         self._ids = itertools.count(1001)
 
-    # -- building the world ------------------------------------------------------------------
+    # -- building the world ----------
     def add_installation(self, account: str = "octo-org", permissions: dict | None = None,
                          id: int | None = None) -> Installation:
         inst = Installation(id or next(self._ids), account, dict(permissions or DEFAULT_PERMISSIONS))
@@ -194,7 +194,7 @@ class State:
          "issue_comment": pull.issue_comments}[kind].append(item)
         return item
 
-    # -- tokens ------------------------------------------------------------------------------
+    # -- tokens ----------
     def issue_installation_token(self, installation_id: int, permissions: dict[str, str],
                                  repository_ids: frozenset[int] | None) -> Token:
         value = "ghs_" + secrets.token_hex(18)
@@ -232,7 +232,7 @@ class State:
         self.refresh_tokens[value] = (login, access_token)
         return value
 
-    # -- reading ---------------------------------------------------------------------------------
+    # -- reading ----------
     def repo_by_id(self, repo_id: int) -> Repository | None:
         return next((r for r in self.repos.values() if r.id == repo_id), None)
 
