@@ -1,92 +1,148 @@
-"""Split the hand-written master corpus into dev and test halves, then validate and count them."""
+"""Split each hand-written master corpus into dev and test halves, then validate and count them.
+
+    python tests/corpus/build.py [--check] [reviews|threads ...]
+
+Without --check it rewrites the splits from the master lists; with --check it only re-reads and
+validates them (CI runs that). The splits are stratified by category with a fixed seed, so they
+change only when a master list does.
+"""
 
 import json
 import random
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-HARSH = ("condescension", "blame", "insult", "profanity", "sarcasm", "impatience", "dismissive")
-NOT_HARSH = ("neutral", "blunt", "softened", "question")
-CATEGORIES = HARSH + NOT_HARSH
-SEED = 3  # fixed so the split never changes unless all.jsonl does
+FIELDS = ("id", "text", "harsh", "category")
 SPLITS = ("dev", "test")
 
 
-def load(path: Path) -> list[dict]:
-    """Read one corpus file, failing loudly with the line number of any bad row."""
+@dataclass(frozen=True)
+class Corpus:
+    name: str
+    master: str  # the hand-written list
+    prefix: str  # of the split files and of the ids
+    harsh: tuple[str, ...]
+    not_harsh: tuple[str, ...]
+    seed: int
+    distinct_from: str | None = None  # another master list whose texts must not repeat here
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return self.harsh + self.not_harsh
+
+    def split_path(self, split: str) -> Path:
+        return HERE / (f"{split}.jsonl" if self.name == "reviews" else f"{self.name}-{split}.jsonl")
+
+
+CORPORA = {
+    "reviews": Corpus("reviews", "all.jsonl", "c",
+                      ("condescension", "blame", "insult", "profanity", "sarcasm", "impatience", "dismissive"),
+                      ("neutral", "blunt", "softened", "question"), seed=3),
+    "threads": Corpus("threads", "threads-all.jsonl", "t",
+                      ("impatience", "mocking", "irony", "insulting", "name-calling", "entitlement", "vulgarity",
+                       "dismissive"),
+                      ("neutral", "blunt", "frustrated-civil", "softened", "question"), seed=11,
+                      distinct_from="all.jsonl"),
+}
+
+
+def load(corpus: Corpus, path: Path) -> list[dict]:
+    """Read one corpus file, exiting with file and line number at the first bad row."""
     rows = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        row = json.loads(line)
-        problem = check_row(row)
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as error:
+            sys.exit(f"{path.name}:{number}: not JSON ({error})")
+        problem = check_row(corpus, row)
         if problem:
             sys.exit(f"{path.name}:{number}: {problem}")
         rows.append(row)
     return rows
 
 
-def check_row(row: dict) -> str | None:
-    """Return what is wrong with a row, or None when it has the exact expected shape."""
-    if set(row) != {"id", "text", "harsh", "category"}:
-        return f"fields are {sorted(row)}"
-    if not isinstance(row["id"], str) or not isinstance(row["text"], str) or not row["text"].strip():
-        return "id and text must be non-empty strings"
-    if row["category"] not in CATEGORIES:
+def check_row(corpus: Corpus, row: object) -> str | None:
+    """Return what is wrong with a row, or None when it has exactly the expected shape."""
+    if not isinstance(row, dict) or tuple(row) != FIELDS:
+        return f"fields must be {list(FIELDS)} in that order"
+    ident = row["id"]
+    if not isinstance(ident, str) or not ident.startswith(corpus.prefix) or not ident[1:].isdigit():
+        return f"id {ident!r} must look like {corpus.prefix}0001"
+    if not isinstance(row["text"], str) or not row["text"].strip():
+        return "text must be a non-empty string"
+    if row["category"] not in corpus.categories:
         return f"unknown category {row['category']!r}"
-    if row["harsh"] is not (row["category"] in HARSH):
-        return f"harsh={row['harsh']} contradicts category {row['category']}"
+    if row["harsh"] is not (row["category"] in corpus.harsh):
+        return f"harsh={row['harsh']!r} contradicts category {row['category']}"
     return None
 
 
-def split(rows: list[dict]) -> dict[str, list[dict]]:
-    """Stratify by category; odd leftovers alternate between splits so totals stay near 50/50."""
-    rng = random.Random(SEED)
+def split(corpus: Corpus, rows: list[dict]) -> dict[str, list[dict]]:
+    """Stratify by category; odd leftovers alternate between splits so the halves stay equal."""
+    rng = random.Random(corpus.seed)
     out: dict[str, list[dict]] = {name: [] for name in SPLITS}
-    extra_to = 0
-    for category in CATEGORIES:
+    extra_to_dev = True
+    for category in corpus.categories:
         group = sorted((r for r in rows if r["category"] == category), key=lambda r: r["id"])
         rng.shuffle(group)
-        half = len(group) // 2 + (len(group) % 2 if extra_to == 0 else 0)
-        extra_to ^= len(group) % 2
+        half = len(group) // 2 + (len(group) % 2 if extra_to_dev else 0)
+        extra_to_dev ^= bool(len(group) % 2)
         out["dev"] += group[:half]
         out["test"] += group[half:]
     return {name: sorted(part, key=lambda r: r["id"]) for name, part in out.items()}
 
 
-def report(parts: dict[str, list[dict]]) -> None:
-    """Print counts per split and category, and the share of rows that are not harsh."""
-    print(f"{'category':<14}" + "".join(f"{name:>7}" for name in SPLITS) + f"{'total':>7}")
-    for category in CATEGORIES:
-        counts = [sum(r["category"] == category for r in parts[name]) for name in SPLITS]
-        print(f"{category:<14}" + "".join(f"{c:>7}" for c in counts) + f"{sum(counts):>7}")
-    sizes = [len(parts[name]) for name in SPLITS]
-    print(f"{'total':<14}" + "".join(f"{s:>7}" for s in sizes) + f"{sum(sizes):>7}")
+def validate(corpus: Corpus, parts: dict[str, list[dict]], master: list[dict]) -> None:
+    """Check ids and texts are unique, distinct from the other corpus, and equal to the master list."""
     every = [r for name in SPLITS for r in parts[name]]
-    print(f"not harsh: {sum(not r['harsh'] for r in every) / len(every):.1%}")
-
-
-def validate(parts: dict[str, list[dict]], master: list[dict]) -> None:
-    """Check ids and texts are unique and that the splits are exactly the master list."""
-    every = [r for name in SPLITS for r in parts[name]]
-    ids = Counter(r["id"] for r in every)
-    texts = Counter(r["text"] for r in every)
-    if max(ids.values()) > 1 or max(texts.values()) > 1:
-        sys.exit("duplicate id or text across splits")
+    for field in ("id", "text"):
+        repeated = [value for value, n in Counter(r[field] for r in every).items() if n > 1]
+        if repeated:
+            sys.exit(f"{corpus.name}: duplicate {field}: {repeated[0]!r}")
+    if corpus.distinct_from:
+        lines = (HERE / corpus.distinct_from).read_text(encoding="utf-8").splitlines()
+        taken = {json.loads(line)["text"] for line in lines}
+        clash = [r["id"] for r in every if r["text"] in taken]
+        if clash:
+            sys.exit(f"{clash[0]} repeats a text from {corpus.distinct_from}")
     if sorted(every, key=lambda r: r["id"]) != sorted(master, key=lambda r: r["id"]):
-        sys.exit("splits differ from all.jsonl: rerun build.py")
+        sys.exit(f"splits differ from {corpus.master}: rerun build.py {corpus.name}")
+
+
+def report(corpus: Corpus, parts: dict[str, list[dict]]) -> None:
+    """Print counts per split and category, and the share of rows that are not harsh."""
+    width = max(map(len, corpus.categories)) + 3
+    print(f"{corpus.name + ':':<{width}}" + "".join(f"{name:>7}" for name in SPLITS) + f"{'total':>7}")
+    for category in corpus.categories:
+        counts = [sum(r["category"] == category for r in parts[name]) for name in SPLITS]
+        print(f"{category:<{width}}" + "".join(f"{c:>7}" for c in counts) + f"{sum(counts):>7}")
+    sizes = [len(parts[name]) for name in SPLITS]
+    print(f"{'total':<{width}}" + "".join(f"{s:>7}" for s in sizes) + f"{sum(sizes):>7}")
+    every = [r for name in SPLITS for r in parts[name]]
+    print(f"not harsh: {sum(not r['harsh'] for r in every) / len(every):.1%}\n")
+
+
+def build(corpus: Corpus, check_only: bool) -> None:
+    master = load(corpus, HERE / corpus.master)
+    if not check_only:
+        for name, part in split(corpus, master).items():
+            lines = (json.dumps(r, ensure_ascii=False) + "\n" for r in part)
+            corpus.split_path(name).write_text("".join(lines), encoding="utf-8")
+    parts = {name: load(corpus, corpus.split_path(name)) for name in SPLITS}
+    validate(corpus, parts, master)
+    report(corpus, parts)
 
 
 def main() -> None:
-    """Write dev/test from all.jsonl (default), or with --check only re-read and validate them."""
-    master = load(HERE / "all.jsonl")
-    if "--check" not in sys.argv:
-        for name, part in split(master).items():
-            lines = (json.dumps(r, ensure_ascii=False) + "\n" for r in part)
-            (HERE / f"{name}.jsonl").write_text("".join(lines), encoding="utf-8")
-    parts = {name: load(HERE / f"{name}.jsonl") for name in SPLITS}
-    validate(parts, master)
-    report(parts)
+    args = [a for a in sys.argv[1:] if a != "--check"]
+    unknown = set(args) - set(CORPORA)
+    if unknown:
+        sys.exit(f"unknown corpus {sorted(unknown)[0]!r}; choose from {', '.join(CORPORA)}")
+    for name in args or CORPORA:
+        build(CORPORA[name], check_only="--check" in sys.argv)
 
 
 if __name__ == "__main__":
