@@ -17,8 +17,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +36,8 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from tests import payloads  # noqa: E402  (the same builders the tests use)
+from tests.services import free_port  # noqa: E402
+from tests.services import stop_process as stop  # noqa: E402
 
 SECRET = "bench-webhook-secret"
 POSTGRES_URL = os.environ.get("TACT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -83,12 +83,6 @@ def parse_args() -> argparse.Namespace:
 
 
 # --- what it starts ----------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager
@@ -168,18 +162,6 @@ def wait_until(predicate, timeout: float, message: str) -> None:
             return
         time.sleep(0.1)
     sys.exit(message)
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """SIGTERM the process group we started (gunicorn's workers too); SIGKILL if it lingers."""
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
 
 
 # --- load ----------

@@ -40,7 +40,7 @@ def celery_worker_process(extra_env: dict[str, str], log_path: Path, *, concurre
         _wait_ready(proc, log_path, timeout=90)
         yield env | {"_pid": str(proc.pid)}
     finally:
-        _stop(proc)
+        stop_process(proc)
         log.close()
 
 
@@ -55,7 +55,8 @@ def _wait_ready(proc: subprocess.Popen, log_path: Path, timeout: float) -> None:
     raise RuntimeError(f"celery worker not ready after {timeout}s:\n{log_path.read_text()[-4000:]}")
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def stop_process(proc: subprocess.Popen) -> None:
+    """SIGTERM the process group we started (gunicorn's and Celery's children too); SIGKILL if it lingers."""
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -112,7 +113,7 @@ def web_server_process(extra_env: dict[str, str], log_path: Path) -> Iterator[st
         wait_for(healthy, timeout=60, interval=0.2)
         yield url
     finally:
-        _stop(proc)
+        stop_process(proc)
         log.close()
 
 
