@@ -30,6 +30,7 @@ eval: setup  ## accuracy on our own labeled corpus
 bench: setup  ## speed and memory figures
 	$(BIN)/python bench/analyze.py
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/e2e.py
 
 lint: setup  ## style checks (ruff)
 	$(BIN)/ruff check service worker tests bench
