@@ -182,10 +182,14 @@ def check_csrf() -> None:
 # ---------- permissions
 
 
-def visible_repositories() -> dict[int, bool]:
-    """Repositories with Tact installed that the signed-in user can reach: {repository id: is admin}."""
+def visible_repositories(*, fresh: bool = False) -> dict[int, bool]:
+    """Repositories with Tact installed that the signed-in user can reach: {repository id: is admin}.
+
+    Pages may use the answer cached for a few minutes; a change (``fresh=True``) asks GitHub again,
+    so someone whose admin rights were just removed cannot use the cached answer to change settings.
+    """
     cached = session.get("repos")
-    if cached and time.time() - cached["at"] < PERMISSIONS_TTL:
+    if cached and not fresh and time.time() - cached["at"] < PERMISSIONS_TTL:
         return {int(i): i in cached["admin"] for i in cached["see"]}
     config = current_app.config["TACT"]
     try:
@@ -214,7 +218,7 @@ def require_repo_access(repo_id: int) -> bool:
 
 def require_repo_admin(repo_id: int) -> None:
     """403 unless the user has admin on the repository (our policy for changing its settings, CONTRACT §6)."""
-    if not visible_repositories().get(repo_id, False):
+    if not visible_repositories(fresh=True).get(repo_id, False):
         _forbid("repository", admin=True)
 
 
@@ -232,6 +236,7 @@ def is_installation_admin(repository_ids: Collection[int]) -> bool:
 
 
 def require_installation_admin(repository_ids: Collection[int]) -> None:
+    visible_repositories(fresh=True)  # refresh the cached answer before a change
     if not is_installation_admin(repository_ids):
         _forbid("installation", admin=True)
 

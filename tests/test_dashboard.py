@@ -221,3 +221,15 @@ def test_trends_count_findings_per_week_rule_and_looks_fine(both_db_client, fake
     assert page.count('<span class="visually-hidden">none</span>') == 9 and "stupid" not in page
     assert '<code>you-broke</code></th><td>blame</td><td class="number">2</td>' in page
     assert "marked <strong>1</strong> of 4 findings" in page and "<strong>75%</strong>" in page
+
+
+def test_a_change_asks_github_even_when_a_fresh_cached_answer_says_admin(gh_client, fake_github, db):
+    """Admin rights removed on GitHub a minute ago must not still allow a change."""
+    import time
+
+    ids = build_world(fake_github, db, admin={"app": False, "docs": False})
+    sign_in(gh_client, "octocat")
+    with gh_client.session_transaction() as session:
+        session["repos"] = {"at": time.time(), "see": [ids["app"]], "admin": [ids["app"]]}
+    assert gh_client.post(f"/repos/{ids['app']}/settings", data=switches(gh_client)).status_code == 403
+    assert stored_repo(db, ids["app"]).dashboard_settings is None
