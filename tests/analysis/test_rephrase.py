@@ -41,3 +41,43 @@ def test_a_rephrasing_that_would_still_be_flagged_is_replaced_by_the_fallback(an
         "What the hell, you idiot.", Options(disabled_categories=frozenset({"insult"}))
     ).findings
     assert finding.suggestion == FALLBACK["profanity"]
+
+
+# The harsh lead-in, aside or modifier goes; the technical point stays (issue 3: a concrete rephrasing).
+KEEPS_THE_POINT = [
+    ("Any beginner knows you need an index here.", "I think we may need an index here."),
+    ("Your mess in utils.py needs cleaning up.",
+     "I think the code in utils.py needs cleaning up; could we look at it together?"),
+    ("Simply use a context manager, it's not rocket science.", "Could you use a context manager?"),
+    ("Obviously you need to close the file here.", "I think we may need to close the file here."),
+    ("This is obviously a race condition.", "I think this may be a race condition."),
+    ("As I already said, the lock is not needed.", "I think the lock is not needed."),
+    ("I already told you the test is flaky.", "I think the test may be flaky."),
+    ("Just add a null check before the loop.", "Could you add a null check before the loop?"),
+    ("You just need to call close() first.", "I think we may need to call close() first."),
+    ("You didn't even run the tests.", "Could you run the tests?"),
+    ("Please clean up your mess in the parser.", "Could you clean up the code in the parser?"),
+    ('This "fix" broke the login page.', "I think this code broke the login page."),
+    ("Damn, the migration fails on Postgres.", "The migration fails on Postgres."),
+    ("Why the heck is this enforced here?", "Why is this enforced here?"),
+    ("This module is a clusterfuck.",
+     "I think this module needs some more work; could we go over it together?"),
+    ("Come on, this needs a test.", "I think this may need a test."),
+    ("I keep telling you the cache is stale.", "I think the cache may be stale."),
+    ("You should've known the API was deprecated.", "I think the API was deprecated."),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), KEEPS_THE_POINT, ids=[c[0] for c in KEEPS_THE_POINT])
+def test_suggestion_drops_the_jab_and_keeps_the_technical_point(analysis, text, expected):
+    findings = analysis.analyze(text, Options(sensitivity="high")).findings
+    assert findings
+    assert {f.suggestion for f in findings} == {expected}
+
+
+def test_every_rule_that_fires_on_a_sentence_gets_the_same_clean_rephrasing(analysis):
+    """Each rule used to cut only its own words, so 'Simply ...' survived the rocket-science rule's edit."""
+    text = "Simply use a context manager, it's not rocket science."
+    findings = analysis.analyze(text).findings
+    assert {f.rule for f in findings} == {"not-rocket-science"}
+    assert analysis.analyze(findings[0].suggestion, Options(sensitivity="high")).findings == ()

@@ -98,9 +98,9 @@ def _for_vader(text: str) -> str:
     return "".join(kept)
 
 
-def _pending(e: Engine, rule: Rule, c: _Comment, start: int, end: int, s: Sentence, match, value) -> _Pending:
+def _pending(e: Engine, rule: Rule, c: _Comment, start: int, end: int, s: Sentence, match, value, harsh):
     cues = e.matchers.cues(rule.id, s.doc, match)
-    rewrite = Rewrite(doc=s.doc, original=c.original[start:end], match=match, cues=cues)
+    rewrite = Rewrite(doc=s.doc, original=c.original[start:end], match=match, cues=cues, harsh=harsh)
     return _Pending(rule, start, end, value, candidate(rule.rephrase, rewrite))
 
 
@@ -136,11 +136,16 @@ def _best_hits(e: Engine, s: Sentence, options: Options) -> dict[str, tuple[floa
 
 
 def _judge(e: Engine, c: _Comment, start: int, end: int, s: Sentence, options: Options, rephrase: bool):
-    for rule_id, (value, match) in _best_hits(e, s, options).items():
+    best = _best_hits(e, s, options)
+    # Every rule's words in the sentence, so one rule's suggestion does not keep another's ("Simply ...").
+    harsh = {i for rule_id, (_, m) in best.items() for i in e.matchers.cues(rule_id, s.doc, m)}
+    if best:  # harsh nouns no rule flags alone ("this mess") still have no place in a suggestion
+        harsh |= {i for a, b in s.signals.get("harsh_nouns", ()) for i in range(a, b)}
+    for rule_id, (value, match) in best.items():
         rule = e.rules[rule_id]
         pending = None
         if rephrase and shows(value, options.sensitivity):
-            pending = _pending(e, rule, c, start, end, s, match, value)
+            pending = _pending(e, rule, c, start, end, s, match, value, tuple(sorted(harsh)))
         c.hits.append((value, pending))
 
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
 
+from .trim import Cut, plan, request
+
 # Each fallback is a sentence a reviewer could post as is; a test checks that each passes the analyzer.
 FALLBACK = {
     "condescension": "I think there may be a simpler way here; could we talk it through?",
@@ -18,18 +20,29 @@ FALLBACK = {
     "impatience": "Could you take a look at this when you get a chance?",
     "dismissive": "I'm not sure this is needed yet; could you say more about the goal?",
 }
+# Verbs that take "may" gracefully in a hedged claim; others keep their tense ("I think this runs ...").
+MAY = ("be", "need", "have")
+WH = ("WP", "WDT", "WRB", "WP$")
+QUESTION_OPENERS = ("MD", "VBZ", "VBP", "VBD", "WP", "WDT", "WRB", "WP$")
 OBJECTS = ("dobj", "obj", "attr", "pobj", "dative", "oprd", "ccomp", "xcomp")
 
 
 @dataclass(frozen=True)
 class Rewrite:
     """A parsed sentence (masked text), the original sentence it lines up with, the rule's match and, within
-    it, the cue tokens (the rule's own words, which a rephrasing may drop)."""
+    it, the cue tokens (the rule's own words, which a rephrasing may drop). `harsh` holds the cues of every
+    rule that hit the sentence, so a suggestion does not keep another rule's words ("Simply ..., it's not
+    rocket science")."""
 
     doc: Doc
     original: str
     match: tuple[int, ...]
     cues: tuple[int, ...]
+    harsh: tuple[int, ...] = ()
+
+    @property
+    def all_cues(self) -> tuple[int, ...]:
+        return tuple(sorted(set(self.cues) | set(self.harsh)))
 
 
 def _end(r: Rewrite, token: Token) -> int:
@@ -40,14 +53,20 @@ def _end(r: Rewrite, token: Token) -> int:
     return end
 
 
-def _text(r: Rewrite, tokens: list[Token], drop: frozenset[int] = frozenset()) -> str:
-    """Original text of a run of tokens, leaving out dropped ones (and second-person possessives)."""
+def _text(r: Rewrite, tokens: list[Token], drop: frozenset[int] = frozenset(), replace=None) -> str:
+    """Original text of a run of tokens, leaving out dropped ones and saying replaced ones differently
+    (second-person possessives become "the")."""
     parts = []
+    replace = replace or {}
     for t in tokens:
         if t.i in drop or t.is_space:  # runs of blanked code become space tokens; _end already covers them
+            if t.whitespace_ and parts and not parts[-1].endswith(" "):
+                parts[-1] += " "
             continue
         word = r.original[t.idx : _end(r, t)]
-        if t.tag_ == "PRP$" and "2" in t.morph.get("Person"):
+        if t.i in replace:
+            word = _match_case(word, replace[t.i])
+        elif t.tag_ == "PRP$" and "2" in t.morph.get("Person"):
             word = "the"
         parts.append(word + (" " if t.whitespace_ else ""))
     return _tidy("".join(parts))
@@ -86,23 +105,61 @@ def _words(r: Rewrite, drop: frozenset[int]) -> list[Token]:
     return [t for t in r.doc if t.i not in drop and not (t.is_punct or t.is_space)]
 
 
-def _soften(r: Rewrite, drop: frozenset[int]) -> str | None:
-    """A request becomes a question; a claim gets "I think" and "may be"; a question stays a question."""
-    words = _words(r, drop)
-    if len(words) < 2:
+def _match_case(old: str, new: str) -> str:
+    return _upper_first(new) if old[:1].isupper() and old[1:2].islower() else new
+
+
+def _clause_head(r: Rewrite, cut: Cut) -> Token | None:
+    """The verb that heads what is left: the root, or the complement clause a lead-in was cut from."""
+    kept = [t for t in r.doc if t.i not in cut.drop and t.pos_ in ("VERB", "AUX")]
+    return next((t for t in kept if t.head.i in cut.drop or t.dep_ == "ROOT"), None)
+
+
+def _hedge_verb(r: Rewrite, cut: Cut) -> None:
+    """'you need' becomes 'we may need' and 'this is' becomes 'this may be': a claim offered, not ruled."""
+    head = _clause_head(r, cut)
+    if head is None or head.tag_ not in ("VBZ", "VBP") or negated_token(head) or head.i in cut.replace:
+        return
+    if any(c.dep_ in ("aux", "auxpass") for c in head.children):
+        return
+    subject = next((c for c in head.children if c.dep_ in ("nsubj", "expl") and c.i not in cut.drop), None)
+    if subject is None or subject.i > head.i:
+        return
+    if subject.lower_ == "you":
+        cut.replace[subject.i] = "we"
+    if head.lemma_ in MAY:
+        cut.replace[head.i] = f"may {head.lemma_}"
+    elif subject.lower_ == "you":
+        cut.replace[head.i] = f"could {head.lemma_}"
+
+
+def _asks(r: Rewrite, words: list[Token]) -> bool:
+    """A question that survives the cut still opens like one ("What is...", "Does it..."); a statement left
+    behind by a rhetorical lead-in ("You do realize this runs...?") is better offered as a claim."""
+    return r.doc.text.rstrip().rstrip("!.").endswith("?") and words[0].tag_ in QUESTION_OPENERS
+
+
+def _soften(r: Rewrite, drop: frozenset[int] | Cut) -> str | None:
+    """A request becomes a question; a claim gets "I think" and "may"; a question stays a question."""
+    cut = drop if isinstance(drop, Cut) else Cut(drop=set(drop))
+    words = _words(r, frozenset(cut.drop))
+    if len(words) < 2 or not any(t.pos_ in ("VERB", "AUX") for t in words):
         return None
-    body = _sentence_case(_text(r, list(r.doc), drop))
-    if r.doc.text.rstrip().endswith("?"):
-        return _upper_first(_no_final_punct(body)) + "?"
-    first = words[0]
-    if first.tag_ == "VB" and not any(c.dep_.startswith("nsubj") for c in first.children):
-        return f"Could you {_lower_first(_no_final_punct(body))}?"
-    root = next((t for t in words if t.dep_ == "ROOT"), None)
-    if root is not None and root.lemma_ == "be" and root.tag_ in ("VBZ", "VBP") and not negated_token(root):
-        subject = [t for t in r.doc if t.i < root.i and t.i not in drop]
-        rest = [t for t in r.doc if t.i > root.i and t.i not in drop]
-        body = f"{_text(r, subject)} may be {_text(r, rest)}"
-    return f"I think {_lower_first(_no_final_punct(body))}."
+    if words[0].dep_ == "intj" and len(words) > 2 and words[1].tag_ == "VB":
+        cut.drop.add(words[0].i)  # "Please clean up..." becomes "Could you clean up...?"
+        words = words[1:]
+    imperative = request(words, cut)
+    asks = _asks(r, words)
+    if not asks and words[0].tag_ in WH:
+        return None  # "how this cache works" is a topic, not a sentence
+    if not (asks or imperative):
+        _hedge_verb(r, cut)
+    body = _no_final_punct(_sentence_case(_text(r, list(r.doc), frozenset(cut.drop), cut.replace)))
+    if asks:
+        return _upper_first(body) + "?"
+    if imperative:
+        return f"Could you {_lower_first(body)}?"
+    return f"I think {_lower_first(body)}."
 
 
 def negated_token(token: Token) -> bool:
@@ -124,8 +181,14 @@ def _object(r: Rewrite, verb: Token | None) -> str:
     return ""
 
 
+def _trimmed(r: Rewrite, replace_nouns: bool = True) -> Cut | None:
+    return plan(r.doc, r.all_cues, replace_nouns)
+
+
 def drop_cue(r: Rewrite) -> str | None:
-    return _soften(r, frozenset(r.cues))
+    """Cut the harsh words and the lead-in or aside they sit in; keep and hedge the point."""
+    cut = _trimmed(r) if r.all_cues else Cut()
+    return _soften(r, cut) if cut is not None else None
 
 
 def hedge(r: Rewrite) -> str | None:
@@ -133,15 +196,17 @@ def hedge(r: Rewrite) -> str | None:
 
 
 def soften_request(r: Rewrite) -> str | None:
-    return _soften(r, frozenset(r.cues))
+    return drop_cue(r)
 
 
 def ask_instead(r: Rewrite) -> str | None:
-    verb = next((t for t in r.doc if t.i > min(r.match) and t.tag_ == "VB"), None)
+    """'Did you even test this?' asks about the work: 'Would it help to test this?'"""
+    cues = set(r.all_cues)
+    verb = next((t for t in r.doc if t.i > min(r.match) and t.tag_ == "VB" and t.i not in cues), None)
     if verb is None:
         return None
     rest = [t for t in r.doc if t.i > verb.i]
-    phrase = _no_final_punct(_text(r, rest, frozenset(r.cues)))
+    phrase = _no_final_punct(_text(r, rest, frozenset(cues)))
     return f"Would it help to {verb.lemma_} {phrase}?".replace("  ", " ").replace(" ?", "?")
 
 
@@ -151,7 +216,9 @@ def ask_reason(r: Rewrite) -> str | None:
 
 def describe_effect(r: Rewrite) -> str | None:
     obj = _object(r, _head_verb(r))
-    return f"It looks like this change affects {obj}; could you take a look?" if obj else None
+    if obj:
+        return f"It looks like this change affects {obj}; could you take a look?"
+    return _with_tail(drop_cue(r), "could we look at it together?")
 
 
 def point_to_gap(r: Rewrite) -> str | None:
@@ -164,12 +231,29 @@ def revisit(r: Rewrite) -> str | None:
     return f"Could we revisit {obj}? I may not have explained it well." if obj else None
 
 
+def _with_tail(text: str | None, tail: str) -> str | None:
+    """A hedged claim gets an offer to work on it together; a question or request already invites an answer."""
+    if text is None or not text.endswith("."):
+        return text
+    return f"{text[:-1]}; {tail}"
+
+
 def focus_on_code(r: Rewrite) -> str | None:
+    """'This API is laughable.' says what needs work, about the thing the sentence is about."""
+    cues = set(r.all_cues)
     subject = next(
-        (t for t in r.doc if t.dep_ in ("nsubj", "nsubjpass") and t.pos_ in ("NOUN", "PROPN")), None
+        (
+            t
+            for t in r.doc
+            if t.dep_ in ("nsubj", "nsubjpass") and t.pos_ in ("NOUN", "PROPN") and t.i not in cues
+        ),
+        None,
     )
+    if subject is not None and any(t.i in cues for t in subject.subtree):
+        subject = None
     what = _lower_first(_text(r, list(subject.subtree))) if subject is not None else "this"
-    return f"I think {what} needs some more work; could we go over it together?"
+    verb = "need" if subject is not None and subject.tag_ in ("NNS", "NNPS") else "needs"
+    return f"I think {what} {verb} some more work; could we go over it together?"
 
 
 def de_personalize(r: Rewrite) -> str | None:
@@ -177,16 +261,23 @@ def de_personalize(r: Rewrite) -> str | None:
 
 
 def remove_words(r: Rewrite) -> str | None:
-    text = _text(r, list(r.doc), frozenset(r.cues))
-    return _upper_first(_sentence_case(text)) if len(_words(r, frozenset(r.cues))) >= 3 else None
+    """Leave the swearing out and keep the sentence; where the swear word carries it, talk about the code."""
+    cut = _trimmed(r, replace_nouns=False)
+    if cut is None:
+        return focus_on_code(r)
+    if len(_words(r, frozenset(cut.drop))) < 3:
+        return None
+    text = _text(r, list(r.doc), frozenset(cut.drop), cut.replace)
+    return _upper_first(_sentence_case(text))
 
 
 def state_plainly(r: Rewrite) -> str | None:
-    return None
+    """Say the point without the jab: the same cut as drop-cue, when a point is left."""
+    return drop_cue(r)
 
 
 def explain_concern(r: Rewrite) -> str | None:
-    return None
+    return drop_cue(r)
 
 
 STRATEGIES: dict[str, Callable[[Rewrite], str | None]] = {

@@ -1,0 +1,163 @@
+"""Decide, from the parse, which words of a harsh sentence to cut or replace so its technical content remains."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Token
+
+# Dependencies of a cue that make it an aside: dropping it (and what hangs on it) leaves a whole sentence.
+ASIDES = ("advmod", "intj", "discourse", "npadvmod", "meta", "amod")
+# Clauses and phrases that can leave the sentence without taking its main verb with them.
+DETACHABLE = ("advcl", "parataxis", "conj", "prep", "agent", "npadvmod", "dative")
+# Roles where a harsh noun names the code ("your mess in utils.py"), so a neutral noun can stand in for it.
+NOMINAL = ("nsubj", "nsubjpass", "dobj", "pobj")
+# Roles a sentence cannot lose: cutting the verb's complement leaves "This module is a." behind.
+ESSENTIAL = ("ROOT", "attr", "acomp", "oprd", "xcomp", "ccomp", "dobj")
+NEUTRAL_NOUN = "code"
+QUOTES = "\"'“”‘’"
+# A sentence that now opens with one of these lost its first half: "and ship it", "before opening a PR".
+DANGLING = ("cc", "prep", "mark", "aux", "auxpass", "dative", "pobj", "agent", "prt")
+FINITE = ("VBZ", "VBP", "VBD", "MD")
+SUBJECTS = ("nsubj", "nsubjpass", "expl")
+
+
+@dataclass
+class Cut:
+    """Tokens to leave out and tokens to say differently; `replace` maps a token index to its new word."""
+
+    drop: set[int] = field(default_factory=set)
+    replace: dict[int, str] = field(default_factory=dict)
+
+
+def _root(doc: Doc) -> Token:
+    return next((t for t in doc if t.dep_ == "ROOT"), doc[0])
+
+
+def _with_edges(doc: Doc, tokens: set[int]) -> set[int]:
+    """A cut run takes the comma or 'that' next to it, so no dangling ', the lock' or 'that lists' is left."""
+    more = set(tokens)
+    for i in tokens:
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(doc) and j not in tokens and doc[j].text in (",", ";", "—", "-", ":"):
+                more.add(j)
+    return more
+
+
+def _lead_in(doc: Doc, cue: Token, cues: set[int]) -> set[int] | None:
+    """'Any beginner knows [you need an index]': the cue sits in the main clause, whose complement clause
+    carries the point; everything but that complement (and its 'that') is cut."""
+    root = _root(doc)
+    if cue.i != root.i and not any(a.i == root.i for a in cue.ancestors):
+        return None
+    main = {root.i} | {c.i for c in root.children if c.dep_ == "xcomp"}
+    for child in doc:
+        span = {t.i for t in child.subtree}
+        jabs = {i for i in span & cues if doc[i].dep_ not in ASIDES}
+        after = child.dep_ == "ccomp" and child.i > cue.i
+        beside = child.dep_ in ("advcl", "conj", "parataxis") and child.pos_ in ("VERB", "AUX")
+        if (after or beside) and child.head.i in main and not jabs:
+            if len(span) < 3 or cue.i in span:
+                continue
+            marks = {c.i for c in child.children if c.dep_ == "mark"}
+            return {t.i for t in doc if t.i not in span and not t.is_punct} | marks
+    return None
+
+
+def _prefix(doc: Doc, cues: set[int]) -> set[int] | None:
+    """A cue run that opens the sentence ('You do realize ...') when the parse gives no complement clause."""
+    first = min(cues)
+    words = [t for t in doc if not (t.is_punct or t.is_space)]
+    if not words or first != words[0].i or set(range(first, max(cues) + 1)) - cues:
+        return None
+    rest = [t for t in words if t.i > max(cues)]
+    has_verb = any(doc[i].pos_ in ("VERB", "AUX") for i in cues)
+    return set(range(first, max(cues) + 1)) if len(rest) >= 3 and has_verb else None
+
+
+def _detachable(doc: Doc, cue: Token) -> set[int] | None:
+    """The smallest clause or phrase around the cue that can go without the main verb: 'As I already said,'
+    'because of you', ', it's not rocket science'."""
+    root = _root(doc)
+    for t in [cue, *cue.ancestors]:
+        if t.i == root.i:
+            return None
+        if t.dep_ in DETACHABLE:
+            return {s.i for s in t.subtree} | {c.i for c in t.head.children if c.dep_ == "cc" and c.i < t.i}
+    return None
+
+
+def _one(doc: Doc, cue: Token, cues: set[int], cut: Cut, replace_nouns: bool) -> bool:
+    """Plan the cut for one cue; False when the cue is the sentence's backbone and nothing useful remains."""
+    if cue.i in cut.drop or cue.i in cut.replace:
+        return True
+    if cue.is_punct:
+        if cue.text in QUOTES:  # scare quotes go with the word they wrap
+            cut.drop.add(cue.i)
+        return True
+    if cue.tag_ == "PRP$" or (cue.dep_ == "det" and cue.head.i in cues):
+        return True  # settled with its noun: 'your' reads 'the', 'the' goes with 'the hell'
+    if cue.pos_ == "PRON" and cue.dep_ == "nsubj" and cue.head.i not in cues:
+        return True  # the pattern's grammar ('you just need'), not its jab; a hedge turns it into 'we'
+    if cue.dep_ in ASIDES and cue.head.i not in cues and not any(c.i not in cues for c in cue.children):
+        cut.drop.add(cue.i)
+        return True
+    lead_in = _lead_in(doc, cue, cues)
+    if lead_in is not None:
+        cut.drop |= _with_edges(doc, lead_in)
+        return True
+    if cue.pos_ == "NOUN" and cue.dep_ in NOMINAL and replace_nouns and cue.head.i not in cues:
+        cut.replace[cue.i] = NEUTRAL_NOUN
+        return True
+    if cue.pos_ in ("NOUN", "PROPN") and cue.dep_ not in ESSENTIAL and not replace_nouns:
+        cut.drop |= {cue.i} | {c.i for c in cue.children if c.dep_ in ("det", "poss")}
+        return True
+    detached = _detachable(doc, cue)
+    if detached is not None:
+        cut.drop |= _with_edges(doc, detached)
+        return True
+    return False
+
+
+def whole(doc: Doc, cut: Cut) -> bool:
+    """What is left still reads as a sentence: its verb is finite or a request, and keeps its subject."""
+    words = [t for t in doc if t.i not in cut.drop and not (t.is_punct or t.is_space)]
+    if len(words) < 2 or words[0].dep_ in DANGLING:
+        return False
+    if not cut.drop:
+        return True  # only words swapped: the sentence keeps its own shape
+    if request(words, cut):
+        return True
+    heads = [t for t in words if t.pos_ in ("VERB", "AUX") and (t.dep_ == "ROOT" or t.head.i in cut.drop)]
+    if not heads:
+        return False
+    head = heads[0]
+    kept_aux = any(c.dep_ in ("aux", "auxpass") and c.i not in cut.drop for c in head.children)
+    # The small tagger reads "you close" as VB; with its subject kept it is a present tense all the same.
+    kept_subject = any(c.dep_ in SUBJECTS and c.i not in cut.drop for c in head.children)
+    finite = head.tag_ in FINITE or kept_aux or (head.tag_ == "VB" and kept_subject)
+    return finite and any(t.dep_ in SUBJECTS for t in words)
+
+
+def request(words: list[Token], cut: Cut) -> bool:
+    """What is left opens with a bare verb whose only subject was a cut 'you': 'Could you run the tests?'"""
+    if words[0].dep_ == "intj" and len(words) > 2:
+        words = words[1:]
+    first = words[0]
+    subjects = [c for c in first.children if c.dep_ in SUBJECTS]
+    return first.tag_ == "VB" and all(c.i in cut.drop and c.lower_ == "you" for c in subjects)
+
+
+def plan(doc: Doc, cues: tuple[int, ...], replace_nouns: bool = True) -> Cut | None:
+    """What to cut so every cue is gone; None when some cue carries the sentence ('This is garbage.')."""
+    cut = Cut()
+    wanted = set(cues)
+    if not wanted:
+        return None
+    prefix = _prefix(doc, wanted)
+    if prefix is not None and _lead_in(doc, doc[min(wanted)], wanted) is None:
+        cut.drop |= _with_edges(doc, prefix)
+    for i in sorted(wanted):
+        if not _one(doc, doc[i], wanted, cut, replace_nouns):
+            return None
+    return cut if whole(doc, cut) else None
