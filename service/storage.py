@@ -93,6 +93,7 @@ class Delivery(Base):
     repository_id: Mapped[int | None] = mapped_column(BigInteger)
     payload: Mapped[dict] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(16), default=RECEIVED, index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))  # the Celery task id working on it
     reason: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -244,16 +245,18 @@ def record_delivery(session: Session, *, guid: str, event: str, action: str | No
     return delivery, True
 
 
-def claim_delivery(session: Session, delivery_id: int) -> Delivery | None:
-    """Move a delivery from received to processing; None when another worker has it or it is finished.
+def claim_delivery(session: Session, delivery_id: int, claimant: str | None = None) -> Delivery | None:
+    """Move a delivery from received to processing; None when another task has it or it is finished.
 
-    A compare-and-set UPDATE, so two workers handed the same message (Celery is at-least-once)
-    never both process it.
+    A compare-and-set UPDATE, so two tasks sent for the same delivery never both process it. The
+    same task may claim its row again: when a worker process dies mid-task, Celery hands the very
+    same message (same task id) to another process, and the row it left `processing` is its own.
     """
+    mine = (Delivery.state == PROCESSING) & (Delivery.claimed_by == claimant) if claimant else False
     result = session.execute(
         update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.state == RECEIVED)
-        .values(state=PROCESSING, attempts=Delivery.attempts + 1, updated_at=utcnow())
+        .where(Delivery.id == delivery_id, (Delivery.state == RECEIVED) | mine)
+        .values(state=PROCESSING, claimed_by=claimant, attempts=Delivery.attempts + 1, updated_at=utcnow())
     )
     if result.rowcount != 1:
         return None

@@ -357,3 +357,17 @@ def test_a_user_sees_only_installations_and_repositories_shared_with_the_app(fak
 def test_an_installation_token_cannot_act_as_a_user(fake_github, token):
     answer = call(fake_github, "GET", "/user", token)
     assert answer.status_code == 403 and answer.json()["message"] == "Resource not accessible by integration"
+
+
+def test_a_delayed_answer_is_slow_once_and_then_fast(fake_github):
+    import time
+
+    import requests
+
+    fake_github.delay_next("GET", r"^/app$", seconds=0.6)
+    started = time.monotonic()
+    requests.get(f"{fake_github.url}/app", timeout=5)
+    slow = time.monotonic() - started
+    started = time.monotonic()
+    requests.get(f"{fake_github.url}/app", timeout=5)
+    assert slow >= 0.6 > time.monotonic() - started

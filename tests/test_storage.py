@@ -112,3 +112,16 @@ def test_two_sessions_seeing_a_new_repository_at_once_both_succeed(database_url)
         assert storage.find_comment(session, kind="review_comment", github_id=5).author == "ana"
         assert storage.installation_of(session, session.get(storage.Repository, 7)).account_login == "octo"
     db.dispose()
+
+
+def test_the_same_task_may_reclaim_its_delivery_after_its_worker_died(database_url):
+    """Celery re-sends the same message (same task id) when a pool process dies mid-task."""
+    db = Database(database_url)
+    with db.session() as session:
+        delivery, _ = _record(session)
+        assert storage.claim_delivery(session, delivery.id, "task-1") is not None
+    with db.session() as session:
+        assert storage.claim_delivery(session, delivery.id, "task-2") is None
+        again = storage.claim_delivery(session, delivery.id, "task-1")
+        assert again is not None and again.attempts == 2
+    db.dispose()

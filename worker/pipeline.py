@@ -17,14 +17,14 @@ log = logging.getLogger(__name__)
 
 
 def process_delivery(session: Session, delivery_id: int, config: Config,
-                     send: Callable[[str, list], None]) -> Outcome | None:
+                     send: Callable[[str, list], None], claimant: str | None = None) -> Outcome | None:
     """Run one delivery once. None: another worker has it, or it is finished already.
 
     A retryable GitHub failure (``github.Unavailable``) hands the row back to ``received`` and
     propagates, so the task's retry policy decides when to try again; anything else ends the
     delivery as ``failed`` with the reason, visible in ``tact deliveries``.
     """
-    delivery = storage.claim_delivery(session, delivery_id)
+    delivery = storage.claim_delivery(session, delivery_id, claimant)
     if delivery is None:
         return None
     ctx = Context(session=session, config=config, installation_id=delivery.installation_id,

@@ -19,7 +19,8 @@ def process_delivery(self, delivery_id: int) -> str | None:
     db, queue = current_app.extensions["tact.db"], current_app.extensions["tact.queue"]
     try:
         with db.session() as session:
-            outcome = pipeline.process_delivery(session, delivery_id, current_app.config["TACT"], queue.send)
+            outcome = pipeline.process_delivery(session, delivery_id, current_app.config["TACT"], queue.send,
+                                                claimant=self.request.id)
     except github.Unavailable as exc:
         if self.request.retries >= self.max_retries:
             with db.session() as session:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives import serialization
@@ -68,6 +69,7 @@ class FakeGitHub:
         self.state = State()
         self.requests: list[RecordedRequest] = []
         self._failures: list[FailRule] = []
+        self._delays: list[list] = []  # [method, compiled path, seconds, times left]
         self._expectations: list[Expectation] = []
         self._server = None
         self.url = ""
@@ -76,7 +78,7 @@ class FakeGitHub:
     def start(self) -> FakeGitHub:
         from tests.fakegithub.server import create_app
 
-        self._server = make_server("127.0.0.1", 0, _Serialized(create_app(self), self.lock), threaded=True,
+        self._server = make_server("127.0.0.1", 0, _Serialized(create_app(self), self), threaded=True,
                                    request_handler=_Quiet)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         threading.Thread(target=self._server.serve_forever, name="fake-github", daemon=True).start()
@@ -93,6 +95,7 @@ class FakeGitHub:
             self.state = State()
             self.requests = []
             self._failures = []
+            self._delays = []
             self._expectations = []
 
     # -- what tests read ----------
@@ -111,6 +114,19 @@ class FakeGitHub:
         self._failures.append(FailRule(method.upper(), re.compile(path_regex), status,
                                        {k.lower(): str(v) for k, v in (headers or {}).items()},
                                        message, times, applied))
+
+    def delay_next(self, method: str, path_regex: str, seconds: float, times: int = 1) -> None:
+        """Answer the next `times` matching requests only after `seconds` (a slow GitHub)."""
+        with self.lock:
+            self._delays.append([method.upper(), re.compile(path_regex), seconds, times])
+
+    def take_delay(self, method: str, path: str) -> float:
+        with self.lock:
+            for rule in self._delays:
+                if rule[3] > 0 and rule[0] == method and rule[1].search(path):
+                    rule[3] -= 1
+                    return rule[2]
+        return 0.0
 
     def expect(self, method: str, path_regex: str, times: int = 1) -> None:
         """Require exactly `times` matching requests by the end of the test (0 forbids them)."""
@@ -141,11 +157,13 @@ class FakeGitHub:
 class _Serialized:
     """WSGI wrapper: one request at a time touches the state, however many connections are open."""
 
-    def __init__(self, app, lock) -> None:
-        self.app, self.lock = app, lock
+    def __init__(self, app, hub) -> None:
+        self.app, self.hub = app, hub
 
     def __call__(self, environ, start_response):
-        with self.lock:
+        # A slow answer waits outside the lock, so other requests are not held up behind it.
+        time.sleep(self.hub.take_delay(environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")))
+        with self.hub.lock:
             return list(self.app(environ, start_response))
 
 

@@ -5,8 +5,9 @@ Revises:
 Create Date: 2026-11-24
 """
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision = '0001'
 down_revision = None
@@ -46,6 +47,7 @@ def upgrade() -> None:
     sa.Column('repository_id', sa.BigInteger(), nullable=True),
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('claimed_by', sa.String(length=64), nullable=True),
     sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('received_at', sa.DateTime(), nullable=False),
