@@ -70,6 +70,7 @@ class FakeGitHub:
         self.requests: list[RecordedRequest] = []
         self._failures: list[FailRule] = []
         self._delays: list[list] = []  # [method, compiled path, seconds, times left]
+        self.waiting: list[tuple[str, str]] = []  # delayed requests, recorded as their wait begins
         self._expectations: list[Expectation] = []
         self._server = None
         self.url = ""
@@ -96,6 +97,7 @@ class FakeGitHub:
             self.requests = []
             self._failures = []
             self._delays = []
+            self.waiting = []
             self._expectations = []
 
     # -- what tests read ----------
@@ -125,6 +127,7 @@ class FakeGitHub:
             for rule in self._delays:
                 if rule[3] > 0 and rule[0] == method and rule[1].search(path):
                     rule[3] -= 1
+                    self.waiting.append((method, path))
                     return rule[2]
         return 0.0
 
