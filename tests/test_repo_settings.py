@@ -375,3 +375,15 @@ def test_docs_full_example_is_valid_and_sets_every_key():
     assert errors == ()
     assert set(data) == set(schema()["properties"])
     assert set(data["categories"]) == set(CATEGORIES)
+
+
+def test_the_readme_settings_table_is_generated_from_the_schema():
+    """A key added to the schema must reach the user's README, not only docs/configuration.md."""
+    import re
+    from pathlib import Path
+
+    from service.repo_settings import settings_table_markdown
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    table = re.search(r"<!-- settings-table:start -->\n(.*?)\n<!-- settings-table:end -->", readme, re.S).group(1)
+    assert table.strip() == settings_table_markdown().strip()
