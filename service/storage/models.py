@@ -1,0 +1,153 @@
+"""The tables: installations, repositories, deliveries, pull requests, comments, findings, feedback.
+
+Times are stored as naive UTC because SQLite has no time-zone type; ``utcnow()`` is the one clock.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+RECEIVED, PROCESSING, DONE, SKIPPED, FAILED = "received", "processing", "done", "skipped", "failed"
+DELIVERY_STATES = (RECEIVED, PROCESSING, DONE, SKIPPED, FAILED)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Installation(Base):
+    """A GitHub App installation on an account; ``default_enabled`` is the dashboard's installation-wide opt-in."""
+
+    __tablename__ = "installations"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    account_login: Mapped[str] = mapped_column(String(255))
+    account_type: Mapped[str] = mapped_column(String(32), default="User")
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    default_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class Repository(Base):
+    """A repository the app can see, with its settings cache (keyed by the tact.yml blob SHA)."""
+
+    __tablename__ = "repositories"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    installation_id: Mapped[int | None] = mapped_column(ForeignKey("installations.id"), index=True)
+    full_name: Mapped[str] = mapped_column(String(255), index=True)
+    default_branch: Mapped[str | None] = mapped_column(String(255))
+    installed: Mapped[bool] = mapped_column(Boolean, default=True)
+    dashboard_settings: Mapped[dict | None] = mapped_column(JSON)
+    last_valid_settings: Mapped[dict | None] = mapped_column(JSON)
+    settings_sha: Mapped[str | None] = mapped_column(String(64))
+    # The tact.yml texts last read from GitHub (repository and organization), so settings can be
+    # re-resolved when a dashboard switch changes without another API call.
+    settings_files: Mapped[dict | None] = mapped_column(JSON)
+    settings_errors: Mapped[list | None] = mapped_column(JSON)
+    settings_checked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Delivery(Base):
+    """One POST from GitHub, kept before we answer so that nothing is lost if a worker or Redis fails."""
+
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guid: Mapped[str] = mapped_column(String(64), unique=True)
+    event: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str | None] = mapped_column(String(64))
+    installation_id: Mapped[int | None] = mapped_column(BigInteger)
+    repository_id: Mapped[int | None] = mapped_column(BigInteger)
+    payload: Mapped[dict] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16), default=RECEIVED, index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))  # the Celery task id working on it
+    reason: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class PullRequest(Base):
+    __tablename__ = "pull_requests"
+    __table_args__ = (UniqueConstraint("repository_id", "number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    repository_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    head_sha: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    html_url: Mapped[str | None] = mapped_column(String(512))
+    author: Mapped[str | None] = mapped_column(String(255))
+    check_run_id: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class Comment(Base):
+    """A review comment, a review body or a PR conversation comment (``kind`` says which)."""
+
+    __tablename__ = "comments"
+    __table_args__ = (UniqueConstraint("kind", "github_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    github_id: Mapped[int] = mapped_column(BigInteger)
+    repository_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    pull_number: Mapped[int] = mapped_column(Integer)
+    author: Mapped[str | None] = mapped_column(String(255))
+    url: Mapped[str | None] = mapped_column(String(512))
+    path: Mapped[str | None] = mapped_column(String(1024))
+    line: Mapped[int | None] = mapped_column(Integer)
+    start_line: Mapped[int | None] = mapped_column(Integer)
+    body: Mapped[str | None] = mapped_column(Text)  # kept only when the repository's store_text allows it
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    analyzed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    findings: Mapped[list[Finding]] = relationship(back_populates="comment", cascade="all, delete-orphan")
+
+
+class Finding(Base):
+    __tablename__ = "findings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    rule: Mapped[str] = mapped_column(String(128))
+    category: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(16))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+    message: Mapped[str] = mapped_column(Text)
+    suggestion: Mapped[str] = mapped_column(Text)
+    excerpt: Mapped[str | None] = mapped_column(Text)  # only with store_text
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    comment: Mapped[Comment] = relationship(back_populates="findings")
+
+
+class Feedback(Base):
+    """A reviewer's "Looks fine" on a finding; the dashboard's precision figure comes from these."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("comment_id", "rule"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    repository_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    rule: Mapped[str] = mapped_column(String(128))
+    category: Mapped[str] = mapped_column(String(64))
+    login: Mapped[str | None] = mapped_column(String(255))
+    verdict: Mapped[str] = mapped_column(String(32), default="looks_fine")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
