@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test eval bench lint clean
+.PHONY: setup run test coverage eval bench lint clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ test: setup  ## run the whole suite (needs Redis and PostgreSQL on 127.0.0.1)
 	$(BIN)/ruff check service worker tests bench
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
+
+coverage: setup  ## the test suite with branch coverage of service/ and worker/ (in-process code only)
+	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered
 
 eval: setup  ## accuracy on our own labeled corpus
 	$(BIN)/tact eval tests/corpus/test.jsonl --by category
