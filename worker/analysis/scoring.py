@@ -65,7 +65,7 @@ def negated(s: Sentence, match: tuple[int, ...]) -> bool:
         for _ in range(4):  # climb to the clause's verb: "not a dumb question" negates through "is"
             if any(c.dep_ == "neg" for c in token.children):
                 return True
-            if token.pos_ in ("VERB", "AUX") or token.head is token:
+            if token.pos_ in ("VERB", "AUX") or token.head.i == token.i:  # spaCy tokens are views: `is` never holds
                 break
             token = token.head
     return False
@@ -74,7 +74,7 @@ def negated(s: Sentence, match: tuple[int, ...]) -> bool:
 def _clause(token):
     """The verb that heads the token's clause (or the sentence root)."""
     for _ in range(8):
-        if token.pos_ in ("VERB", "AUX") or token.head is token:
+        if token.pos_ in ("VERB", "AUX") or token.head.i == token.i:
             return token
         token = token.head
     return token
