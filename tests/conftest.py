@@ -94,10 +94,22 @@ def app_config(sqlite_url) -> dict:
 
 
 @pytest.fixture
-def app(app_config):
-    app = create_app(app_config)
-    yield app
-    app.extensions["tact.db"].dispose()
+def app_factory():
+    """create_app for a test, with each app's database connections closed afterwards."""
+    made = []
+
+    def make(config):
+        made.append(create_app(config))
+        return made[-1]
+
+    yield make
+    for app in made:
+        app.extensions["tact.db"].dispose()
+
+
+@pytest.fixture
+def app(app_factory, app_config):
+    return app_factory(app_config)
 
 
 @pytest.fixture
@@ -141,7 +153,5 @@ def github_app_config(app_config, github_world) -> dict:
 
 
 @pytest.fixture
-def github_app(github_app_config):
-    app = create_app(github_app_config)
-    yield app
-    app.extensions["tact.db"].dispose()
+def github_app(app_factory, github_app_config):
+    return app_factory(github_app_config)

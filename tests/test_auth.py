@@ -18,10 +18,8 @@ def gh_config(app_config, fake_github):
 
 
 @pytest.fixture
-def gh_app(gh_config):
-    app = create_app(gh_config)
-    yield app
-    app.extensions["tact.db"].dispose()
+def gh_app(app_factory, gh_config):
+    return app_factory(gh_config)
 
 
 @pytest.fixture
