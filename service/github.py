@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from github import Auth, Consts, Github
 
-from service.github_checks import CheckRunOutput, CheckRunRef, publish_check_run
+from service.github_checks import CheckRunOutput, CheckRunRef, clip, publish_check_run
 from service.github_retry import (
     BadCredentials,
     GitHubError,
@@ -34,7 +34,7 @@ __all__ = [
     "AppCredentials", "BadCredentials", "CheckRunOutput", "CheckRunRef", "Client", "FileBlob", "GitHubError",
     "MemoryTokenCache", "NotFound", "PullComment", "PullRequestInfo", "RateLimited", "RedisTokenCache",
     "RepositoryInfo", "RetryPolicy", "TokenCache", "Unavailable", "UserInfo", "UserRepository",
-    "authorize_url", "exchange_code", "for_installation", "get_pull_request", "get_repository", "get_user",
+    "authorize_url", "clip", "exchange_code", "for_installation", "get_pull_request", "get_repository", "get_user",
     "list_pull_request_comments", "publish_check_run", "read_file", "user_repositories", "web_url",
 ]
 

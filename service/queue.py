@@ -22,8 +22,6 @@ from service.config import Config
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY = timedelta(seconds=60)
-# A delivery still `processing` after this long belongs to a worker that died.
-STUCK_AFTER = timedelta(minutes=10)
 # What sending or pinging raises when Redis is down: kombu wraps refused connections.
 BrokerUnavailable = (OperationalError, OSError)
 

@@ -18,11 +18,9 @@ def _stored(app, payload, guid="guid-1"):
         return delivery.id
 
 
-def _process(app, delivery_id, sent=None):
-    sent = sent if sent is not None else []
+def _process(app, delivery_id):
     with app.extensions["tact.db"].session() as session:
-        return pipeline.process_delivery(session, delivery_id, app.config["TACT"],
-                                         lambda name, args: sent.append((name, args)))
+        return pipeline.process_delivery(session, delivery_id, app.config["TACT"])
 
 
 def _state(app, delivery_id):

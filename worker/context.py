@@ -1,8 +1,7 @@
-"""What a handler receives: a session, the config, a way to send tasks, and a lazily built GitHub client."""
+"""What a handler receives: a session, the config, and a lazily built GitHub client."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -22,7 +21,6 @@ class Context:
     config: Config
     installation_id: int | None
     delivery_guid: str = ""
-    send: Callable[[str, list], None] = lambda name, args: None
     _client: object | None = field(default=None, repr=False)
 
     def github(self):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
@@ -15,9 +16,12 @@ from worker.outcome import Outcome
 
 log = logging.getLogger(__name__)
 
+# A delivery still `processing` after this long belongs to a worker that died (tasks time out at 300 s).
+STUCK_AFTER = timedelta(minutes=10)
+
 
 def process_delivery(session: Session, delivery_id: int, config: Config,
-                     send: Callable[[str, list], None], claimant: str | None = None) -> Outcome | None:
+                     claimant: str | None = None) -> Outcome | None:
     """Run one delivery once. None: another worker has it, or it is finished already.
 
     A retryable GitHub failure (``github.Unavailable``) hands the row back to ``received`` and
@@ -28,7 +32,7 @@ def process_delivery(session: Session, delivery_id: int, config: Config,
     if delivery is None:
         return None
     ctx = Context(session=session, config=config, installation_id=delivery.installation_id,
-                  delivery_guid=delivery.guid, send=send)
+                  delivery_guid=delivery.guid)
     try:
         outcome = routes.dispatch(delivery.event, delivery.action, delivery.payload or {}, ctx)
     except github.Unavailable as exc:
@@ -58,8 +62,6 @@ def give_up(session: Session, delivery_id: int, reason: str) -> None:
 
 
 def sweep(session: Session, send: Callable[[str, list], None]) -> list[int]:
-    from service.queue import STUCK_AFTER
-
     ids = storage.reset_stuck_deliveries(session, older_than=STUCK_AFTER)
     for delivery_id in ids:
         send("tact.process_delivery", [delivery_id])

@@ -12,13 +12,14 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from service.github import CheckRunOutput
+from service.github import CheckRunOutput, clip
 
 CHECK_NAME = "Review tone"
 LOOKS_FINE = "looks_fine"
 SUMMARY_LIMIT = 65_535
 TITLE_LIMIT = 255
 MESSAGE_LIMIT = 64 * 1024 - 1
+SHORTENED = "\n\n(shortened to fit GitHub's limit)"
 LOOKS_FINE_ACTION = {"label": "Looks fine", "identifier": LOOKS_FINE,
                      "description": "Hide these notes on this pull request"}
 
@@ -111,10 +112,7 @@ def _annotation(item: Item, level: str) -> dict:
 
 
 def _clip(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    note = "\n\n(shortened to fit GitHub's limit)"
-    return text[: limit - len(note)] + note
+    return clip(text, limit, note=SHORTENED)
 
 
 def _one_line(text: str) -> str:

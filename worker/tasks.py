@@ -16,10 +16,10 @@ MAX_RETRIES = 8
 
 @shared_task(name="tact.process_delivery", bind=True, acks_late=True, max_retries=MAX_RETRIES)
 def process_delivery(self, delivery_id: int) -> str | None:
-    db, queue = current_app.extensions["tact.db"], current_app.extensions["tact.queue"]
+    db = current_app.extensions["tact.db"]
     try:
         with db.session() as session:
-            outcome = pipeline.process_delivery(session, delivery_id, current_app.config["TACT"], queue.send,
+            outcome = pipeline.process_delivery(session, delivery_id, current_app.config["TACT"],
                                                 claimant=self.request.id)
     except github.Unavailable as exc:
         if self.request.retries >= self.max_retries:

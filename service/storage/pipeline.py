@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    select,
-    update,
-)
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -120,9 +117,9 @@ def current_findings(session: Session, repository_id: int, pull_number: int) -> 
 
 
 def comments_analyzed(session: Session, repository_id: int, pull_number: int) -> int:
-    query = select(Comment.id).where(Comment.repository_id == repository_id, Comment.pull_number == pull_number,
-                                     Comment.deleted.is_(False))
-    return len(list(session.scalars(query)))
+    query = select(func.count(Comment.id)).where(Comment.repository_id == repository_id,
+                                                 Comment.pull_number == pull_number, Comment.deleted.is_(False))
+    return session.scalar(query)
 
 
 def forget_settings_of_owner(session: Session, owner: str) -> int:
