@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -84,7 +85,7 @@ def repository(repo_id: int):
         "dashboard/repository.html", repo=repo, state=activity(repo, inst, result), trend=trend,
         max_total=max((sum(week.values()) for _, week in trend), default=0), categories=CATEGORIES,
         top_rules=rules[:TOP_RULES], feedback=_feedback_figures(rules), settings=result.settings,
-        settings_rows=_settings_rows(result.settings, effective_sources(repo, result)),
+        settings_rows=_settings_rows(result.settings, result.sources),
         has_file=has_file(repo), is_admin=is_admin, sensitivities=SENSITIVITIES,
         errors_html=_render_markdown(_errors_markdown(repo, result)))
 
@@ -163,7 +164,7 @@ def activity(repo: storage.Repository, inst: storage.Installation | None, result
         return Activity(False, "Tact is no longer installed here.")
     if inst.suspended:
         return Activity(False, "The installation is suspended on GitHub.")
-    enabled, source = result.settings.enabled, effective_sources(repo, result).get("enabled")
+    enabled, source = result.settings.enabled, result.sources.get("enabled")
     word = "on" if enabled else "off"
     if not repo_settings.language_supported(result.settings.language):
         return Activity(False, "The settings name a language Tact does not read yet.")
@@ -181,17 +182,7 @@ def activity(repo: storage.Repository, inst: storage.Installation | None, result
     return Activity(enabled, reasons.get(source, f"No settings file sets enabled, so Tact is {word}."))
 
 
-def effective_sources(repo: storage.Repository, result: SettingsResult) -> dict[str, str]:
-    """Where each value came from; the installation default travels in the dashboard layer, so we
-    name it apart from a switch someone set for this repository."""
-    sources = dict(result.sources)
-    own_switch = "enabled" in (repo.dashboard_settings or {})
-    if not has_file(repo) and not own_switch and sources.get("enabled") in ("dashboard", "default"):
-        sources["enabled"] = "installation"
-    return sources
-
-
-def _settings_rows(settings: RepoSettings, sources: dict[str, str]) -> list[tuple[str, str, str]]:
+def _settings_rows(settings: RepoSettings, sources: Mapping[str, str]) -> list[tuple[str, str, str]]:
     """(key, value as a person reads it, where it came from) for every key, in the schema's order."""
     rows = []
     for key, value in _flat(settings.to_dict()).items():

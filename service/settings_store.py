@@ -6,7 +6,7 @@ for settings). Flask-free and GitHub-free.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from sqlalchemy.orm import Session
 
@@ -21,13 +21,23 @@ def stored_settings(session: Session, repo: storage.Repository) -> SettingsResul
     files = repo.settings_files or {}
     last_valid = RepoSettings.from_dict(repo.last_valid_settings) if repo.last_valid_settings else None
     owner = repo.full_name.split("/", 1)[0]
-    return repo_settings.resolve(
+    result = repo_settings.resolve(
         repository_text=files.get("repository"),
         organization_text=files.get("organization"),
         dashboard=dashboard_layer(session, repo),
         last_valid=last_valid,
         organization_file=f"{owner}/.github: {TACT_FILE}",
     )
+    return _name_installation_default(repo, result)
+
+
+def _name_installation_default(repo: storage.Repository, result: SettingsResult) -> SettingsResult:
+    """The installation-wide default travels in the dashboard layer; say so, apart from a switch
+    someone set for this repository, wherever the sources are shown."""
+    own_switch = "enabled" in (repo.dashboard_settings or {})
+    if repo.settings_sha is None and not own_switch and result.sources.get("enabled") in ("dashboard", "default"):
+        return replace(result, sources={**result.sources, "enabled": "installation"})
+    return result
 
 
 def dashboard_layer(session: Session, repo: storage.Repository) -> dict | None:
