@@ -16,6 +16,9 @@ CASES = [
     ("This code is garbage.", "I think this code needs some more work; could we go over it together?"),
     ("What the hell is this loop doing?", "What is this loop doing?"),
     ("THIS IS NOT HOW WE DO IT.", "I think this is not how we do it."),
+    # Mockery by letter case keeps the words and loses the voice.
+    ("iT wOrKs On My MaChInE, sure.", "It works on my machine, sure."),
+    ("No, YOU need to validate the input first.", "No, you need to validate the input first."),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -271,6 +272,35 @@ def remove_words(r: Rewrite) -> str | None:
     return _upper_first(_sentence_case(text))
 
 
+def _alternating(word: str) -> bool:
+    """ "ThInK", "iT": letters that flip case at (nearly) every step; camelCase and acronyms do not."""
+    letters = [c for c in word if c.isalpha()]
+    if len(letters) == 2:
+        return letters[0].islower() and letters[1].isupper()
+    flips = sum(a.isupper() != b.isupper() for a, b in itertools.pairwise(letters))
+    return len(letters) > 2 and flips >= len(letters) - 2 and not word.isupper()
+
+
+def normal_case(r: Rewrite) -> str | None:
+    """The same words without the raised voice. Mocking case is undone across its whole run ("iT wOrKs On My
+    MaChInE"), the shouted words of the match ("YOU") are lowercased, and other capitals (acronyms) stay."""
+    base = r.doc[0].idx if len(r.doc) else 0
+    words = [(t, r.original[t.idx - base : _end(r, t) - base]) for t in r.doc]
+    mocking = [t.i for t, word in words if _alternating(word)]
+    lo, hi = (min(mocking), max(mocking)) if len(mocking) > 1 else (-1, -1)
+    out, last = [], 0
+    for t, word in words:
+        shouted = t.i in r.match and word.isupper() and len(word) > 1
+        in_run = lo <= t.i <= hi and word != word.lower() and not word.isupper() and word != "I"
+        if shouted or in_run or _alternating(word):
+            start = t.idx - base
+            out += [r.original[last:start], word.lower()]
+            last = start + len(word)
+    if not out:
+        return None
+    return _tidy(_upper_first("".join(out) + r.original[last:]))
+
+
 def state_plainly(r: Rewrite) -> str | None:
     """Say the point without the jab: the same cut as drop-cue, when a point is left."""
     return drop_cue(r)
@@ -293,6 +323,7 @@ STRATEGIES: dict[str, Callable[[Rewrite], str | None]] = {
     "de-personalize": de_personalize,
     "remove-words": remove_words,
     "state-plainly": state_plainly,
+    "normal-case": normal_case,
     "explain-concern": explain_concern,
 }
 
