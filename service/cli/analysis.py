@@ -166,14 +166,18 @@ def _show_errors(pairs, kind: str, limit: int) -> None:
 @click.option("--limit", default=20, show_default=True, help="How many rows --show prints.")
 def eval_command(file, by: str | None, sensitivity: str, check: bool, show: str | None, limit: int) -> None:
     """Precision, recall, F1 and FPR of the analyzer on {"text", "harsh"} rows."""
-    from worker.analysis import analyze_many
+    from worker.analysis import analyze_many, is_general_advice
     from worker.analysis.metrics import tally
 
     rows = [r for _, r in _read_jsonl(file, {"text": str, "harsh": bool}) if _usable(r)]
     options = _options(sensitivity)
     flags: list[bool] = []
+    findings = general = 0
     for batch in _batches(rows, "evaluating"):
-        flags += [a.flagged for a in analyze_many([r["text"] for r in batch], options)]
+        results = analyze_many([r["text"] for r in batch], options)
+        flags += [a.flagged for a in results]
+        suggestions = [f.suggestion for a in results for f in a.findings]
+        findings, general = findings + len(suggestions), general + sum(map(is_general_advice, suggestions))
     pairs = list(zip(rows, flags, strict=True))
     overall, groups = tally(pairs, by)
     click.echo(
@@ -183,6 +187,12 @@ def eval_command(file, by: str | None, sensitivity: str, check: bool, show: str 
     click.echo(_report_line("overall", overall))
     for name, counts in groups.items():
         click.echo(_report_line(f"{by}={name}", counts))
+    if findings:  # how often a suggestion rephrases its own sentence rather than giving the category's advice
+        own = findings - general
+        click.echo(
+            f"suggestions: {findings} findings, {own} ({own / findings:.0%}) rephrase their own sentence, "
+            f"{general} give their category's general advice"
+        )
     if show:
         _show_errors(pairs, show, limit)
     problems = _below_floors(overall) if check else []

@@ -78,6 +78,8 @@ def test_eval_reports_overall_and_per_field_figures_and_skips_disputed_rows(cli,
     overall = result.output.splitlines()[1].split()
     assert overall == ["overall", "3", "2", "1", "1.000", "0.500", "0.667", "0.000"]
     assert "kind=blunt" in result.output and "kind=blame" in result.output
+    # "You broke the build again." gets a rephrasing of its own, not the blame category's general advice.
+    assert "suggestions: 1 findings, 1 (100%) rephrase their own sentence, 0 give" in result.output
 
 
 def test_eval_check_fails_below_the_floors(cli, tmp_path):

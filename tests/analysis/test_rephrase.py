@@ -19,13 +19,35 @@ CASES = [
     # Mockery by letter case keeps the words and loses the voice.
     ("iT wOrKs On My MaChInE, sure.", "It works on my machine, sure."),
     ("No, YOU need to validate the input first.", "No, you need to validate the input first."),
+    # A jab around a noun phrase: without the jab, the noun phrase is the concern.
+    ("Oh great, another global mutable cache.",
+     "I'm a bit worried about this global mutable cache; could we talk it through?"),
+    ("Oh look, plaintext passwords in the fixtures.",
+     "I'm a bit worried about plaintext passwords in the fixtures; could we talk it through?"),
 ]
 
 
 @pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_known_sentences_get_a_concrete_rephrasing(analysis, text, expected):
-    (finding,) = analysis.analyze(text).findings
-    assert finding.suggestion == expected
+    findings = analysis.analyze(text).findings
+    assert findings
+    assert {f.suggestion for f in findings} == {expected}
+
+
+# The noun phrase is offered only when it is about the work and survives the cut whole.
+NO_CONCERN_TO_NAME = [
+    "Ugh, another armchair architect who has never read the code.",  # about a person
+    "This pile of crap breaks half the integration tests.",  # "pile of" would lose its object
+    "Another masterpiece.",  # nothing left
+]
+
+
+@pytest.mark.parametrize("text", NO_CONCERN_TO_NAME)
+def test_no_noun_phrase_concern_where_none_is_left_whole(analysis, text):
+    findings = analysis.analyze(text).findings
+    assert findings
+    for finding in findings:
+        assert not finding.suggestion.startswith("I'm a bit worried about")
 
 
 def test_inline_code_survives_the_rephrasing(analysis):

@@ -6,6 +6,7 @@ benchmarks and the worker can all use it as a plain library.
 
 from .engine import MAX_CHARS, analyze, analyze_many, catalog, load
 from .model import CATEGORIES, SENSITIVITIES, Analysis, Finding, Options
+from .rephrase import is_general_advice
 
 __all__ = [
     "CATEGORIES",
@@ -17,5 +18,6 @@ __all__ = [
     "analyze",
     "analyze_many",
     "catalog",
+    "is_general_advice",
     "load",
 ]

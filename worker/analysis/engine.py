@@ -14,7 +14,7 @@ from . import nlp as nlp_module
 from .markdown import extract
 from .matchers import Matchers, compile_rules
 from .model import Analysis, Finding, Options
-from .rephrase import STRATEGIES, Rewrite, candidate, choose
+from .rephrase import STRATEGIES, Rewrite, candidates, choose
 from .rules import Rule, load_rules, load_signals
 from .scoring import GUARDS, Sentence, guarded, score, shows
 from .segment import sentences
@@ -76,7 +76,7 @@ class _Pending:
     start: int
     end: int
     value: float
-    proposal: str | None
+    proposals: tuple[str, ...]
 
 
 def _prepare(text: str) -> _Comment:
@@ -101,7 +101,7 @@ def _for_vader(text: str) -> str:
 def _pending(e: Engine, rule: Rule, c: _Comment, start: int, end: int, s: Sentence, match, value, harsh):
     cues = e.matchers.cues(rule.id, s.doc, match)
     rewrite = Rewrite(doc=s.doc, original=c.original[start:end], match=match, cues=cues, harsh=harsh)
-    return _Pending(rule, start, end, value, candidate(rule.rephrase, rewrite))
+    return _Pending(rule, start, end, value, candidates(rule.rephrase, rewrite))
 
 
 def _finding(c: _Comment, p: _Pending, passes) -> Finding:
@@ -114,7 +114,7 @@ def _finding(c: _Comment, p: _Pending, passes) -> Finding:
         end=p.end,
         text=c.original[p.start : p.end],
         message=rule.message,
-        suggestion=choose(p.proposal, rule.category, passes),
+        suggestion=choose(p.proposals, rule.category, passes),
         score=p.value,
         link=rule.link,
     )
@@ -166,7 +166,7 @@ def _run(e: Engine, comments: list[_Comment], options: Options, rephrase: bool) 
         )
         _judge(e, c, start, end, s, options, rephrase)
     if rephrase:
-        _vet(e, [p.proposal for c in comments for _, p in c.hits if p is not None and p.proposal])
+        _vet(e, [text for c in comments for _, p in c.hits if p is not None for text in p.proposals])
     return [_verdict(e, c, options) for c in comments]
 
 

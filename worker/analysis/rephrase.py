@@ -24,6 +24,8 @@ FALLBACK = {
 # Verbs that take "may" gracefully in a hedged claim; others keep their tense ("I think this runs ...").
 MAY = ("be", "need", "have")
 WH = ("WP", "WDT", "WRB", "WP$")
+QUOTE_MARKS = "\"'“”‘’"
+FINITE_TAGS = ("VBZ", "VBP", "VBD", "MD")
 QUESTION_OPENERS = ("MD", "VBZ", "VBP", "VBD", "WP", "WDT", "WRB", "WP$")
 OBJECTS = ("dobj", "obj", "attr", "pobj", "dative", "oprd", "ccomp", "xcomp")
 
@@ -252,8 +254,10 @@ def focus_on_code(r: Rewrite) -> str | None:
     )
     if subject is not None and any(t.i in cues for t in subject.subtree):
         subject = None
-    what = _lower_first(_text(r, list(subject.subtree))) if subject is not None else "this"
-    verb = "need" if subject is not None and subject.tag_ in ("NNS", "NNPS") else "needs"
+    if subject is None:
+        return None  # "I think this needs some more work" says nothing the category's advice does not
+    what = _lower_first(_text(r, list(subject.subtree)))
+    verb = "need" if subject.tag_ in ("NNS", "NNPS") else "needs"
     return f"I think {what} {verb} some more work; could we go over it together?"
 
 
@@ -301,6 +305,47 @@ def normal_case(r: Rewrite) -> str | None:
     return _tidy(_upper_first("".join(out) + r.original[last:]))
 
 
+PEOPLE_WORDS = ("who", "whom", "you", "he", "she", "they", "someone", "somebody", "people", "everyone", "nobody")
+
+
+def name_concern(r: Rewrite) -> str | None:
+    """'Oh look, hardcoded credentials.' and 'Yay, another singleton.' are a jab around a noun phrase about the
+    work: once the jab is gone, that noun phrase is the concern, and saying so is concrete. Only a phrase that
+    hangs together (one head noun, no finite verb) and speaks of things, not people, qualifies."""
+    cues = set(r.all_cues)
+    kept = [t for t in r.doc if t.i not in cues and not (t.is_punct or t.is_space)]
+    ids = {t.i for t in kept}
+    heads = [t for t in kept if t.head.i not in ids or t.head.i == t.i]
+    if len(heads) != 1 or heads[0].pos_ not in ("NOUN", "PROPN"):
+        return None
+    head = heads[0]
+    if any(t.tag_ in FINITE_TAGS or t.lower_ in PEOPLE_WORDS or t.pos_ == "INTJ" for t in kept):
+        return None
+    inside = [r.doc[i] for i in cues if min(ids) < i < max(ids)]
+    if any(c.dep_ not in ("amod", "advmod", "det", "punct") for c in inside):
+        return None  # "a pile of" lost what it was a pile of
+    if any(t.i in cues for t in head.children if t.i < head.i and t.dep_ == "conj") or any(
+        t.dep_ == "conj" and t.head.i in cues for t in kept
+    ):
+        return None  # "lazy, work": one of two coordinated words went
+    if len(kept) == 1 and not any(c.i in cues for c in head.children):
+        return None  # a lone noun is the concern only where the jab modified it ("another singleton")
+    phrase = _lower_first(_no_final_punct(_text(r, list(r.doc), frozenset(cues))))
+    if phrase.count("`") % 2 or phrase[:1] in QUOTE_MARKS or f", {head.text}" in phrase:
+        return None  # an odd backtick, a bare quotation, or "lazy, work" left behind by the cut
+    if len(kept) == 1 and head.tag_ == "NNS":
+        phrase = "these " + phrase
+    elif head.tag_ == "NN" and kept[0].pos_ in ("NOUN", "ADJ", "VERB", "NUM"):
+        phrase = "this " + phrase  # "another singleton" and "a visionary use of ..." lose their determiner
+    return f"I'm a bit worried about {phrase}; could we talk it through?"
+
+
+def drop_cue_only(r: Rewrite) -> str | None:
+    """The cut without a stand-in noun: 'the same nonsense' must not become 'the same code'."""
+    cut = _trimmed(r, replace_nouns=False) if r.all_cues else None
+    return _soften(r, cut) if cut is not None else None
+
+
 def state_plainly(r: Rewrite) -> str | None:
     """Say the point without the jab: the same cut as drop-cue, when a point is left."""
     return drop_cue(r)
@@ -324,16 +369,44 @@ STRATEGIES: dict[str, Callable[[Rewrite], str | None]] = {
     "remove-words": remove_words,
     "state-plainly": state_plainly,
     "normal-case": normal_case,
+    "name-concern": name_concern,
+    "drop-cue-only": drop_cue_only,
     "explain-concern": explain_concern,
 }
 
 
-def candidate(strategy: str, rewrite: Rewrite) -> str | None:
-    """The strategy's rephrasing, not yet vetted; None when it has nothing better than the fallback."""
-    text = STRATEGIES[strategy](rewrite)
-    return text if text and text.strip() != rewrite.original.strip() else None
+# Tried in order after a rule's own strategy: the cut that keeps the point, then the concern named as such.
+SECOND_TRIES = ("name-concern",)
 
 
-def choose(proposal: str | None, category: str, passes: Callable[[str], bool]) -> str:
-    """The proposal if the analyzer finds nothing in it, else the category's fallback (tested to pass)."""
-    return proposal if proposal and passes(proposal) else FALLBACK[category]
+def is_general_advice(text: str) -> bool:
+    """A category's fallback gives advice about the category, not a rephrasing of the sentence."""
+    return text in FALLBACK.values()
+
+
+def _keeps_the_point(original: str, text: str) -> bool:
+    """A second try must carry at least three of the sentence's own words: 'I think we could idiot.' kept one."""
+    own = set(re.findall(r"[a-z']+", original.lower()))
+    added = {"i", "think", "may", "we", "could", "you", "i'm", "a", "bit", "worried", "about", "this", "these"}
+    return len((set(re.findall(r"[a-z']+", text.lower())) & own) - added) >= 3 or text.startswith(
+        "I'm a bit worried"
+    )
+
+
+def candidates(strategy: str, rewrite: Rewrite) -> tuple[str, ...]:
+    """The rule's own rephrasing first, then more general ones, not yet vetted; empty when none says more
+    than the category's fallback."""
+    found: list[str] = []
+    for name in (strategy, *SECOND_TRIES):
+        text = STRATEGIES[name](rewrite)
+        if not text or text.strip() == rewrite.original.strip() or is_general_advice(text) or text in found:
+            continue
+        if name != strategy and not _keeps_the_point(rewrite.original, text):
+            continue
+        found.append(text)
+    return tuple(found)
+
+
+def choose(proposals: tuple[str, ...], category: str, passes: Callable[[str], bool]) -> str:
+    """The first proposal the analyzer finds nothing in, else the category's fallback (tested to pass)."""
+    return next((p for p in proposals if passes(p)), FALLBACK[category])
