@@ -118,6 +118,11 @@ def thanked(s: Sentence, match: tuple[int, ...]) -> bool:
     return _signal_outside(s, "thanks", match)
 
 
+def shared(s: Sentence, match: tuple[int, ...]) -> bool:
+    """Urgency the writer shares ("Let's get this merged ASAP") is teamwork, not pressure on the reader."""
+    return _signal_outside(s, "we", match)
+
+
 def mentioned(s: Sentence, match: tuple[int, ...]) -> bool:
     """A word in quotes is talked about, not used: 'the word "just" in the docs'. Applies to every rule."""
     doc = s.doc
@@ -142,6 +147,7 @@ GUARDS: dict[str, Callable[[Sentence, tuple[int, ...]], bool]] = {
     "positive": positive,
     "modest": modest,
     "thanked": thanked,
+    "shared": shared,
     "sincere": sincere,
     "long-sentence": long_sentence,
 }
