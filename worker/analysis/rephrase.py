@@ -324,10 +324,6 @@ def name_concern(r: Rewrite) -> str | None:
     inside = [r.doc[i] for i in cues if min(ids) < i < max(ids)]
     if any(c.dep_ not in ("amod", "advmod", "det", "punct") for c in inside):
         return None  # "a pile of" lost what it was a pile of
-    if any(t.i in cues for t in head.children if t.i < head.i and t.dep_ == "conj") or any(
-        t.dep_ == "conj" and t.head.i in cues for t in kept
-    ):
-        return None  # "lazy, work": one of two coordinated words went
     if len(kept) == 1 and not any(c.i in cues for c in head.children):
         return None  # a lone noun is the concern only where the jab modified it ("another singleton")
     phrase = _lower_first(_no_final_punct(_text(r, list(r.doc), frozenset(cues))))
@@ -338,12 +334,6 @@ def name_concern(r: Rewrite) -> str | None:
     elif head.tag_ == "NN" and kept[0].pos_ in ("NOUN", "ADJ", "VERB", "NUM"):
         phrase = "this " + phrase  # "another singleton" and "a visionary use of ..." lose their determiner
     return f"I'm a bit worried about {phrase}; could we talk it through?"
-
-
-def drop_cue_only(r: Rewrite) -> str | None:
-    """The cut without a stand-in noun: 'the same nonsense' must not become 'the same code'."""
-    cut = _trimmed(r, replace_nouns=False) if r.all_cues else None
-    return _soften(r, cut) if cut is not None else None
 
 
 def state_plainly(r: Rewrite) -> str | None:
@@ -370,27 +360,17 @@ STRATEGIES: dict[str, Callable[[Rewrite], str | None]] = {
     "state-plainly": state_plainly,
     "normal-case": normal_case,
     "name-concern": name_concern,
-    "drop-cue-only": drop_cue_only,
     "explain-concern": explain_concern,
 }
 
 
-# Tried in order after a rule's own strategy: the cut that keeps the point, then the concern named as such.
+# Tried after a rule's own strategy, whichever that is, when it has nothing concrete to offer.
 SECOND_TRIES = ("name-concern",)
 
 
 def is_general_advice(text: str) -> bool:
     """A category's fallback gives advice about the category, not a rephrasing of the sentence."""
     return text in FALLBACK.values()
-
-
-def _keeps_the_point(original: str, text: str) -> bool:
-    """A second try must carry at least three of the sentence's own words: 'I think we could idiot.' kept one."""
-    own = set(re.findall(r"[a-z']+", original.lower()))
-    added = {"i", "think", "may", "we", "could", "you", "i'm", "a", "bit", "worried", "about", "this", "these"}
-    return len((set(re.findall(r"[a-z']+", text.lower())) & own) - added) >= 3 or text.startswith(
-        "I'm a bit worried"
-    )
 
 
 def candidates(strategy: str, rewrite: Rewrite) -> tuple[str, ...]:
@@ -400,8 +380,6 @@ def candidates(strategy: str, rewrite: Rewrite) -> tuple[str, ...]:
     for name in (strategy, *SECOND_TRIES):
         text = STRATEGIES[name](rewrite)
         if not text or text.strip() == rewrite.original.strip() or is_general_advice(text) or text in found:
-            continue
-        if name != strategy and not _keeps_the_point(rewrite.original, text):
             continue
         found.append(text)
     return tuple(found)
