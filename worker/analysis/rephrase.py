@@ -288,18 +288,16 @@ def _alternating(word: str) -> bool:
 def normal_case(r: Rewrite) -> str | None:
     """The same words without the raised voice. Mocking case is undone across its whole run ("iT wOrKs On My
     MaChInE"), the shouted words of the match ("YOU") are lowercased, and other capitals (acronyms) stay."""
-    base = r.doc[0].idx if len(r.doc) else 0
-    words = [(t, r.original[t.idx - base : _end(r, t) - base]) for t in r.doc]
-    mocking = [t.i for t, word in words if _alternating(word)]
+    words = [(t, r.original[t.idx : _end(r, t)]) for t in r.doc]
+    mocking = {t.i for t, word in words if _alternating(word)}
     lo, hi = (min(mocking), max(mocking)) if len(mocking) > 1 else (-1, -1)
     out, last = [], 0
     for t, word in words:
         shouted = t.i in r.match and word.isupper() and len(word) > 1
         in_run = lo <= t.i <= hi and word != word.lower() and not word.isupper() and word != "I"
-        if shouted or in_run or _alternating(word):
-            start = t.idx - base
-            out += [r.original[last:start], word.lower()]
-            last = start + len(word)
+        if shouted or in_run or t.i in mocking:
+            out += [r.original[last : t.idx], word.lower()]
+            last = t.idx + len(word)
     if not out:
         return None
     return _tidy(_upper_first("".join(out) + r.original[last:]))
