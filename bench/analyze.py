@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from worker import analysis  # noqa: E402
-from worker.analysis import nlp as nlp_module  # noqa: E402
+from service.analysis import engine as analysis  # noqa: E402
+from service.analysis import nlp as nlp_module  # noqa: E402
 
 FILLER = [
     "This leaks the file handle.",

@@ -16,7 +16,8 @@ import redis as redis_lib
 from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
-from service import create_app, migrate
+from service.app import create_app
+from service.storage import migrate
 from tests import payloads
 from tests.fakegithub.fixture import fake_github  # noqa: F401  (the one shared fake GitHub)
 from tests.services import celery_worker_process

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from service import create_app
+from service.app import create_app
 
 
 @pytest.fixture

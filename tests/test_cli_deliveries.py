@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from service import create_app, storage
+from service import storage
+from service.app import create_app
 from service.cli import main
 from tests import payloads
 from tests.conftest import WEBHOOK_SECRET

@@ -7,8 +7,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from service import create_app, dashboard, storage
-from service.repo_settings import DEFAULTS, SettingsError
+from service import storage
+from service.app import create_app
+from service.settings import DEFAULTS, SettingsError
+from service.web import dashboard
 from tests.test_auth import gh_app, gh_client, gh_config, sign_in  # noqa: F401  (shared fixtures)
 
 FINDING = {"severity": "medium", "start": 0, "end": 5, "score": 0.9, "message": "m", "suggestion": "s"}

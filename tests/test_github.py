@@ -1,4 +1,4 @@
-"""service/github.py against the fake GitHub over HTTP: tokens, reads, check runs, retries, sign-in."""
+"""service.github against the fake GitHub over HTTP: tokens, reads, check runs, retries, sign-in."""
 
 from __future__ import annotations
 

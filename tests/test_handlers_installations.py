@@ -2,7 +2,7 @@
 
 from service import storage
 from tests import payloads
-from tests.pipeline_helpers import deliver_and_wait
+from tests.delivery_helpers import deliver_and_wait
 
 
 def _installations(app):

@@ -1,6 +1,6 @@
 """/healthz tells a load balancer whether the database and the broker answer."""
 
-from service import create_app
+from service.app import create_app
 
 
 def test_healthz_is_ok_on_embedded_defaults(client):

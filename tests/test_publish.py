@@ -2,7 +2,7 @@
 
 import pytest
 
-from worker.publish import CHECK_NAME, MESSAGE_LIMIT, SUMMARY_LIMIT, TITLE_LIMIT, Item, check_run_output
+from worker.check_run import CHECK_NAME, MESSAGE_LIMIT, SUMMARY_LIMIT, TITLE_LIMIT, Item, check_run_output
 
 
 def item(**overrides) -> Item:
@@ -61,7 +61,7 @@ def test_the_same_state_has_the_same_external_id_and_a_new_state_another():
 
 def test_the_bots_own_sentences_pass_the_analyzer():
     """Tact's own words must not be what Tact would flag."""
-    from worker import analysis
+    from service.analysis import engine as analysis
 
     analysis.load()
     output = check_run_output([item(kind="review", path=None, line=None)], comments_read=1)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import yaml
 
-from service.webhooks import ACCEPTED_EVENTS
+from service.web.webhooks import ACCEPTED_EVENTS
 from worker.routes import EVENTS, ROUTES
 
 # GitHub delivers these without a subscription (CONTRACT: installation* cannot be listed; ping on set-up).

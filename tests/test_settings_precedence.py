@@ -3,7 +3,7 @@
 from service import storage
 from tests import payloads
 from tests.conftest import opt_in
-from tests.pipeline_helpers import deliver_and_wait
+from tests.delivery_helpers import deliver_and_wait
 
 
 def _org_default(fake, text):

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from sqlalchemy import inspect
 
-from service import migrate, storage
-from service.storage import Database
+from service import storage
+from service.storage import Database, migrate
 
 
 def _record(session, guid="guid-1", **overrides):

@@ -4,7 +4,8 @@ import os
 import signal
 import subprocess
 
-from service import create_app, storage
+from service import storage
+from service.app import create_app
 from tests import payloads
 from tests.conftest import WEBHOOK_SECRET, opt_in
 from tests.services import celery_worker_process, wait_for

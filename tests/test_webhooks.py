@@ -11,8 +11,9 @@ import pytest
 from celery.signals import before_task_publish
 from sqlalchemy import create_engine, func, select
 
-from service import create_app, storage
-from service.webhooks import ACCEPTED_EVENTS
+from service import storage
+from service.app import create_app
+from service.web.webhooks import ACCEPTED_EVENTS
 from tests import payloads
 from tests.conftest import WEBHOOK_SECRET
 from tests.services import queued_tasks

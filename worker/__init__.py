@@ -1,1 +1,1 @@
-"""The analyzer and the Celery worker. Importing worker.analysis must not start Celery."""
+"""The analyzer and the Celery worker. Importing service.analysis must not start Celery."""

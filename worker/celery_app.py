@@ -9,7 +9,7 @@ import logging
 
 from celery.signals import worker_init
 
-from service import create_app
+from service.app import create_app
 
 flask_app = create_app()
 celery = flask_app.extensions["celery"]
@@ -21,11 +21,11 @@ log = logging.getLogger(__name__)
 
 @worker_init.connect
 def _load_analyzer(**_kwargs) -> None:
-    from worker import analysis
+    from service.analysis import engine
 
     model = flask_app.config["TACT"].spacy_model
     try:
-        analysis.load(model)
+        engine.load(model)
     except Exception as exc:  # any failure here means the worker cannot do its job at all
         log.critical("cannot load the analyzer (TACT_SPACY_MODEL=%s): %s", model, exc)
         # Celery logs and swallows Exceptions raised by signal handlers; SystemExit stops the worker.

@@ -1,125 +1,39 @@
-"""Findings -> the "Review tone" check run's output, within GitHub's limits. Pure: no I/O.
-
-Limits (GitHub Checks API, see docs "Create a check run"): title <= 255 characters,
-summary and text <= 65,535, an annotation message <= 64 KB; at most 50 annotations
-per request (``service.github.publish_check_run`` batches them). Actions: label <= 20,
-description <= 40, identifier <= 20 characters.
-"""
+"""Publish a pull request's current findings as the "Review tone" check run on its head commit."""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
-
-from service.github import CheckRunOutput, clip
-
-CHECK_NAME = "Review tone"
-LOOKS_FINE = "looks_fine"
-SUMMARY_LIMIT = 65_535
-TITLE_LIMIT = 255
-MESSAGE_LIMIT = 64 * 1024 - 1
-SHORTENED = "\n\n(shortened to fit GitHub's limit)"
-LOOKS_FINE_ACTION = {"label": "Looks fine", "identifier": LOOKS_FINE,
-                     "description": "Hide these notes on this pull request"}
+from service import github, storage
+from service.settings import SettingsResult, render_errors_markdown
+from worker.check_run import Item, check_run_output
+from worker.context import Context
 
 
-@dataclass(frozen=True)
-class Item:
-    """One finding with the comment it belongs to, as the publisher needs it."""
+def publish_pull_request(ctx: Context, repo: storage.Repository, number: int, settings: SettingsResult,
+                         *, fresh_run: bool = False) -> str:
+    """Always the whole PR's state, so running it twice is harmless; returns what happened, for the delivery.
 
-    kind: str  # review_comment | review | issue_comment
-    url: str | None
-    author: str | None
-    path: str | None
-    line: int | None
-    start_line: int | None
-    rule: str
-    category: str
-    severity: str
-    message: str
-    suggestion: str
-    excerpt: str | None
-
-    @property
-    def on_a_line(self) -> bool:
-        """Only diff comments that still point at a line can be annotations; the rest go in the summary."""
-        return self.kind == "review_comment" and bool(self.path) and self.line is not None
-
-
-def check_run_output(items: Sequence[Item], *, annotation_level: str = "notice", conclusion: str = "neutral",
-                     comments_read: int = 0, settings_note: str = "", head_sha: str = "",
-                     run_key: str = "") -> CheckRunOutput:
-    """The whole PR's current state: an annotation per flagged line, the rest listed in the summary."""
-    annotations = tuple(_annotation(item, annotation_level) for item in items if item.on_a_line)
-    elsewhere = [item for item in items if not item.on_a_line]
-    title = _title(len(items))
-    summary = _summary(items, elsewhere, comments_read, settings_note)
-    return CheckRunOutput(
-        name=CHECK_NAME,
-        title=_clip(title, TITLE_LIMIT),
-        summary=_clip(summary, SUMMARY_LIMIT),
-        text=None,
-        conclusion=conclusion if items else "success",
-        annotations=annotations,
-        actions=(LOOKS_FINE_ACTION,) if items else (),
-        external_id=_fingerprint(head_sha, run_key, title, summary, annotations),
-    )
+    The same state on the same head reuses its run. ``fresh_run`` (a user pressed Re-run) asks for a
+    new run, keyed by the delivery so that a retry of that same delivery still finds it.
+    """
+    info = github.get_pull_request(ctx.github(), repo.full_name, number)
+    pr = storage.upsert_pull_request(ctx.session, repo.id, number, head_sha=info.head_sha, state=info.state,
+                                     html_url=info.html_url, author=info.author)
+    if info.state != "open":
+        return f"pull request #{number} is {info.state}; nothing published"
+    items = [_item(comment, finding) for comment, finding in storage.current_findings(ctx.session, repo.id, number)]
+    note = render_errors_markdown(settings.errors, used_last_valid=settings.used_last_valid) if settings.errors else ""
+    output = check_run_output(items, annotation_level=settings.settings.annotation_level,
+                              conclusion=settings.settings.conclusion,
+                              comments_read=storage.comments_analyzed(ctx.session, repo.id, number),
+                              settings_note=note, head_sha=info.head_sha,
+                              run_key=ctx.delivery_guid if fresh_run else "")
+    ref = github.publish_check_run(ctx.github(), repo.full_name, info.head_sha, output)
+    pr.check_run_id = ref.id
+    return f"published check run {ref.id} with {len(items)} finding(s) on {info.head_sha[:7]}"
 
 
-def _title(count: int) -> str:
-    if count == 0:
-        return "No wording to revisit"
-    return f"{count} phrasing{'s' if count != 1 else ''} that may land harder than intended"
-
-
-def _summary(items: Sequence[Item], elsewhere: Sequence[Item], comments_read: int, settings_note: str) -> str:
-    parts = []
-    if settings_note:
-        parts.append(settings_note)
-    if not items:
-        parts.append(f"Tact read {comments_read} review comment{'s' if comments_read != 1 else ''} on this pull "
-                     "request and has no suggestions.")
-    else:
-        parts.append("Tact is an automated reviewer of tone. Each note below explains how a phrase may read and "
-                     "offers a gentler wording; the choice is always yours. This check never blocks a merge "
-                     "unless your repository asks it to.")
-    if elsewhere:
-        parts.append("### Comments outside the diff\n" + "\n".join(_summary_line(item) for item in elsewhere))
-    return "\n\n".join(parts)
-
-
-def _summary_line(item: Item) -> str:
-    where = {"review": "review", "issue_comment": "conversation comment"}.get(item.kind, "outdated comment")
-    link = f"[{where}]({item.url})" if item.url else where
-    by = f" by @{item.author}" if item.author else ""
-    return f"- {link}{by}: {item.message} Suggestion: \u201c{_one_line(item.suggestion)}\u201d"
-
-
-def _annotation(item: Item, level: str) -> dict:
-    start = item.start_line if item.start_line and item.start_line <= item.line else item.line
-    annotation = {
-        "path": item.path,
-        "start_line": start,
-        "end_line": item.line,
-        "annotation_level": level,
-        "title": _clip(f"Review tone: {item.category} ({item.rule})", TITLE_LIMIT),
-        "message": _clip(f"{item.message}\n\nA gentler wording: {item.suggestion}", MESSAGE_LIMIT),
-    }
-    if item.excerpt:
-        annotation["raw_details"] = _clip(item.excerpt, MESSAGE_LIMIT)
-    return annotation
-
-
-def _clip(text: str, limit: int) -> str:
-    return clip(text, limit, note=SHORTENED)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _fingerprint(head_sha: str, run_key: str, title: str, summary: str, annotations: tuple[dict, ...]) -> str:
-    """Same head and same content -> same id, so a retried publish finds its run instead of adding one."""
-    digest = hashlib.sha256(repr((head_sha, run_key, title, summary, annotations)).encode()).hexdigest()
-    return f"tact-{digest[:32]}"
+def _item(comment: storage.Comment, finding: storage.Finding) -> Item:
+    return Item(kind=comment.kind, url=comment.url, author=comment.author, path=comment.path, line=comment.line,
+                start_line=comment.start_line, rule=finding.rule, category=finding.category,
+                severity=finding.severity, message=finding.message, suggestion=finding.suggestion,
+                excerpt=finding.excerpt)

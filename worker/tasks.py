@@ -8,7 +8,7 @@ from celery import shared_task
 from flask import current_app
 
 from service import github
-from worker import pipeline
+from worker import delivery as deliveries
 
 # Backoff for GitHub outages and rate limits: 2 s, 4 s, ... up to 10 minutes, 8 tries (~30 min).
 MAX_RETRIES = 8
@@ -19,13 +19,13 @@ def process_delivery(self, delivery_id: int) -> str | None:
     db = current_app.extensions["tact.db"]
     try:
         with db.session() as session:
-            outcome = pipeline.process_delivery(session, delivery_id, current_app.config["TACT"],
+            outcome = deliveries.process_delivery(session, delivery_id, current_app.config["TACT"],
                                                 claimant=self.request.id)
     except github.Unavailable as exc:
         if self.request.retries >= self.max_retries:
             with db.session() as session:
                 reason = f"GitHub still unavailable after {self.max_retries} retries: {exc}"
-                pipeline.give_up(session, delivery_id, reason)
+                deliveries.give_up(session, delivery_id, reason)
             return "failed"
         backoff = min(600, 2 ** (self.request.retries + 1)) * random.uniform(0.5, 1.0)  # jitter spreads a herd
         countdown = exc.retry_after if exc.retry_after is not None else backoff
@@ -38,7 +38,7 @@ def sweep_stuck_deliveries() -> int:
     """Re-send deliveries a crashed worker or a Redis outage left behind (run by beat every minute)."""
     queue = current_app.extensions["tact.queue"]
     with current_app.extensions["tact.db"].session() as session:
-        return len(pipeline.sweep(session, queue.send))
+        return len(deliveries.sweep(session, queue.send))
 
 
 @shared_task(name="tact.ping", ignore_result=False)

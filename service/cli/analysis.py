@@ -1,6 +1,6 @@
 """`tact analyze`, `tact eval` and `tact rules`: the analyzer from the command line.
 
-worker.analysis is imported inside each command, never at module top, so `tact --help` and the web
+service.analysis is imported inside each command, never at module top, so `tact --help` and the web
 process never load spaCy.
 """
 
@@ -28,7 +28,7 @@ class BadLine(click.ClickException):
 
 
 def _options(sensitivity: str):
-    from worker.analysis import Options
+    from service.analysis.catalog import Options
 
     return Options(sensitivity=sensitivity, model=_model())
 
@@ -101,7 +101,7 @@ def analyze_command(text: str | None, jsonl, sensitivity: str) -> None:
     """Print the findings for TEXT, or analyze a JSON Lines file."""
     if (text is None) == (jsonl is None):
         raise click.UsageError("give either TEXT or --jsonl FILE")
-    from worker.analysis import analyze, analyze_many
+    from service.analysis.engine import analyze, analyze_many
 
     options = _options(sensitivity)
     if text is not None:
@@ -166,8 +166,9 @@ def _show_errors(pairs, kind: str, limit: int) -> None:
 @click.option("--limit", default=20, show_default=True, help="How many rows --show prints.")
 def eval_command(file, by: str | None, sensitivity: str, check: bool, show: str | None, limit: int) -> None:
     """Precision, recall, F1 and FPR of the analyzer on {"text", "harsh"} rows."""
-    from worker.analysis import analyze_many, is_general_advice
-    from worker.analysis.metrics import tally
+    from service.analysis.engine import analyze_many
+    from service.analysis.metrics import tally
+    from service.analysis.rephrase import is_general_advice
 
     rows = [r for _, r in _read_jsonl(file, {"text": str, "harsh": bool}) if _usable(r)]
     options = _options(sensitivity)
@@ -206,10 +207,10 @@ def eval_command(file, by: str | None, sensitivity: str, check: bool, show: str 
 )
 def rules_command(markdown: bool) -> None:
     """List the analyzer's rules."""
-    from worker.analysis import catalog
-    from worker.analysis.docs import rules_markdown
+    from service.analysis.docs import rules_markdown
+    from service.analysis.engine import validated_rules
 
-    rules = catalog()
+    rules = validated_rules()
     if markdown:
         click.echo(rules_markdown(rules), nl=False)
         return

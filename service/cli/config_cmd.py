@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from service import repo_settings
+from service import settings
 
 
 @click.group("config")
@@ -24,7 +24,7 @@ def validate(file: Path) -> None:
     except UnicodeDecodeError as exc:
         click.echo(f"{name}: the file is not UTF-8 text (byte {exc.start})")
         raise SystemExit(1) from None
-    _, errors = repo_settings.parse_file(text, name)
+    _, errors = settings.parse_file(text, name)
     for error in errors:
         click.echo(_line(error))
     if any(e.kind == "error" for e in errors):
@@ -32,7 +32,7 @@ def validate(file: Path) -> None:
     click.echo(f"{name}: valid")
 
 
-def _line(error: repo_settings.SettingsError) -> str:
+def _line(error: settings.SettingsError) -> str:
     """Compiler style, FILE:LINE:COLUMN: key: message, so editors can jump to the spot."""
     where = f"{error.file}:{error.line}:{error.column}" if error.line is not None else error.file
     key = f" {error.key}:" if error.key else ""

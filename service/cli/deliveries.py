@@ -71,7 +71,7 @@ def _age(when: datetime, now: datetime | None = None) -> str:
 
 def _retry(config: Config, delivery_id: int) -> None:
     """Reset, then send through the app's one queue, exactly as the webhook view does."""
-    from service import create_app
+    from service.app import create_app
 
     app = create_app()
     try:
@@ -125,7 +125,7 @@ def reset_failed_delivery(session: Session, delivery_id: int) -> storage.Deliver
 @click.option("--guid", default=None, help="Reuse a delivery GUID, as GitHub's \"Redeliver\" does.")
 def replay_command(payload: Path, event: str, url: str, secret: str | None, guid: str | None) -> None:
     """Sign a payload file as GitHub would and POST it to a running Tact (for local development)."""
-    from service.webhooks import ACCEPTED_EVENTS, signature_for
+    from service.web.webhooks import ACCEPTED_EVENTS, signature_for
 
     secret = secret or Config.from_env().github_webhook_secret
     if not secret:

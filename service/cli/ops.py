@@ -29,7 +29,7 @@ def serve_command(host: str, port: int, workers: int | None) -> None:
     Without REDIS_URL, tasks run in a thread of this process, so nothing else needs to run.
     """
     config = load_config()
-    from service.server import run
+    from service.cli.server import run
 
     if config.uses_in_process_tasks and workers not in (None, 1):
         raise click.ClickException("in-process tasks need a single worker; set REDIS_URL to run more")
@@ -70,7 +70,7 @@ def db_group() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Create or migrate the tables (safe to run at every release)."""
-    from service import migrate
+    from service.storage import migrate
 
     config = load_config()
     migrate.upgrade(config.database_url, revision)
@@ -80,7 +80,7 @@ def db_upgrade(revision: str) -> None:
 @db_group.command("current")
 def db_current() -> None:
     """Print the schema revision of the configured database."""
-    from service import migrate
+    from service.storage import migrate
 
     click.echo(migrate.current(load_config().database_url) or "empty (run `tact db upgrade`)")
 

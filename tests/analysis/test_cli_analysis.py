@@ -90,9 +90,9 @@ def test_eval_check_fails_below_the_floors(cli, tmp_path):
 
 
 def test_rules_lists_every_rule_and_markdown_has_an_anchor_per_rule(cli):
-    from worker.analysis import catalog
+    from service.analysis.engine import validated_rules
 
     listing = cli.invoke(rules_command, []).output
     markdown = cli.invoke(rules_command, ["--markdown"]).output
-    for rule in catalog():
+    for rule in validated_rules():
         assert rule.id in listing and f'<a id="{rule.id}"></a>' in markdown

@@ -26,7 +26,7 @@ THREADS_FLOORS = {"precision": 0.85, "recall": 0.35, "fpr": 0.06}
 
 def test_held_out_thread_comments_meet_their_floors(analysis):
     """Heated issue-thread comments are harder than review comments, so they get floors of their own."""
-    from worker.analysis.metrics import tally
+    from service.analysis.metrics import tally
 
     rows = [json.loads(line) for line in THREADS_TEST.read_text(encoding="utf-8").splitlines() if line.strip()]
     flags = [a.flagged for a in analysis.analyze_many([r["text"] for r in rows])]

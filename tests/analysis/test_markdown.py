@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from worker.analysis.markdown import extract
+from service.analysis.markdown import extract
 
 HARSH = "You broke the build again."
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from worker.analysis import MAX_CHARS
+from service.analysis.engine import MAX_CHARS
 
 WORDS = st.sampled_from(
     [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from worker.analysis import Options
-from worker.analysis.rephrase import FALLBACK
+from service.analysis.catalog import Options
+from service.analysis.rephrase import FALLBACK
 
 CASES = [
     ("Why didn't you just use a dict?", "Would it help to use a dict?"),

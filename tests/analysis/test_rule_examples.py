@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from worker.analysis import Options, catalog
-from worker.analysis.scoring import HOME_SENSITIVITY
+from service.analysis.catalog import Options
+from service.analysis.engine import validated_rules
+from service.analysis.scoring import HOME_SENSITIVITY
 
-RULES = catalog()
+RULES = validated_rules()
 FLAGS = [pytest.param(r, t, id=f"{r.id}-flag-{i}") for r in RULES for i, t in enumerate(r.flag_examples, 1)]
 PASSES = [pytest.param(r, t, id=f"{r.id}-pass-{i}") for r in RULES for i, t in enumerate(r.pass_examples, 1)]
 

@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from worker.analysis import catalog
-from worker.analysis.engine import engine
-from worker.analysis.matchers import compile_rules
-from worker.analysis.rephrase import STRATEGIES
-from worker.analysis.rules import CATEGORIES, RuleError, load_rules, load_signals
-from worker.analysis.scoring import GUARDS
+from service.analysis.catalog import CATEGORIES, RuleError, load_rules, load_signals
+from service.analysis.engine import engine, validated_rules
+from service.analysis.matchers import compile_rules
+from service.analysis.rephrase import STRATEGIES
+from service.analysis.scoring import GUARDS
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
 GOOD_RULE = """\
@@ -78,7 +77,7 @@ def test_a_rule_id_used_twice_across_files_is_rejected(tmp_path):
 
 
 def test_every_category_has_a_file_and_every_rule_two_examples_of_each_kind():
-    rules = catalog()
+    rules = validated_rules()
     assert {r.category for r in rules} == set(CATEGORIES)
     assert all(len(r.flag_examples) >= 2 and len(r.pass_examples) >= 2 for r in rules)
 

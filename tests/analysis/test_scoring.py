@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from worker.analysis import Options
+from service.analysis.catalog import Options
 
 BLUNT = [
     "This leaks the file handle.",

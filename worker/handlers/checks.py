@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from service import github, storage
+from service.settings.fetch import current_settings
+from worker.check_run import CHECK_NAME, LOOKS_FINE
 from worker.context import Context
 from worker.handlers.comments import CommentEvent, repository_from, store_comment
 from worker.outcome import Outcome
-from worker.publish import CHECK_NAME, LOOKS_FINE
-from worker.publishing import publish_pull_request
-from worker.settings_loader import current_settings
+from worker.publish import publish_pull_request
 
 
 def rerun_requested(payload: dict, ctx: Context) -> Outcome:
@@ -20,7 +20,7 @@ def rerun_requested(payload: dict, ctx: Context) -> Outcome:
     numbers = _pull_numbers(run)
     if repo is None or not numbers:
         return Outcome.skipped("the check is not attached to a pull request of a known repository")
-    result = current_settings(ctx, repo, refresh=True)
+    result = current_settings(ctx.session, repo, ctx.github, refresh=True)
     if not result.settings.enabled:
         return Outcome.skipped(f"{repo.full_name} has not opted in")
     done = []
@@ -40,7 +40,7 @@ def action_requested(payload: dict, ctx: Context) -> Outcome:
     if repo is None or not _pull_numbers(run):
         return Outcome.skipped("the check run is not attached to a pull request of a known repository")
     login = (payload.get("sender") or {}).get("login")
-    result = current_settings(ctx, repo)
+    result = current_settings(ctx.session, repo, ctx.github)
     done = []
     for number in _pull_numbers(run):
         count = storage.record_looks_fine(ctx.session, repo.id, number, login)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from service import storage
-from worker.analyzing import finding_rows
+from service.analysis import engine
+from service.analysis.catalog import Options
+from service.settings import RepoSettings
+from service.settings.fetch import current_settings
 from worker.context import Context
 from worker.outcome import Outcome
-from worker.publishing import publish_pull_request
-from worker.settings_loader import current_settings
+from worker.publish import publish_pull_request
 
 REVIEW_COMMENT, REVIEW, ISSUE_COMMENT = "review_comment", "review", "issue_comment"
 
@@ -66,7 +68,7 @@ def _changed(payload: dict, ctx: Context, event: CommentEvent) -> Outcome:
     repo = repository_from(payload, ctx)
     if repo is None or event.github_id is None or event.pull_number is None:
         return Outcome.skipped("the payload names no repository, comment or pull request")
-    result = current_settings(ctx, repo)
+    result = current_settings(ctx.session, repo, ctx.github)
     settings = result.settings
     if not settings.enabled:
         return Outcome.skipped(f"{repo.full_name} has not opted in")
@@ -116,3 +118,22 @@ def _author(obj: dict) -> dict:
 
 def _number(obj: dict | None) -> int | None:
     return (obj or {}).get("number")
+
+
+
+def options_for(settings: RepoSettings, model: str) -> Options:
+    return Options(sensitivity=settings.sensitivity,
+                            disabled_categories=frozenset(settings.disabled_categories()),
+                            disabled_rules=frozenset(settings.disabled_rules), model=model)
+
+
+def finding_rows(text: str, settings: RepoSettings, model: str) -> list[dict]:
+    """Finding fields for storage; the excerpt is kept only where the repository allows it."""
+    engine.load(model)
+    result = engine.analyze(text, options_for(settings, model))
+    return [
+        {"rule": f.rule, "category": f.category, "severity": f.severity, "start": f.start, "end": f.end,
+         "score": f.score, "message": f.message, "suggestion": f.suggestion,
+         "excerpt": f.text if settings.store_text else None}
+        for f in result.findings
+    ]

