@@ -61,3 +61,10 @@ def test_a_missing_file_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(config_group, ["validate", str(tmp_path / "absent.yml")])
     assert result.exit_code == 2
     assert "does not exist" in result.output
+
+
+def test_an_unknown_rule_id_is_a_warning_with_a_suggestion(validate):
+    result, path = validate("rules:\n  disabled: [you-brok]\n")
+    assert result.exit_code == 0
+    assert "you-brok" in result.output and "not one of Tact's rules" in result.output
+    assert "you-broke" in result.output

@@ -135,3 +135,11 @@ def test_an_invalid_settings_file_is_explained_in_the_summary(github_app, github
 def test_without_github_credentials_the_delivery_fails_with_a_reason(app):
     delivery = deliver_and_wait(app, payloads.review_comment("You broke the build again."))
     assert delivery.state == storage.FAILED and "GITHUB_APP_ID" in delivery.reason
+
+
+def test_an_unknown_rule_id_is_named_in_the_summary_and_the_rest_applies(github_app, github_world):
+    """`rules.disabled: [you-brok]` used to be accepted in silence: the typo left the rule on."""
+    opt_in(github_world, "enabled: true\nrules:\n  disabled: [you-brok]\n")
+    deliver_and_wait(github_app, payloads.review_comment("You broke the build again."))
+    summary = github_world.check_runs[-1].output.summary
+    assert "you-brok" in summary and "not one of Tact's rules" in summary and "you-broke" in summary

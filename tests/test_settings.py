@@ -305,7 +305,7 @@ def test_path_globs_follow_gitignore_conventions(pattern, path, ignored):
 
 def test_settings_round_trip_through_json():
     settings = resolve(
-        repository_text="enabled: true\nrules: {disabled: [b, a]}\ncategories: {insult: false}\n"
+        repository_text="enabled: true\nrules: {disabled: [you-broke, obviously]}\ncategories: {insult: false}\n"
     ).settings
     stored = json.loads(json.dumps(settings.to_dict()))
     assert RepoSettings.from_dict(stored) == settings

@@ -6,6 +6,7 @@ know the categories and rule ids without loading a language model (the engine lo
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -244,6 +245,17 @@ def load_rules(
                 raise RuleError(f"{where}: unknown rephrase strategy {rule.rephrase!r} (line {line})")
             rules.append(rule)
     return tuple(rules)
+
+
+@functools.cache
+def rule_ids(directory: Path = RULES_DIR) -> frozenset[str]:
+    """Every rule id in the rule files, read as plain YAML: what settings check `rules.disabled` against.
+
+    The web process and `tact config validate` need the ids without the engine (no spaCy, no guards or
+    strategies to resolve), so this reads only the `id` of each rule; the engine's full validation at
+    start-up rejects a malformed file before any worker takes a message.
+    """
+    return frozenset(raw["id"] for path in sorted(directory.glob("*.yml")) for raw in _parse(path)["rules"])
 
 
 def load_signals(path: Path = SIGNALS_FILE) -> dict[str, tuple[str, ...]]:

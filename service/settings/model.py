@@ -13,12 +13,13 @@ from typing import Any
 
 import yaml
 
+from service.analysis.catalog import CATEGORIES
+
 SCHEMA_PATH = Path(__file__).with_name("tact.schema.json")
 REPOSITORY_FILE = ".github/tact.yml"
 # Probot's convention: an organization-wide default lives in the org's `.github` repository, same path.
 ORGANIZATION_FILE = "organization .github/tact.yml"
 DASHBOARD = "dashboard settings"
-CATEGORIES = ("condescension", "blame", "insult", "profanity", "sarcasm", "impatience", "dismissive")
 SUPPORTED_LANGUAGES = ("en",)
 # A settings file is a few hundred bytes; the cap keeps a pathological file from tying up a worker.
 MAX_FILE_CHARS = 64 * 1024
@@ -27,8 +28,17 @@ _MAX_SHOWN = 40  # user-written keys and values are echoed back, trimmed to this
 
 @cache
 def schema() -> dict[str, Any]:
-    """The JSON Schema shipped in the package: the single declaration of every key."""
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    """The JSON Schema shipped in the package: the single declaration of every key.
+
+    Its categories must be the rule catalog's (the catalog is the one source of them): a category file
+    added without its settings key would be a switch users could not reach, so that stops the process.
+    """
+    doc = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    declared = tuple(doc["properties"]["categories"]["properties"])
+    if declared != CATEGORIES:
+        raise RuntimeError(f"{SCHEMA_PATH.name} declares the categories {declared}, but the rule catalog has "
+                           f"{CATEGORIES}; declare each category once in both, in the same order")
+    return doc
 
 
 # ---------- settings

@@ -10,6 +10,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from service.analysis.catalog import rule_ids
 from service.settings.model import (
     _MAX_SHOWN,
     MAX_FILE_CHARS,
@@ -83,8 +84,8 @@ def parse_file(
 ) -> tuple[dict[str, Any] | None, tuple[SettingsError, ...]]:
     """Parse and validate one tact.yml; the document is None when any error (not warning) was found.
 
-    An empty file is a valid, empty document. ``known_rules``, when given, turns unknown ids in
-    ``rules.disabled`` into warnings (this module cannot import the rules, which live in the worker).
+    An empty file is a valid, empty document. Unknown ids in ``rules.disabled`` are warnings, checked
+    against the rule catalog (``known_rules`` replaces it in tests).
     """
     if len(text) > MAX_FILE_CHARS:
         too_big = f"the file is over {MAX_FILE_CHARS} characters; Tact reads settings files up to that size"
@@ -160,7 +161,7 @@ def _validate(data, filename, keys, values, known_rules) -> list[SettingsError]:
 
 def _unknown_rules(data, filename, values, known_rules) -> list[SettingsError]:
     if known_rules is None:
-        return []
+        known_rules = rule_ids()
     out = []
     for i, rule in enumerate(data.get("rules", {}).get("disabled", [])):
         if rule not in known_rules:
