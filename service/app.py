@@ -33,6 +33,12 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     return app
 
 
+def close_app(app: Flask) -> None:
+    """Stop the in-process task thread and close database connections: an app's resources end with it."""
+    app.extensions["tact.queue"].shutdown()
+    app.extensions["tact.db"].dispose()
+
+
 def _register_blueprints(app: Flask) -> None:
     from service.web import auth, dashboard, health, webhooks
 

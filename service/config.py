@@ -47,6 +47,15 @@ class Config:
     max_webhook_bytes: int = DEFAULT_MAX_WEBHOOK_BYTES
     log_level: str = "INFO"
     public_url: str = "http://127.0.0.1:8000"
+    # PyGithub's own throttle between requests and between writes (its defaults: GitHub asks integrators
+    # to avoid concurrent requests and to space out content-creating ones). Tests set both to 0.
+    github_seconds_between_requests: float = 0.25
+    github_seconds_between_writes: float = 1.0
+    # How long one GitHub call may wait before the task's own retry takes over (service.github.RetryPolicy).
+    github_retry_attempts: int = 4
+    github_retry_backoff: float = 0.5
+    github_retry_max_backoff: float = 8.0
+    github_rate_limit_budget: float = 10.0
     problems: tuple[str, ...] = ()
 
     @classmethod
@@ -116,12 +125,39 @@ def _from_mapping(env: Mapping[str, str]) -> Config:
     ]:
         if (value := text(name)) is not None:
             values[key] = value
+    for name, key, kind in _KNOBS:
+        if (raw := text(name)) is not None:
+            number = _number(raw, kind)
+            if number is None:
+                whole = "whole " if kind is int else ""
+                problems.append(f"{name} must be a {whole}number of zero or more, got {raw!r}")
+            else:
+                values[key] = number
     if (size := text("TACT_MAX_WEBHOOK_BYTES")) is not None:
         if size.isdigit() and int(size) > 0:
             values["max_webhook_bytes"] = int(size)
         else:
             problems.append(f"TACT_MAX_WEBHOOK_BYTES must be a positive whole number of bytes, got {size!r}")
     return Config(**values, problems=tuple(problems))
+
+
+# Tuning knobs: (variable, Config field, type). Every one has a safe default; tests set them small.
+_KNOBS = (
+    ("TACT_GITHUB_SECONDS_BETWEEN_REQUESTS", "github_seconds_between_requests", float),
+    ("TACT_GITHUB_SECONDS_BETWEEN_WRITES", "github_seconds_between_writes", float),
+    ("TACT_GITHUB_RETRY_ATTEMPTS", "github_retry_attempts", int),
+    ("TACT_GITHUB_RETRY_BACKOFF", "github_retry_backoff", float),
+    ("TACT_GITHUB_RETRY_MAX_BACKOFF", "github_retry_max_backoff", float),
+    ("TACT_GITHUB_RATE_LIMIT_BUDGET", "github_rate_limit_budget", float),
+)
+
+
+def _number(raw: str, kind: type) -> float | int | None:
+    try:
+        value = kind(raw)
+    except ValueError:
+        return None
+    return value if value >= 0 and value == value and value != float("inf") else None
 
 
 def _private_key(env: Mapping[str, str], problems: list[str]) -> str | None:

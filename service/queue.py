@@ -88,6 +88,11 @@ class CeleryQueue:
 
     describe = "redis"
 
+    def shutdown(self, timeout: float = 10.0) -> bool:
+        """Release the broker connections; nothing runs in this process."""
+        self.celery.close()
+        return True
+
 
 class InProcessQueue:
     """Run tasks in one daemon thread of this process, in order, with a periodic sweep.
@@ -104,6 +109,7 @@ class InProcessQueue:
         self._jobs: stdlib_queue.Queue = stdlib_queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._closed = False
 
     def send(self, name: str, args: list) -> None:
         self._ensure_thread()
@@ -111,6 +117,22 @@ class InProcessQueue:
 
     def ping(self) -> None:
         return None
+
+    def shutdown(self, timeout: float = 10.0) -> bool:
+        """Stop the worker thread after the job it is running; True once it has ended.
+
+        Jobs still queued are not lost: their deliveries are committed rows, and the next process's
+        first sweep re-sends them. Without this the daemon thread outlived its app and wrote to
+        streams pytest had already closed ("I/O operation on closed file").
+        """
+        with self._lock:
+            thread, self._thread = self._thread, None
+            self._closed = True
+        if thread is None or not thread.is_alive():
+            return True
+        self._jobs.put(("__stop__", None))
+        thread.join(timeout)
+        return not thread.is_alive()
 
     def join(self, timeout: float = 30.0) -> bool:
         """Wait until every job sent so far has run (used by tests and `tact analyze` demos)."""
@@ -121,6 +143,8 @@ class InProcessQueue:
 
     def _ensure_thread(self) -> None:
         with self._lock:
+            if self._closed:
+                raise RuntimeError("the in-process queue was shut down with its app")
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="tact-in-process-worker", daemon=True)
                 self._thread.start()
@@ -133,6 +157,8 @@ class InProcessQueue:
                 name, args = self._jobs.get(timeout=SWEEP_EVERY.total_seconds())
             except stdlib_queue.Empty:
                 name, args = "tact.sweep_stuck_deliveries", []
+            if name == "__stop__":
+                return
             if name == "__barrier__":
                 args.set()
                 continue

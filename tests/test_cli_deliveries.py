@@ -15,7 +15,7 @@ from service import storage
 from service.app import create_app
 from service.cli import main
 from tests import payloads
-from tests.conftest import WEBHOOK_SECRET
+from tests.conftest import FAST_GITHUB, WEBHOOK_SECRET
 from tests.services import queued_tasks
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -27,7 +27,7 @@ _BLANK = ("GITHUB_APP_ID", "GITHUB_PRIVATE_KEY", "GITHUB_PRIVATE_KEY_PATH", "GIT
 @pytest.fixture
 def cli_env(database_url, redis_url) -> dict[str, str]:
     return {name: "" for name in _BLANK} | {
-        "DATABASE_URL": database_url, "REDIS_URL": redis_url, "GITHUB_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "DATABASE_URL": database_url, "REDIS_URL": redis_url, "GITHUB_WEBHOOK_SECRET": WEBHOOK_SECRET, **FAST_GITHUB,
         "SECRET_KEY": "test-secret-key-0123456789", "TACT_LOG_LEVEL": "WARNING"}
 
 

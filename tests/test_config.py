@@ -84,3 +84,13 @@ def test_dotenv_file_is_read_but_the_environment_wins(tmp_path, monkeypatch):
     config = Config.from_env()
     assert config.spacy_model == "from_env"
     assert config.log_level == "DEBUG"
+
+
+def test_tuning_knobs_are_read_from_the_environment_and_checked():
+    config = Config.from_env({"TACT_GITHUB_SECONDS_BETWEEN_WRITES": "0", "TACT_GITHUB_RETRY_ATTEMPTS": "2"})
+    assert (config.github_seconds_between_writes, config.github_retry_attempts) == (0.0, 2)
+    assert Config().github_seconds_between_requests == 0.25  # PyGithub's own default outside tests
+    with pytest.raises(ConfigError) as caught:
+        Config.from_env({"TACT_GITHUB_RETRY_ATTEMPTS": "2.5", "TACT_GITHUB_RETRY_BACKOFF": "-1"}).validate()
+    assert caught.value.problems == ["TACT_GITHUB_RETRY_ATTEMPTS must be a whole number of zero or more, got '2.5'",
+                                     "TACT_GITHUB_RETRY_BACKOFF must be a number of zero or more, got '-1'"]

@@ -31,11 +31,22 @@ class Context:
                                           "GITHUB_PRIVATE_KEY); Tact cannot read settings or publish")
             if self.installation_id is None:
                 raise GitHubNotConfigured("this delivery names no installation, so Tact has no token for it")
-            creds = github.AppCredentials(app_id=self.config.github_app_id,
-                                          private_key=self.config.github_private_key,
-                                          api_url=self.config.github_api_url)
-            self._client = github.for_installation(creds, self.installation_id, token_cache(self.config.redis_url))
+            self._client = github.for_installation(credentials(self.config), self.installation_id,
+                                                   token_cache(self.config.redis_url), retry_policy(self.config))
         return self._client
+
+
+def credentials(config: Config) -> github.AppCredentials:
+    return github.AppCredentials(app_id=config.github_app_id, private_key=config.github_private_key,
+                                 api_url=config.github_api_url,
+                                 seconds_between_requests=config.github_seconds_between_requests,
+                                 seconds_between_writes=config.github_seconds_between_writes)
+
+
+def retry_policy(config: Config) -> github.RetryPolicy:
+    return github.RetryPolicy(attempts=config.github_retry_attempts, backoff=config.github_retry_backoff,
+                              max_backoff=config.github_retry_max_backoff,
+                              rate_limit_budget=config.github_rate_limit_budget)
 
 
 @cache

@@ -15,9 +15,12 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        from service.app import create_app
+        from service.app import close_app, create_app
 
-        return create_app()
+        app = create_app()
+        # A gunicorn worker that exits (restart, SIGTERM) stops its in-process task thread first.
+        self.cfg.set("worker_exit", lambda _server, _worker: close_app(app))
+        return app
 
 
 def run(*, host: str, port: int, workers: int) -> None:

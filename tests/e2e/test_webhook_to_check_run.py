@@ -4,7 +4,7 @@ import pytest
 import requests
 
 from tests import payloads
-from tests.conftest import WEBHOOK_SECRET, opt_in
+from tests.conftest import FAST_GITHUB, WEBHOOK_SECRET, opt_in
 from tests.services import celery_worker_process, wait_for, web_server_process
 
 
@@ -12,7 +12,7 @@ from tests.services import celery_worker_process, wait_for, web_server_process
 def running_tact(github_world, postgres_url, redis_url, tmp_path):
     env = {"DATABASE_URL": postgres_url, "REDIS_URL": redis_url, "GITHUB_WEBHOOK_SECRET": WEBHOOK_SECRET,
            "SECRET_KEY": "e2e-secret-key-0123456789", "GITHUB_APP_ID": str(github_world.app_id),
-           "GITHUB_PRIVATE_KEY": github_world.private_key_pem, "GITHUB_API_URL": github_world.url}
+           "GITHUB_PRIVATE_KEY": github_world.private_key_pem, "GITHUB_API_URL": github_world.url, **FAST_GITHUB}
     with web_server_process(env, tmp_path / "web.log") as url, \
             celery_worker_process(env, tmp_path / "worker.log", concurrency=1):
         yield url
