@@ -7,7 +7,8 @@ import yaml
 from service.web.webhooks import ACCEPTED_EVENTS
 from worker.routes import EVENTS, ROUTES
 
-# GitHub delivers these without a subscription (CONTRACT: installation* cannot be listed; ping on set-up).
+# GitHub delivers these without a subscription (installation* events cannot be listed in
+# a subscription and ping comes on set-up: https://docs.github.com/webhooks/webhook-events-and-payloads).
 IMPLICIT_EVENTS = {"installation", "installation_repositories", "ping"}
 
 

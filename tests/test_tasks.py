@@ -23,7 +23,7 @@ def _delivery(app, delivery_id):
 
 def test_a_worker_process_killed_mid_task_is_replaced_and_the_delivery_completes(
         github_app_config, github_world, redis_url, tmp_path):
-    """PERFORMANCE-NOTES: prefork + acks_late + reject_on_worker_lost re-runs the task; the row must let it."""
+    """Measured: prefork + acks_late + reject_on_worker_lost re-runs the task; the row must let it."""
     opt_in(github_world)
     config = github_app_config | {"REDIS_URL": redis_url}
     app = create_app(config)

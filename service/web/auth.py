@@ -5,13 +5,15 @@ cannot be forged or altered), HttpOnly (page scripts cannot read it), SameSite=L
 forms do not carry it) and Secure when TACT_PUBLIC_URL is https. It is not encrypted, so the token
 is readable by whoever holds the cookie; we accept that because (1) the holder of the cookie is
 already signed in as that user on the dashboard, (2) a GitHub App user token reaches only the
-overlap of the user's and the App's permissions (CONTRACT §6: read access and check runs, no
-admin), and (3) it expires after 8 hours; we keep no refresh token, so the session ends with it.
+overlap of the user's and the App's permissions (read access and check runs here, no admin),
+and (3) it expires after 8 hours; we keep no refresh token, so the session ends with it.
 Server-side storage would need a table and a sweeper for little gain at this scope.
 
 Permissions are always GitHub's answer (``/user/installations/{id}/repositories`` through
 ``service.github.user_repositories``), cached in the session for a few minutes and recomputed at
-each sign-in, as CONTRACT §6 asks. We never trust ids in URLs or forms.
+each sign-in, as GitHub's docs on user access tokens ask:
+https://docs.github.com/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-user-access-token-for-a-github-app
+We never trust ids in URLs or forms.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from service import github
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
 
-# GitHub's user access tokens expire after 8 hours (CONTRACT §6, `expires_in` 28800).
+# GitHub's user access tokens expire after 8 hours (`expires_in` 28800 in the token response).
 SESSION_LIFETIME = 8 * 3600
 # How long GitHub's answer about a user's repositories is trusted; a removed collaborator keeps
 # dashboard access at most this long.
@@ -88,7 +90,7 @@ def callback():
     expected = session.pop("oauth_state", None)
     given = request.args.get("state", "")
     if not expected or not hmac.compare_digest(expected, given):
-        # CONTRACT §6 step 2: abort when `state` does not match (a forged or replayed callback).
+        # The web flow's step 2: abort when `state` does not match (a forged or replayed callback).
         return _problem("auth/failed.html", 400, reason="state")
     if request.args.get("error") or not request.args.get("code"):
         # GitHub sends `?error=access_denied` when the user chooses not to authorize.
@@ -120,7 +122,7 @@ def logout():
 
 
 def _callback_url() -> str:
-    # Must match the App's registered callback URL exactly (CONTRACT §6 step 1).
+    # Must match the App's registered callback URL exactly (the web flow's step 1).
     return current_app.config["TACT"].public_url.rstrip("/") + url_for("auth.callback")
 
 
@@ -217,7 +219,7 @@ def require_repo_access(repo_id: int) -> bool:
 
 
 def require_repo_admin(repo_id: int) -> None:
-    """403 unless the user has admin on the repository (our policy for changing its settings, CONTRACT §6)."""
+    """403 unless the user has admin on the repository (our policy for changing its settings)."""
     if not visible_repositories(fresh=True).get(repo_id, False):
         _forbid("repository", admin=True)
 
@@ -227,7 +229,8 @@ def is_installation_admin(repository_ids: Collection[int]) -> bool:
 
     GitHub has no "installation admin" a user token can ask about: org ownership needs the App's
     organization members permission, which Tact does not request. The documented signal we have is
-    `permissions.admin` on each repository in `/user/installations/{id}/repositories` (CONTRACT §6).
+    `permissions.admin` on each repository in `/user/installations/{id}/repositories`
+    (https://docs.github.com/rest/apps/installations).
     The installation-wide default changes every one of its repositories, so we require admin on
     every one: an organization owner, or the owner of a personal account, has exactly that.
     """

@@ -35,5 +35,5 @@ def test_suggestion_for_flag_example_has_no_finding_at_all(analysis, rule, text)
 
 @pytest.mark.parametrize("rule", [pytest.param(r, id=r.id) for r in RULES])
 def test_rule_message_passes_the_analyzer(analysis, rule):
-    """The bot's own words must not be what it warns about (STYLE.md principle 10)."""
+    """The bot's own words must not be what it warns about (the bot's messages pass its own analyzer)."""
     assert analysis.analyze(rule.message, Options(sensitivity="high")).findings == ()
