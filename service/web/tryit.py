@@ -26,8 +26,8 @@ SENSITIVITIES = ("low", "medium", "high")
 # GitHub refuses comment bodies over 65,536 characters, so longer text is not a review comment.
 MAX_CHARS = 65_536
 WINDOW_SECONDS = 60.0
-EXAMPLE = ("You obviously didn't test this. Just read the docs before opening a PR.\n\n"
-           "```python\nretry(3)\n```")
+EXAMPLE = ("You broke the build again. Just read the docs.\n\n"
+           "```python\nretry(3)  # this is a stupid hack\n```\n\nThanks for splitting the parser out.")
 
 
 @dataclass(frozen=True)
