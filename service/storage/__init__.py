@@ -2,8 +2,8 @@
 
 The same code runs on SQLite (the embedded default) and PostgreSQL (production). Callers use
 ``from service import storage`` and ``storage.<name>``; the modules below only split the work:
-models, the engine, and one module for each thing kept: deliveries, repositories, comments, trends;
-migrate runs the schema migrations in migrations/.
+models, the engine, and one module for each thing kept: deliveries, repositories, comments, trends,
+previews; migrate runs the schema migrations in migrations/.
 """
 
 from service.storage.comments import (
@@ -38,6 +38,7 @@ from service.storage.models import (
     RECEIVED,
     SKIPPED,
     Base,
+    CheckRunPreview,
     Comment,
     Delivery,
     Feedback,
@@ -46,6 +47,10 @@ from service.storage.models import (
     PullRequest,
     Repository,
     utcnow,
+)
+from service.storage.previews import (
+    previews,
+    save_preview,
 )
 from service.storage.repositories import (
     find_pull_request,
@@ -85,6 +90,9 @@ __all__ = [
     "Comment",
     "Finding",
     "Feedback",
+    "CheckRunPreview",
+    "save_preview",
+    "previews",
     "Database",
     "normalize_url",
     "make_engine",

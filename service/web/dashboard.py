@@ -82,13 +82,14 @@ def repository(repo_id: int):
         trend = weekly_trend(storage.finding_counts_by_day(session, repo_id, since))
         rules = storage.rule_counts(session, repo_id, since)
         result = store.stored_settings(session, repo)
+        previews = [_preview_view(p) for p in storage.previews(session, repo_id)]
     return render_template(
         "dashboard/repository.html", repo=repo, state=activity(repo, inst, result), trend=trend,
         max_total=max((sum(week.values()) for _, week in trend), default=0), categories=CATEGORIES,
         top_rules=rules[:TOP_RULES], feedback=_feedback_figures(rules), settings=result.settings,
         settings_rows=_settings_rows(result.settings, result.sources),
         has_file=has_file(repo), is_admin=is_admin, sensitivities=SENSITIVITIES,
-        errors_html=_render_markdown(_errors_markdown(repo, result)))
+        errors_html=_render_markdown(_errors_markdown(repo, result)), previews=previews)
 
 
 @bp.post("/repos/<int:repo_id>/settings")
@@ -228,6 +229,13 @@ def _render_markdown(text: str) -> Markup:
         else:
             blocks.append(f"<p>{_inline(' '.join(lines))}</p>")
     return Markup("".join(blocks))
+
+
+def _preview_view(preview: storage.CheckRunPreview) -> dict[str, Any]:
+    """A preview as the page shows it: the summary's Markdown rendered, the annotations as they are."""
+    return {"pull_number": preview.pull_number, "head_sha": preview.head_sha, "title": preview.title,
+            "conclusion": preview.conclusion, "updated_at": preview.updated_at,
+            "summary_html": _render_markdown(preview.summary), "annotations": preview.annotations}
 
 
 def _inline(text: str) -> str:
