@@ -38,7 +38,7 @@ def create_app(test_config: Mapping[str, object] | None = None, *, bind_host: st
 
 
 def _register_blueprints(app: Flask) -> None:
-    from service.web import auth, dashboard, health, tryit, webhooks
+    from service.web import auth, dashboard, exports, health, overview, tryit, webhooks
 
-    for blueprint in (health.bp, webhooks.bp, auth.bp, dashboard.bp, tryit.bp):
+    for blueprint in (health.bp, webhooks.bp, auth.bp, dashboard.bp, overview.bp, exports.bp, tryit.bp):
         app.register_blueprint(blueprint)

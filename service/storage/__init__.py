@@ -63,14 +63,18 @@ from service.storage.repositories import (
     repositories_by_ids,
     repository_by_id,
     save_dashboard_settings,
+    set_author_figures,
     set_installation_default,
     upsert_installation,
     upsert_pull_request,
     upsert_repository,
 )
 from service.storage.trends import (
+    DayActivity,
     RuleCount,
+    activity_by_day,
     finding_counts_by_day,
+    recent_findings,
     rule_counts,
 )
 
@@ -125,7 +129,11 @@ __all__ = [
     "installed_repository_ids",
     "save_dashboard_settings",
     "set_installation_default",
+    "set_author_figures",
     "finding_counts_by_day",
     "RuleCount",
     "rule_counts",
+    "DayActivity",
+    "activity_by_day",
+    "recent_findings",
 ]

@@ -107,6 +107,12 @@ def set_installation_default(session: Session, installation_id: int, enabled: bo
                     .values(default_enabled=enabled, updated_at=utcnow()))
 
 
+def set_author_figures(session: Session, installation_id: int, enabled: bool) -> None:
+    """Whether the dashboard shows each person their own figures, across the installation."""
+    session.execute(update(Installation).where(Installation.id == installation_id)
+                    .values(author_figures=enabled, updated_at=utcnow()))
+
+
 def installed_repository_ids(session: Session) -> list[int]:
     """Every repository Tact is installed on: what the one user of local mode may see."""
     query = (select(Repository.id).join(Installation, Installation.id == Repository.installation_id)
