@@ -30,7 +30,7 @@ STYLE = Style(background="transparent", plot_background="transparent", foregroun
               font_family="system-ui, -apple-system, 'Segoe UI', sans-serif", label_font_size=13,
               major_label_font_size=13, legend_font_size=13, value_font_size=12,
               colors=("#0a5bb5", "#cf222e", "#1a7f37", *CATEGORY_COLOURS))
-COMMON = {"style": STYLE, "js": [], "disable_xml_declaration": True, "width": 800, "height": 320,
+COMMON = {"style": STYLE, "js": [], "disable_xml_declaration": True, "width": 800, "height": 360,
           "x_label_rotation": 0, "show_minor_x_labels": False, "legend_at_bottom": True,
           "legend_at_bottom_columns": 4, "margin": 8, "print_values": False, "explicit_size": False}
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
