@@ -27,7 +27,8 @@ def test_the_demo_fills_an_installation_with_analyzed_history(runner, demo_env, 
         docs = next(r for r in repos if r.full_name == "acme/docs")
         assert "must be one of low, medium, high" in docs.settings_errors[0]["message"]
         api = next(r for r in repos if r.full_name == "acme/api")
-        assert storage.previews(session, api.id)
+        [preview] = storage.previews(session, api.id)  # the new pull request, through the real pipeline
+        assert preview.pull_number == 901 and "phrasing" in preview.title
     db.dispose()
 
 

@@ -1,16 +1,19 @@
 """`tact demo`: fill the local database with a sample history, so the dashboard has something to show.
 
 One installation (`acme`) with five repositories, fourteen weeks of review comments written for the
-demo (``demo_comments.yml``), each analyzed by the real analyzer through the worker's own
-``finding_rows``, some "Looks fine" verdicts, one repository whose `.github/tact.yml` has an error,
-one that never opted in, and check-run previews on the newest pull requests. It is deterministic
-(a fixed seed) and refuses to run twice on the same database.
+demo (``demo_comments.yml``), each analyzed by the real analyzer with its repository's settings,
+some "Looks fine" verdicts, one repository whose `.github/tact.yml` has an error, and one that never
+opted in. The history is written straight to storage; then one new pull request per repository goes
+through the real pipeline (a delivery row, the `tact.process_delivery` task, the comment handler),
+which without a GitHub App leaves the check-run preview on the repository's page. It is
+deterministic (a fixed seed) and refuses to run twice on the same database.
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -61,8 +64,14 @@ def demo_command(weeks: int, seed: int) -> None:
             count = fill(session, config, weeks=weeks, rng=random.Random(seed))
     finally:
         db.dispose()
-    click.echo(f"demo: {len(REPOSITORIES)} repositories of '{ACCOUNT}', {count} review comments over {weeks} weeks. "
-               f"Open the dashboard (`make run`) to explore them.")
+    click.echo(f"demo: {len(REPOSITORIES)} repositories of '{ACCOUNT}', {count} review comments over {weeks} weeks.")
+    if config.github_app_configured:
+        click.echo("demo: a GitHub App is configured, so no new pull request is sent through the pipeline "
+                   "(its check run would go to GitHub, where these repositories do not exist).")
+    else:
+        click.echo(f"demo: {_through_the_pipeline(random.Random(seed))} new comments went through the pipeline; "
+                   "their check runs are previews on the repository pages.")
+    click.echo("Open the dashboard (`make run`) to explore them.")
 
 
 def fill(session, config: Config, *, weeks: int, rng: random.Random) -> int:
@@ -90,8 +99,6 @@ def fill(session, config: Config, *, weeks: int, rng: random.Random) -> int:
 
 def _history(session, config, repo, result, weeks: int, rng: random.Random, texts: dict) -> int:
     """Weekly pull requests with comments; harsh ones grow rarer as the team gets used to the notes."""
-    from worker.handlers.comments import finding_rows
-
     now = storage.utcnow()
     monday = (now - timedelta(days=now.weekday())).replace(hour=9, minute=0, second=0, microsecond=0)
     spec = next(s for s in REPOSITORIES if s.id == repo.id)
@@ -115,8 +122,6 @@ def _history(session, config, repo, result, weeks: int, rng: random.Random, text
                 _comment(session, repo, number, pr_url, written, text, analyzed[text], result.settings, rng)
             if rng.random() < 0.2:  # a reviewer judged this PR's notes fine
                 storage.record_looks_fine(session, repo.id, number, rng.choice(AUTHORS))
-        if week == 0:
-            _previews(session, config, repo, number, result)
     return count
 
 
@@ -131,15 +136,58 @@ def _comment(session, repo, number, pr_url, written, text, rows, settings, rng) 
     comment.analyzed_at = written + timedelta(seconds=2)
 
 
-def _previews(session, config, repo, last_number: int, result) -> None:
-    """The check runs the newest pull requests would get, as local mode keeps them."""
-    from worker.context import Context
-    from worker.preview import preview_pull_request
+def finding_rows(text: str, settings, model: str) -> list[dict]:
+    """The analyzer with the repository's options; the excerpt kept only where store_text allows, as the worker does."""
+    from service.analysis import engine
+    from service.analysis.catalog import Options
 
-    ctx = Context(session=session, config=config, installation_id=INSTALLATION_ID)
-    session.flush()
-    for number in range(max(101, last_number - 1), last_number + 1):
-        preview_pull_request(ctx, repo, number, result)
+    engine.load(model)
+    options = Options(sensitivity=settings.sensitivity, disabled_categories=frozenset(settings.disabled_categories()),
+                      disabled_rules=frozenset(settings.disabled_rules), model=model)
+    return [{"rule": f.rule, "category": f.category, "severity": f.severity, "start": f.start, "end": f.end,
+             "score": f.score, "message": f.message, "suggestion": f.suggestion,
+             "excerpt": f.text if settings.store_text else None}
+            for f in engine.analyze(text, options).findings]
+
+
+def _through_the_pipeline(rng: random.Random) -> int:
+    """A new pull request per active repository, its comments sent as webhook deliveries to the task queue."""
+    from service.app import create_app
+
+    app = create_app()
+    db, queue = app.extensions["tact.db"], app.extensions["tact.queue"]
+    texts = yaml.safe_load(COMMENTS_FILE.read_text(encoding="utf-8"))
+    ids = []
+    try:
+        with db.session() as session:
+            for spec in REPOSITORIES[:3]:
+                number = 900 + spec.id % 100
+                for body in (rng.choice(texts["harsh"]), rng.choice(texts["kind"]), rng.choice(texts["harsh"])):
+                    payload = _review_comment(spec, number, body, rng)
+                    delivery, _ = storage.record_delivery(
+                        session, guid=str(uuid.uuid4()), event="pull_request_review_comment", action="created",
+                        installation_id=INSTALLATION_ID, repository_id=spec.id, payload=payload)
+                    session.flush()
+                    ids.append(delivery.id)
+        for delivery_id in ids:
+            queue.send("tact.process_delivery", [delivery_id])
+        if queue.describe == "in-process":
+            queue.join(300)
+    finally:
+        db.dispose()
+    return len(ids)
+
+
+def _review_comment(spec: DemoRepository, number: int, body: str, rng: random.Random) -> dict:
+    """The fields of GitHub's pull_request_review_comment payload that Tact reads."""
+    github_id = rng.randint(10**9, 2 * 10**9)
+    url = f"https://github.com/{spec.name}/pull/{number}"
+    return {"action": "created", "installation": {"id": INSTALLATION_ID},
+            "repository": {"id": spec.id, "full_name": spec.name, "default_branch": "main"},
+            "pull_request": {"number": number, "html_url": url, "head": {"sha": _sha(spec.name, number)}},
+            "comment": {"id": github_id, "body": body, "html_url": f"{url}#discussion_r{github_id}",
+                        "path": rng.choice(_PATHS), "line": rng.randint(5, 240), "side": "RIGHT",
+                        "user": {"login": rng.choice(AUTHORS), "type": "User"}}}
 
 
 def _moment(week_start: datetime, now: datetime, rng: random.Random) -> datetime:
