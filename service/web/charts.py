@@ -32,7 +32,8 @@ STYLE = Style(background="transparent", plot_background="transparent", foregroun
               colors=("#0a5bb5", "#cf222e", "#1a7f37", *CATEGORY_COLOURS))
 COMMON = {"style": STYLE, "js": [], "disable_xml_declaration": True, "width": 800, "height": 360,
           "x_label_rotation": 0, "show_minor_x_labels": False, "legend_at_bottom": True,
-          "legend_at_bottom_columns": 4, "margin": 8, "print_values": False, "explicit_size": False}
+          "legend_at_bottom_columns": 4, "margin": 8, "margin_bottom": 28,
+          "truncate_legend": -1, "print_values": False, "explicit_size": False}
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 
 
