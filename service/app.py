@@ -12,14 +12,18 @@ from service.queue import celery_init_app
 from service.storage import Database
 
 
-def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
+def create_app(test_config: Mapping[str, object] | None = None, *, bind_host: str | None = None) -> Flask:
     """Build the app from the environment, or from ``test_config`` (env-style names) in tests.
 
     With ``test_config`` the real environment is ignored entirely, so a developer's shell
-    cannot leak into a test.
+    cannot leak into a test. ``bind_host`` is the address `tact serve` listens on (local mode
+    depends on it).
     """
     environ = {k: str(v) for k, v in (test_config or {}).items() if isinstance(v, str | int)}
-    config = (Config.from_env(environ) if test_config is not None else Config.from_env()).validate()
+    config = Config.from_env(environ) if test_config is not None else Config.from_env()
+    if bind_host is not None:
+        config = config.with_overrides({"bind_host": bind_host})
+    config = config.validate()
     logs.configure(config.log_level)
 
     app = Flask(__name__, instance_relative_config=False, template_folder="web/templates", static_folder="web/static")
@@ -40,7 +44,7 @@ def close_app(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from service.web import auth, dashboard, health, webhooks
+    from service.web import auth, dashboard, exports, health, overview, tryit, webhooks
 
-    for blueprint in (health.bp, webhooks.bp, auth.bp, dashboard.bp):
+    for blueprint in (health.bp, webhooks.bp, auth.bp, dashboard.bp, overview.bp, exports.bp, tryit.bp):
         app.register_blueprint(blueprint)

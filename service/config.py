@@ -56,6 +56,10 @@ class Config:
     github_retry_backoff: float = 0.5
     github_retry_max_backoff: float = 8.0
     github_rate_limit_budget: float = 10.0
+    # The address `tact serve` listens on; local mode (no OAuth app) is allowed only on loopback.
+    bind_host: str = "127.0.0.1"
+    # Try-it analyses one visitor may run per minute in one web process (the analyzer is CPU-bound).
+    try_per_minute: int = 20
     problems: tuple[str, ...] = ()
 
     @classmethod
@@ -69,6 +73,15 @@ class Config:
     @property
     def github_app_configured(self) -> bool:
         return bool(self.github_app_id and self.github_private_key)
+
+    @property
+    def oauth_configured(self) -> bool:
+        return bool(self.github_client_id and self.github_client_secret)
+
+    @property
+    def local_mode(self) -> bool:
+        """One local user and no sign-in: only without an OAuth app, and only where no one else can connect."""
+        return not self.oauth_configured and is_loopback(self.bind_host)
 
     @property
     def uses_in_process_tasks(self) -> bool:
@@ -122,6 +135,7 @@ def _from_mapping(env: Mapping[str, str]) -> Config:
         ("TACT_SPACY_MODEL", "spacy_model"),
         ("TACT_LOG_LEVEL", "log_level"),
         ("TACT_PUBLIC_URL", "public_url"),
+        ("TACT_BIND_HOST", "bind_host"),
     ]:
         if (value := text(name)) is not None:
             values[key] = value
@@ -138,6 +152,11 @@ def _from_mapping(env: Mapping[str, str]) -> Config:
             values["max_webhook_bytes"] = int(size)
         else:
             problems.append(f"TACT_MAX_WEBHOOK_BYTES must be a positive whole number of bytes, got {size!r}")
+    if (rate := text("TACT_TRY_PER_MINUTE")) is not None:
+        if rate.isdigit() and int(rate) > 0:
+            values["try_per_minute"] = int(rate)
+        else:
+            problems.append(f"TACT_TRY_PER_MINUTE must be a positive whole number, got {rate!r}")
     return Config(**values, problems=tuple(problems))
 
 
@@ -158,6 +177,17 @@ def _number(raw: str, kind: type) -> float | int | None:
     except ValueError:
         return None
     return value if value >= 0 and value == value and value != float("inf") else None
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 and localhost: addresses only this machine can reach."""
+    import ipaddress
+
+    host = host.strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _private_key(env: Mapping[str, str], problems: list[str]) -> str | None:

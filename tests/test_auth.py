@@ -108,7 +108,7 @@ def test_sign_in_returns_to_a_local_page_but_never_to_another_site(gh_client, fa
 
 
 def test_login_without_a_client_id_explains_what_is_missing(app_config):
-    app = create_app(app_config)
+    app = create_app({**app_config, "TACT_BIND_HOST": "0.0.0.0"})  # on loopback it would be local mode
     answer = app.test_client().get("/login")
     app.extensions["tact.db"].dispose()
     assert answer.status_code == 503 and "GITHUB_CLIENT_ID" in answer.text

@@ -10,7 +10,7 @@ import pytest
 from service import storage
 from service.app import create_app
 from service.settings import DEFAULTS, SettingsError
-from service.web import dashboard
+from service.web import figures
 from tests.test_auth import gh_app, gh_client, gh_config, sign_in  # noqa: F401  (shared fixtures)
 
 FINDING = {"severity": "medium", "start": 0, "end": 5, "score": 0.9, "message": "m", "suggestion": "s"}
@@ -182,12 +182,22 @@ def test_settings_errors_read_as_in_the_check_run_summary(gh_client, fake_github
     assert "The last valid .github/tact.yml turns Tact on" in page
 
 
-def test_weekly_trend_keeps_twelve_weeks_and_drops_older_days():
-    today = date(2025, 3, 13)  # a Thursday
-    rows = dashboard.weekly_trend([(date(2025, 3, 10), "blame", 2), (date(2025, 3, 13), "blame", 1),
-                                   (date(2024, 12, 15), "insult", 5)], today=today)
-    assert len(rows) == 12 and rows[0][0] == date(2024, 12, 23) and rows[-1][0] == date(2025, 3, 10)
-    assert rows[-1][1] == {"blame": 3} and all(counts == {} for _, counts in rows[:-1])
+def test_the_default_range_is_twelve_whole_weeks_up_to_today():
+    span = figures.date_range({}, date(2025, 3, 13))  # a Thursday
+    assert len(span.mondays) == 12 and span.mondays[0] == date(2024, 12, 23) and span.mondays[-1] == date(2025, 3, 10)
+    rows = figures.weeks(span, [], [(date(2025, 3, 10), "blame", 2), (date(2025, 3, 13), "blame", 1),
+                                    (date(2024, 12, 15), "insult", 5)])
+    assert rows[-1].by_category["blame"] == 3 and all(w.findings == 0 for w in rows[:-1])
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ({"from": "2025-03-10", "to": "2025-03-01"}, "after its end"),
+    ({"from": "yesterday"}, "YYYY-MM-DD"),
+    ({"from": "2020-01-01", "to": "2025-01-01"}, "at most 104 weeks"),
+])
+def test_a_range_that_cannot_be_used_says_why(args, message):
+    with pytest.raises(figures.BadRange, match=message):
+        figures.date_range(args, date(2025, 3, 13))
 
 
 @pytest.fixture
@@ -217,12 +227,13 @@ def test_trends_count_findings_per_week_rule_and_looks_fine(both_db_client, fake
         storage.record_looks_fine(session, ids["app"], 2, "reviewer")
     sign_in(client, "octocat")
     page = client.get(f"/repos/{ids['app']}").text
-    assert page.count('<span class="visually-hidden">condescension 1, blame 1</span>') == 1
-    assert page.count('<span class="visually-hidden">blame 1</span>') == 1
-    assert page.count('<span class="visually-hidden">sarcasm 1</span>') == 1
-    assert page.count('<span class="visually-hidden">none</span>') == 9 and "stupid" not in page
+    this_week = (storage.utcnow().date() - timedelta(days=storage.utcnow().weekday())).strftime("%d %b %Y")
+    row = page[page.index(f">{this_week}</time>"):]
+    assert row.startswith(f'>{this_week}</time></th>\n        <td class="number">1</td><td class="number">1</td>')
+    assert "stupid" not in page  # older than the twelve weeks shown
     assert '<code>you-broke</code></th><td>blame</td><td class="number">2</td>' in page
-    assert "marked <strong>1</strong> of 4 findings" in page and "<strong>75%</strong>" in page
+    assert "<strong>4</strong> findings" in page and "<strong>75%</strong> measured precision" in page
+    assert page.count("<svg") >= 3  # the charts, drawn on the server
 
 
 def test_a_change_asks_github_even_when_a_fresh_cached_answer_says_admin(gh_client, fake_github, db):

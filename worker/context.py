@@ -23,6 +23,11 @@ class Context:
     delivery_guid: str = ""
     _client: object | None = field(default=None, repr=False)
 
+    @property
+    def offline(self) -> bool:
+        """No GitHub App configured (local mode, `tact replay`): check runs are kept as previews instead."""
+        return not self.config.github_app_configured
+
     def github(self):
         """Build the installation client on first use: bookkeeping handlers never need one."""
         if self._client is None:

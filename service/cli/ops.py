@@ -35,7 +35,38 @@ def serve_command(host: str, port: int, workers: int | None) -> None:
         raise click.ClickException("in-process tasks need a single worker; set REDIS_URL to run more")
     click.echo(f"Tact on http://{host}:{port}  database={redact_url(config.database_url)}  "
                f"tasks={'in-process' if config.uses_in_process_tasks else 'redis'}", err=True)
+    for line in _dashboard_notes(config.with_overrides({"bind_host": host}), f"http://{host}:{port}"):
+        click.echo(line, err=True)
     run(host=host, port=port, workers=workers or (1 if config.uses_in_process_tasks else 2))
+
+
+def _dashboard_notes(config: Config, url: str) -> list[str]:
+    """What the dashboard will be for this address, and a first step when the database is empty."""
+    if config.oauth_configured:
+        return []
+    if not config.local_mode:
+        return [f"The dashboard stays closed: local mode (no sign-in) needs 127.0.0.1, and {config.bind_host} "
+                "is reachable from elsewhere. Set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET for sign-in."]
+    notes = [f"Local mode: open {url} (no sign-in; only this machine can reach it)."]
+    if _database_is_empty(config.database_url):
+        notes.append("The database holds no repositories yet: run `tact demo` for a sample history, or "
+                     "`tact replay examples/installation.created.json --event installation`.")
+    return notes
+
+
+def _database_is_empty(url: str) -> bool:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from service import storage
+
+    db = storage.Database(url)
+    try:
+        with db.session() as session:
+            return not storage.installed_repository_ids(session)
+    except SQLAlchemyError:  # not migrated yet: `tact db upgrade` says so itself
+        return True
+    finally:
+        db.dispose()
 
 
 @click.command("worker", context_settings={"ignore_unknown_options": True})

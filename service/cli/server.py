@@ -6,8 +6,8 @@ from gunicorn.app.base import BaseApplication
 
 
 class _Gunicorn(BaseApplication):
-    def __init__(self, options: dict):
-        self.options = options
+    def __init__(self, options: dict, host: str):
+        self.options, self.host = options, host
         super().__init__()
 
     def load_config(self) -> None:
@@ -17,7 +17,7 @@ class _Gunicorn(BaseApplication):
     def load(self):
         from service.app import close_app, create_app
 
-        app = create_app()
+        app = create_app(bind_host=self.host)
         # A gunicorn worker that exits (restart, SIGTERM) stops its in-process task thread first.
         self.cfg.set("worker_exit", lambda _server, _worker: close_app(app))
         return app
@@ -35,4 +35,4 @@ def run(*, host: str, port: int, workers: int) -> None:
         "graceful_timeout": 20,
         "accesslog": "-",
         "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
-    }).run()
+    }, host).run()

@@ -2,8 +2,8 @@
 
 The same code runs on SQLite (the embedded default) and PostgreSQL (production). Callers use
 ``from service import storage`` and ``storage.<name>``; the modules below only split the work:
-models, the engine, and one module for each thing kept: deliveries, repositories, comments, trends;
-migrate runs the schema migrations in migrations/.
+models, the engine, and one module for each thing kept: deliveries, repositories, comments, trends,
+previews; migrate runs the schema migrations in migrations/.
 """
 
 from service.storage.comments import (
@@ -38,6 +38,7 @@ from service.storage.models import (
     RECEIVED,
     SKIPPED,
     Base,
+    CheckRunPreview,
     Comment,
     Delivery,
     Feedback,
@@ -47,6 +48,10 @@ from service.storage.models import (
     Repository,
     utcnow,
 )
+from service.storage.previews import (
+    previews,
+    save_preview,
+)
 from service.storage.repositories import (
     find_pull_request,
     forget_settings_of_owner,
@@ -54,17 +59,22 @@ from service.storage.repositories import (
     installation_of,
     installation_repository_ids,
     installations_by_ids,
+    installed_repository_ids,
     repositories_by_ids,
     repository_by_id,
     save_dashboard_settings,
+    set_author_figures,
     set_installation_default,
     upsert_installation,
     upsert_pull_request,
     upsert_repository,
 )
 from service.storage.trends import (
+    DayActivity,
     RuleCount,
+    activity_by_day,
     finding_counts_by_day,
+    recent_findings,
     rule_counts,
 )
 
@@ -84,6 +94,9 @@ __all__ = [
     "Comment",
     "Finding",
     "Feedback",
+    "CheckRunPreview",
+    "save_preview",
+    "previews",
     "Database",
     "normalize_url",
     "make_engine",
@@ -113,9 +126,14 @@ __all__ = [
     "repositories_by_ids",
     "installations_by_ids",
     "installation_repository_ids",
+    "installed_repository_ids",
     "save_dashboard_settings",
     "set_installation_default",
+    "set_author_figures",
     "finding_counts_by_day",
     "RuleCount",
     "rule_counts",
+    "DayActivity",
+    "activity_by_day",
+    "recent_findings",
 ]

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -43,6 +44,8 @@ class Installation(Base):
     suspended: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     default_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Per-author figures on the dashboard: off unless an installation admin turns them on.
+    author_figures: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -151,3 +154,23 @@ class Feedback(Base):
     login: Mapped[str | None] = mapped_column(String(255))
     verdict: Mapped[str] = mapped_column(String(32), default="looks_fine")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CheckRunPreview(Base):
+    """The check run Tact would have published on a pull request, kept when it has no GitHub App to publish with.
+
+    One row per pull request, replaced at each publish, as the real check run is: it always shows the
+    PR's current state. Local mode and `tact replay` show it on the repository's dashboard page.
+    """
+
+    __tablename__ = "check_run_previews"
+    __table_args__ = (UniqueConstraint("repository_id", "pull_number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    repository_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    pull_number: Mapped[int] = mapped_column(Integer)
+    head_sha: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(255))
+    summary: Mapped[str] = mapped_column(Text)
+    conclusion: Mapped[str] = mapped_column(String(32))
+    annotations: Mapped[list] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

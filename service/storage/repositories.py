@@ -105,3 +105,16 @@ def save_dashboard_settings(session: Session, repository_id: int, settings: dict
 def set_installation_default(session: Session, installation_id: int, enabled: bool) -> None:
     session.execute(update(Installation).where(Installation.id == installation_id)
                     .values(default_enabled=enabled, updated_at=utcnow()))
+
+
+def set_author_figures(session: Session, installation_id: int, enabled: bool) -> None:
+    """Whether the dashboard shows each person their own figures, across the installation."""
+    session.execute(update(Installation).where(Installation.id == installation_id)
+                    .values(author_figures=enabled, updated_at=utcnow()))
+
+
+def installed_repository_ids(session: Session) -> list[int]:
+    """Every repository Tact is installed on: what the one user of local mode may see."""
+    query = (select(Repository.id).join(Installation, Installation.id == Repository.installation_id)
+             .where(Repository.installed.is_(True), Installation.deleted.is_(False)))
+    return list(session.scalars(query))

@@ -9,6 +9,12 @@ overlap of the user's and the App's permissions (read access and check runs here
 and (3) it expires after 8 hours; we keep no refresh token, so the session ends with it.
 Server-side storage would need a table and a sweeper for little gain at this scope.
 
+Local mode: with no OAuth app configured and the server bound to a loopback address, there is no
+sign-in at all. One local user, who runs the machine, sees and administers every repository in the
+database, and every page carries a banner saying so. Requests must also name a loopback host, so a
+web page elsewhere cannot reach this dashboard by pointing its own domain at 127.0.0.1 (DNS rebinding).
+On any other bind address without OAuth the dashboard stays closed.
+
 Permissions are always GitHub's answer (``/user/installations/{id}/repositories`` through
 ``service.github.user_repositories``), cached in the session for a few minutes and recomputed at
 each sign-in, as GitHub's docs on user access tokens ask:
@@ -39,7 +45,8 @@ from flask import (
     url_for,
 )
 
-from service import github
+from service import github, storage
+from service.config import is_loopback
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -68,6 +75,17 @@ def _harden_cookie(state) -> None:
         app.config["SESSION_COOKIE_SECURE"] = True
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["current_user"] = current_user
+    app.jinja_env.globals["local_mode"] = local_mode
+
+
+LOCAL_USER = SignedInUser(id=0, login="local")
+
+
+def local_mode() -> bool:
+    """No sign-in: no OAuth app, bound to loopback, and asked for by a loopback name (see the docstring)."""
+    if not current_app.config["TACT"].local_mode:
+        return False
+    return is_loopback(urlsplit(f"//{request.host}").hostname or "")
 
 
 # ---------- sign-in flow
@@ -76,8 +94,10 @@ def _harden_cookie(state) -> None:
 @bp.get("/login")
 def login():
     config = current_app.config["TACT"]
+    if local_mode():
+        return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.index"))
     if not config.github_client_id:
-        return render_template("auth/not_configured.html"), 503
+        return render_template("auth/not_configured.html", bind_host=config.bind_host), 503
     state = secrets.token_urlsafe(32)
     session["oauth_state"] = state
     session["after_login"] = _safe_next(request.args.get("next"))
@@ -144,6 +164,8 @@ def _problem(template: str, status: int, **context):
 
 
 def current_user() -> SignedInUser | None:
+    if local_mode():
+        return LOCAL_USER
     user = session.get("user")
     if not user or time.time() - session.get("signed_in_at", 0) > SESSION_LIFETIME:
         return None
@@ -190,6 +212,10 @@ def visible_repositories(*, fresh: bool = False) -> dict[int, bool]:
     Pages may use the answer cached for a few minutes; a change (``fresh=True``) asks GitHub again,
     so someone whose admin rights were just removed cannot use the cached answer to change settings.
     """
+    if local_mode():
+        db = current_app.extensions["tact.db"]
+        with db.session() as db_session:
+            return dict.fromkeys(storage.installed_repository_ids(db_session), True)
     cached = session.get("repos")
     if cached and not fresh and time.time() - cached["at"] < PERMISSIONS_TTL:
         return {int(i): i in cached["admin"] for i in cached["see"]}

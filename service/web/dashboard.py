@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import (
@@ -31,11 +29,10 @@ from markupsafe import Markup
 
 from service import settings, storage
 from service.settings import CATEGORIES, REPOSITORY_FILE, RepoSettings, SettingsResult, store
-from service.web import auth
+from service.web import auth, charts, figures
 
 bp = Blueprint("dashboard", __name__)
 
-WEEKS = 12
 TOP_RULES = 10
 SENSITIVITIES = tuple(settings.schema()["properties"]["sensitivity"]["enum"])
 SOURCE_WORDS = {
@@ -60,35 +57,61 @@ def index():
     if auth.current_user() is None:
         return render_template("dashboard/landing.html")
     visible = auth.visible_repositories()
+    span = figures.date_range({}, storage.utcnow().date())
     with _db().session() as session:
         repos = storage.repositories_by_ids(session, visible)
         installations = storage.installations_by_ids(session, {r.installation_id for r in repos})
+        lines = figures.collect(session, list(visible), span).sparklines
         groups = []
         for inst in sorted(installations.values(), key=lambda i: i.account_login.lower()):
             covered = storage.installation_repository_ids(session, inst.id)
-            rows = [(r, activity(r, inst, store.stored_settings(session, r)), visible[r.id])
-                    for r in repos if r.installation_id == inst.id]
+            rows = [(r, activity(r, inst, store.stored_settings(session, r)), visible[r.id],
+                     charts.sparkline(lines.get(r.id, []), f"Flagged comments per week in {r.full_name}"),
+                     sum(lines.get(r.id, [])))
+                    for r in sorted(repos, key=lambda r: r.full_name.lower()) if r.installation_id == inst.id]
             groups.append((inst, rows, auth.is_installation_admin(covered)))
-    return render_template("dashboard/index.html", groups=groups)
+    return render_template("dashboard/index.html", groups=groups, weeks=len(span.mondays))
 
 
 @bp.get("/repos/<int:repo_id>")
 @auth.login_required
 def repository(repo_id: int):
     is_admin = auth.require_repo_access(repo_id)
-    since = datetime.combine(_first_week_start(), time.min)
+    span = requested_range()
     with _db().session() as session:
         repo, inst = _installed_repository(session, repo_id)
-        trend = weekly_trend(storage.finding_counts_by_day(session, repo_id, since))
-        rules = storage.rule_counts(session, repo_id, since)
+        numbers = figures.collect(session, [repo_id], span)
+        recent = [_finding_view(c, f) for c, f in storage.recent_findings(session, repo_id, span.since, span.until)]
         result = store.stored_settings(session, repo)
+        previews = [_preview_view(p) for p in storage.previews(session, repo_id)]
     return render_template(
-        "dashboard/repository.html", repo=repo, state=activity(repo, inst, result), trend=trend,
-        max_total=max((sum(week.values()) for _, week in trend), default=0), categories=CATEGORIES,
-        top_rules=rules[:TOP_RULES], feedback=_feedback_figures(rules), settings=result.settings,
-        settings_rows=_settings_rows(result.settings, result.sources),
+        "dashboard/repository.html", repo=repo, state=activity(repo, inst, result), figures=numbers,
+        charts=trend_charts(numbers, repo.full_name), categories=CATEGORIES, top_rules=numbers.rules[:TOP_RULES],
+        recent=recent, settings=result.settings, settings_rows=_settings_rows(result.settings, result.sources),
         has_file=has_file(repo), is_admin=is_admin, sensitivities=SENSITIVITIES,
-        errors_html=_render_markdown(_errors_markdown(repo, result)))
+        errors_html=_render_markdown(_errors_markdown(repo, result)), previews=previews)
+
+
+def requested_range() -> figures.Range:
+    """The page's ?from=&to=, or a 400 page saying what is wrong with them."""
+    try:
+        return figures.date_range(request.args, storage.utcnow().date())
+    except figures.BadRange as exc:
+        _bad_request(str(exc))
+        raise  # not reached: _bad_request aborts
+
+
+def trend_charts(numbers: figures.Figures, scope: str) -> dict[str, Markup]:
+    return {"comments": charts.comments_chart(numbers.weeks, f"Comments analyzed and flagged per week, {scope}"),
+            "rates": charts.rates_chart(numbers.weeks, f'Share flagged and "Looks fine" rate per week, {scope}'),
+            "categories": charts.categories_chart(numbers.weeks, f"Findings per week by category, {scope}")}
+
+
+def _finding_view(comment: storage.Comment, finding: storage.Finding) -> dict[str, Any]:
+    """A recent finding: its excerpt only when the repository's store_text kept one."""
+    return {"rule": finding.rule, "category": finding.category, "severity": finding.severity,
+            "excerpt": finding.excerpt, "url": comment.url, "pull_number": comment.pull_number,
+            "written": comment.created_at}
 
 
 @bp.post("/repos/<int:repo_id>/settings")
@@ -230,34 +253,12 @@ def _render_markdown(text: str) -> Markup:
     return Markup("".join(blocks))
 
 
+def _preview_view(preview: storage.CheckRunPreview) -> dict[str, Any]:
+    """A preview as the page shows it: the summary's Markdown rendered, the annotations as they are."""
+    return {"pull_number": preview.pull_number, "head_sha": preview.head_sha, "title": preview.title,
+            "conclusion": preview.conclusion, "updated_at": preview.updated_at,
+            "summary_html": _render_markdown(preview.summary), "annotations": preview.annotations}
+
+
 def _inline(text: str) -> str:
     return re.sub(r"`([^`]*)`", r"<code>\1</code>", html.escape(text, quote=False))
-
-
-# ---------- trends
-
-
-def _first_week_start(today: date | None = None) -> date:
-    """Monday of the week eleven weeks before this one: twelve weeks, this one included."""
-    today = today or storage.utcnow().date()
-    return today - timedelta(days=today.weekday(), weeks=WEEKS - 1)
-
-
-def weekly_trend(days: list[tuple[date, str, int]], today: date | None = None) -> list[tuple[date, dict]]:
-    """Per-day counts as twelve (week's Monday, {category: findings}) rows, oldest first, empty weeks kept."""
-    first = _first_week_start(today)
-    weeks: dict[date, dict[str, int]] = {first + timedelta(weeks=i): defaultdict(int) for i in range(WEEKS)}
-    for day, category, count in days:
-        monday = day - timedelta(days=day.weekday())
-        if monday in weeks:
-            weeks[monday][category] += count
-    return [(monday, dict(counts)) for monday, counts in weeks.items()]
-
-
-def _feedback_figures(rules: list[storage.RuleCount]) -> dict[str, Any]:
-    """The "Looks fine" rate: the share of findings reviewers judged fine, our precision signal."""
-    findings = sum(r.findings for r in rules)
-    fine = sum(r.looks_fine for r in rules)
-    rate = fine / findings if findings else None
-    return {"findings": findings, "looks_fine": fine, "rate": rate,
-            "precision": None if rate is None else 1 - rate}

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from service import storage
 from service.analysis import engine
 from service.analysis.catalog import Options
-from service.settings import RepoSettings
+from service.settings import RepoSettings, store
 from service.settings.fetch import current_settings
 from worker.context import Context
 from worker.outcome import Outcome
+from worker.preview import preview_pull_request
 from worker.publish import publish_pull_request
 
 REVIEW_COMMENT, REVIEW, ISSUE_COMMENT = "review_comment", "review", "issue_comment"
@@ -68,7 +69,11 @@ def _changed(payload: dict, ctx: Context, event: CommentEvent) -> Outcome:
     repo = repository_from(payload, ctx)
     if repo is None or event.github_id is None or event.pull_number is None:
         return Outcome.skipped("the payload names no repository, comment or pull request")
-    result = current_settings(ctx.session, repo, ctx.github)
+    # Offline there is no GitHub to read tact.yml from: the dashboard's switches and defaults apply.
+    if ctx.offline:
+        result = store.stored_settings(ctx.session, repo)
+    else:
+        result = current_settings(ctx.session, repo, ctx.github)
     settings = result.settings
     if not settings.enabled:
         return Outcome.skipped(f"{repo.full_name} has not opted in")
@@ -84,7 +89,8 @@ def _changed(payload: dict, ctx: Context, event: CommentEvent) -> Outcome:
     after = _finding_count(ctx, event)
     if before == 0 and after == 0:
         return Outcome.done("no findings before or after; nothing to publish")
-    return Outcome.done(publish_pull_request(ctx, repo, event.pull_number, result))
+    publish = preview_pull_request if ctx.offline else publish_pull_request
+    return Outcome.done(publish(ctx, repo, event.pull_number, result))
 
 
 def store_comment(ctx: Context, repo: storage.Repository, event: CommentEvent, settings) -> None:
