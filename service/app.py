@@ -10,6 +10,7 @@ from service import logs
 from service.config import Config
 from service.queue import celery_init_app
 from service.storage import Database
+from service.web import headers
 
 
 def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
@@ -30,6 +31,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     app.extensions["tact.db"] = Database(config.database_url)
     celery_init_app(app, config)
     _register_blueprints(app)
+    headers.init_app(app)
     return app
 
 

@@ -7,6 +7,7 @@ not by mutating the environment.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -190,6 +191,9 @@ def _check(config: Config) -> list[str]:
         problems.append("GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET go together (dashboard sign-in)")
     problems += _check_url("GITHUB_API_URL", config.github_api_url, {"http", "https"})
     problems += _check_url("TACT_PUBLIC_URL", config.public_url, {"http", "https"})
+    if config.public_url.startswith("http://") and not is_local_url(config.public_url):
+        # Session cookies are Secure outside this machine, so a browser would never send them back over http.
+        problems.append(f"TACT_PUBLIC_URL must be an https URL unless it names this machine, got {config.public_url!r}")
     if config.redis_url is not None:
         problems += _check_url("REDIS_URL", config.redis_url, {"redis", "rediss", "unix"})
     if not config.database_url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
@@ -199,6 +203,17 @@ def _check(config: Config) -> list[str]:
     if config.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         problems.append(f"TACT_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, got {config.log_level!r}")
     return problems
+
+
+def is_local_url(url: str) -> bool:
+    """Whether a URL names this machine (localhost or a loopback address): the one place plain http is fine."""
+    host = urlparse(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _check_url(name: str, value: str, schemes: set[str]) -> list[str]:
