@@ -2,7 +2,8 @@
 
 The same code runs on SQLite (the embedded default) and PostgreSQL (production). Callers use
 ``from service import storage`` and ``storage.<name>``; the modules below only split the work:
-models, the engine, and one module for each thing kept: deliveries, repositories, comments, trends;
+models, the engine, and one module for each thing kept: deliveries, repositories, comments, trends,
+sign-ins;
 migrate runs the schema migrations in migrations/.
 """
 
@@ -45,6 +46,7 @@ from service.storage.models import (
     Installation,
     PullRequest,
     Repository,
+    SignIn,
     utcnow,
 )
 from service.storage.repositories import (
@@ -61,6 +63,13 @@ from service.storage.repositories import (
     upsert_installation,
     upsert_pull_request,
     upsert_repository,
+)
+from service.storage.sign_ins import (
+    cache_sign_in_repositories,
+    create_sign_in,
+    end_sign_in,
+    find_sign_in,
+    forget_cached_repositories,
 )
 from service.storage.trends import (
     RuleCount,
@@ -84,6 +93,7 @@ __all__ = [
     "Comment",
     "Finding",
     "Feedback",
+    "SignIn",
     "Database",
     "normalize_url",
     "make_engine",
@@ -118,4 +128,9 @@ __all__ = [
     "finding_counts_by_day",
     "RuleCount",
     "rule_counts",
+    "create_sign_in",
+    "find_sign_in",
+    "end_sign_in",
+    "cache_sign_in_repositories",
+    "forget_cached_repositories",
 ]
