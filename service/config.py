@@ -57,6 +57,13 @@ class Config:
     github_retry_backoff: float = 0.5
     github_retry_max_backoff: float = 8.0
     github_rate_limit_budget: float = 10.0
+    # Requests per client address per minute (service.web.limits); 0 turns a limit off. A sign-in is two
+    # requests (/login and the callback), so 20 lets one address sign in ten times a minute.
+    login_per_minute: int = 20
+    try_page_per_minute: int = 30
+    # How many reverse proxies in front of Tact set X-Forwarded-For/-Proto (werkzeug's ProxyFix); 0: none,
+    # and those headers are ignored, since anyone can send them.
+    trusted_proxies: int = 0
     problems: tuple[str, ...] = ()
 
     @classmethod
@@ -150,6 +157,9 @@ _KNOBS = (
     ("TACT_GITHUB_RETRY_BACKOFF", "github_retry_backoff", float),
     ("TACT_GITHUB_RETRY_MAX_BACKOFF", "github_retry_max_backoff", float),
     ("TACT_GITHUB_RATE_LIMIT_BUDGET", "github_rate_limit_budget", float),
+    ("TACT_LOGIN_PER_MINUTE", "login_per_minute", int),
+    ("TACT_TRY_PAGE_PER_MINUTE", "try_page_per_minute", int),
+    ("TACT_TRUSTED_PROXIES", "trusted_proxies", int),
 )
 
 
