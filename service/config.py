@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -183,8 +184,24 @@ def _private_key(env: Mapping[str, str], problems: list[str]) -> str | None:
         except OSError as exc:
             problems.append(f"GITHUB_PRIVATE_KEY_PATH: cannot read {path!r} ({exc.strerror})")
             return None
+        if (problem := _key_file_problem(Path(path).expanduser())) is not None:
+            problems.append(problem)
+            return None
     # Hosting dashboards often flatten multi-line values; accept "\n" escapes.
     return pem.replace("\\n", "\n").strip() + "\n" if pem else None
+
+
+def _key_file_problem(path: Path) -> str | None:
+    """The App's private key signs as the App on every installation: only its owner may read the file.
+
+    The same rule as OpenSSH for identity files: no permission at all for group or others.
+    """
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if os.name != "posix" or not mode & 0o077:
+        return None
+    return (f"GITHUB_PRIVATE_KEY_PATH: {str(path)!r} is open to other users (mode {mode:04o}); "
+            f"make it readable by its owner only: chmod 600 {path} "
+            "(for a Kubernetes secret volume, defaultMode: 0400)")
 
 
 def _check(config: Config) -> list[str]:
