@@ -3,7 +3,7 @@
 The same code runs on SQLite (the embedded default) and PostgreSQL (production). Callers use
 ``from service import storage`` and ``storage.<name>``; the modules below only split the work:
 models, the engine, and one module for each thing kept: deliveries, repositories, comments, trends,
-sign-ins;
+sign-ins, removals (what is forgotten when the App is removed);
 migrate runs the schema migrations in migrations/.
 """
 
@@ -48,6 +48,11 @@ from service.storage.models import (
     Repository,
     SignIn,
     utcnow,
+)
+from service.storage.removals import (
+    purge_installation,
+    purge_repositories,
+    removed_from,
 )
 from service.storage.repositories import (
     find_pull_request,
@@ -133,4 +138,7 @@ __all__ = [
     "end_sign_in",
     "cache_sign_in_repositories",
     "forget_cached_repositories",
+    "purge_repositories",
+    "purge_installation",
+    "removed_from",
 ]
