@@ -6,10 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
+from flask import render_template_string
 
 from service.config import Config, ConfigError
 from tests import payloads
 from tests.conftest import WEBHOOK_SECRET
+from tests.test_auth import gh_app, gh_client, gh_config, sign_in  # noqa: F401  (shared fixtures)
+from tests.test_dashboard import build_world, seed_comment
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "service" / "web" / "templates"
 CSP_DIRECTIVES = {"default-src 'none'", "script-src 'self'", "frame-ancestors 'none'", "base-uri 'none'",
@@ -95,3 +98,29 @@ def test_no_template_has_inline_script_or_style(template):
     assert not re.search(r"\son[a-z]+\s*=", text), "inline event handler: use a script file"
     assert not re.search(r"<style(?![^>]*nonce=)", text), "<style> without the csp_nonce(): use tact.css"
     assert "javascript:" not in text
+
+
+def test_signed_in_pages_carry_them_and_render_no_inline_style(gh_app, gh_client, fake_github):  # noqa: F811
+    db = gh_app.extensions["tact.db"]
+    ids = build_world(fake_github, db, admin={"app": True, "docs": False})
+    with db.session() as session:  # findings, so the repository page draws its trend bars
+        seed_comment(session, ids["app"], 1, 7, 0, [("you-broke", "blame"), ("just-do", "condescension")])
+    sign_in(gh_client, "octocat")
+    assert '<rect class="segment cat-blame"' in gh_client.get(f"/repos/{ids['app']}").text
+    for path in ("/", f"/repos/{ids['app']}", f"/repos/{ids['docs']}"):
+        page = gh_client.get(path)
+        assert page.status_code == 200, path
+        assert_hardened(page)
+        assert not re.search(r"\sstyle\s*=|<script", page.text), path
+
+
+def test_an_inline_style_element_is_allowed_only_with_this_answers_nonce(app):
+    @app.get("/test-only/nonce")
+    def styled():
+        return render_template_string('<style nonce="{{ csp_nonce() }}">p{}</style>')
+
+    first, second = (app.test_client().get("/test-only/nonce") for _ in range(2))
+    nonce = re.search(r'nonce="([^"]+)"', first.text)[1]
+    assert f"style-src 'self' 'nonce-{nonce}'" in first.headers["Content-Security-Policy"]
+    assert nonce not in second.headers["Content-Security-Policy"]  # a fresh one for every answer
+    assert "nonce-" not in app.test_client().get("/").headers["Content-Security-Policy"]
