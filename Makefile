@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test coverage eval bench lint clean
+.PHONY: setup run test coverage eval bench lint audit clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,13 @@ bench: setup  ## speed and memory figures
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/e2e.py
 
+audit:  ## known vulnerabilities in requirements.lock (pip-audit; needs PyPI's JSON API or OSV on the network)
+	$(PYTHON) -m venv .venv-audit
+	.venv-audit/bin/python -m pip install --quiet "pip-audit>=2.7,<3"
+	.venv-audit/bin/pip-audit --strict --require-hashes --disable-pip -r requirements.lock
+
 lint: setup  ## style checks (ruff)
 	$(BIN)/ruff check service worker tests bench
 
 clean:
-	rm -rf $(VENV) instance/*.sqlite3
+	rm -rf $(VENV) .venv-audit instance/*.sqlite3

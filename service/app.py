@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service import logs
 from service.config import Config
 from service.queue import celery_init_app
 from service.storage import Database
+from service.web import headers, limits
 
 
 def create_app(test_config: Mapping[str, object] | None = None, *, bind_host: str | None = None) -> Flask:
@@ -31,9 +33,15 @@ def create_app(test_config: Mapping[str, object] | None = None, *, bind_host: st
     if test_config is not None:
         app.config.update({k: v for k, v in test_config.items() if k.isupper() and k not in environ})
         app.config["TESTING"] = bool(test_config.get("TESTING", True))
+    if config.trusted_proxies:
+        # The client's address (rate limits, logs) and scheme come from the proxies we were told to trust.
+        n = config.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
     app.extensions["tact.db"] = Database(config.database_url)
     celery_init_app(app, config)
     _register_blueprints(app)
+    headers.init_app(app)
+    limits.init_app(app)
     return app
 
 
@@ -41,6 +49,7 @@ def close_app(app: Flask) -> None:
     """Stop the in-process task thread and close database connections: an app's resources end with it."""
     app.extensions["tact.queue"].shutdown()
     app.extensions["tact.db"].dispose()
+    limits.close(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -7,8 +7,10 @@ not by mutating the environment.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -60,6 +62,13 @@ class Config:
     bind_host: str = "127.0.0.1"
     # Try-it analyses one visitor may run per minute in one web process (the analyzer is CPU-bound).
     try_per_minute: int = 20
+    # Requests per client address per minute (service.web.limits); 0 turns a limit off. A sign-in is two
+    # requests (/login and the callback), so 20 lets one address sign in ten times a minute.
+    login_per_minute: int = 20
+    try_page_per_minute: int = 30
+    # How many reverse proxies in front of Tact set X-Forwarded-For/-Proto (werkzeug's ProxyFix); 0: none,
+    # and those headers are ignored, since anyone can send them.
+    trusted_proxies: int = 0
     problems: tuple[str, ...] = ()
 
     @classmethod
@@ -168,6 +177,9 @@ _KNOBS = (
     ("TACT_GITHUB_RETRY_BACKOFF", "github_retry_backoff", float),
     ("TACT_GITHUB_RETRY_MAX_BACKOFF", "github_retry_max_backoff", float),
     ("TACT_GITHUB_RATE_LIMIT_BUDGET", "github_rate_limit_budget", float),
+    ("TACT_LOGIN_PER_MINUTE", "login_per_minute", int),
+    ("TACT_TRY_PAGE_PER_MINUTE", "try_page_per_minute", int),
+    ("TACT_TRUSTED_PROXIES", "trusted_proxies", int),
 )
 
 
@@ -202,8 +214,24 @@ def _private_key(env: Mapping[str, str], problems: list[str]) -> str | None:
         except OSError as exc:
             problems.append(f"GITHUB_PRIVATE_KEY_PATH: cannot read {path!r} ({exc.strerror})")
             return None
+        if (problem := _key_file_problem(Path(path).expanduser())) is not None:
+            problems.append(problem)
+            return None
     # Hosting dashboards often flatten multi-line values; accept "\n" escapes.
     return pem.replace("\\n", "\n").strip() + "\n" if pem else None
+
+
+def _key_file_problem(path: Path) -> str | None:
+    """The App's private key signs as the App on every installation: only its owner may read the file.
+
+    The same rule as OpenSSH for identity files: no permission at all for group or others.
+    """
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if os.name != "posix" or not mode & 0o077:
+        return None
+    return (f"GITHUB_PRIVATE_KEY_PATH: {str(path)!r} is open to other users (mode {mode:04o}); "
+            f"make it readable by its owner only: chmod 600 {path} "
+            "(for a Kubernetes secret volume, defaultMode: 0400)")
 
 
 def _check(config: Config) -> list[str]:
@@ -220,6 +248,9 @@ def _check(config: Config) -> list[str]:
         problems.append("GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET go together (dashboard sign-in)")
     problems += _check_url("GITHUB_API_URL", config.github_api_url, {"http", "https"})
     problems += _check_url("TACT_PUBLIC_URL", config.public_url, {"http", "https"})
+    if config.public_url.startswith("http://") and not is_local_url(config.public_url):
+        # Session cookies are Secure outside this machine, so a browser would never send them back over http.
+        problems.append(f"TACT_PUBLIC_URL must be an https URL unless it names this machine, got {config.public_url!r}")
     if config.redis_url is not None:
         problems += _check_url("REDIS_URL", config.redis_url, {"redis", "rediss", "unix"})
     if not config.database_url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
@@ -229,6 +260,17 @@ def _check(config: Config) -> list[str]:
     if config.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         problems.append(f"TACT_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, got {config.log_level!r}")
     return problems
+
+
+def is_local_url(url: str) -> bool:
+    """Whether a URL names this machine (localhost or a loopback address): the one place plain http is fine."""
+    host = urlparse(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _check_url(name: str, value: str, schemes: set[str]) -> list[str]:

@@ -20,6 +20,7 @@ def test_embedded_defaults_need_no_variables():
 def test_every_documented_variable_is_read(tmp_path):
     key_file = tmp_path / "key.pem"
     key_file.write_text(PEM)
+    key_file.chmod(0o600)  # the owner only, as Tact requires of a key file
     config = Config.from_env({
         "GITHUB_APP_ID": "123", "GITHUB_PRIVATE_KEY_PATH": str(key_file), "GITHUB_WEBHOOK_SECRET": "s3cret",
         "GITHUB_API_URL": "https://ghe.example.com/api/v3", "GITHUB_CLIENT_ID": "Iv1.abc",

@@ -6,6 +6,7 @@ from dataclasses import asdict
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from service import storage
 from service.app import create_app
@@ -40,6 +41,13 @@ def give_file(db, repo_id: int, text: str, **fields) -> None:
         repo.settings_files = {"repository": text, "organization": None}
         for key, value in fields.items():
             setattr(repo, key, value)
+
+
+def cache_answer(db, repositories: dict) -> None:
+    """Pretend GitHub gave this answer about the user's repositories (kept with the sign-in, server-side)."""
+    with db.session() as session:
+        for row in session.scalars(select(storage.SignIn)):
+            row.repositories = repositories
 
 
 def csrf(client) -> str:
@@ -108,8 +116,7 @@ def test_a_non_admin_cannot_change_switches_and_nothing_changes(gh_client, fake_
 def test_admin_rights_are_asked_of_github_not_taken_from_the_session(gh_client, fake_github, db):
     ids = build_world(fake_github, db, admin={"app": False, "docs": False})
     sign_in(gh_client, "octocat")
-    with gh_client.session_transaction() as session:
-        session["repos"] = {"at": 0, "see": [ids["app"]], "admin": [ids["app"]]}  # stale: refetched
+    cache_answer(db, {"at": 0, "see": [ids["app"]], "admin": [ids["app"]]})  # stale: refetched
     assert gh_client.post(f"/repos/{ids['app']}/settings", data=switches(gh_client)).status_code == 403
     assert stored_repo(db, ids["app"]).dashboard_settings is None
 
@@ -242,7 +249,6 @@ def test_a_change_asks_github_even_when_a_fresh_cached_answer_says_admin(gh_clie
 
     ids = build_world(fake_github, db, admin={"app": False, "docs": False})
     sign_in(gh_client, "octocat")
-    with gh_client.session_transaction() as session:
-        session["repos"] = {"at": time.time(), "see": [ids["app"]], "admin": [ids["app"]]}
+    cache_answer(db, {"at": time.time(), "see": [ids["app"]], "admin": [ids["app"]]})
     assert gh_client.post(f"/repos/{ids['app']}/settings", data=switches(gh_client)).status_code == 403
     assert stored_repo(db, ids["app"]).dashboard_settings is None

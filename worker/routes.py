@@ -40,10 +40,14 @@ ROUTES: dict[tuple[str, str | None], Handler] = {
 }
 
 EVENTS = frozenset(event for event, _ in ROUTES)
+# Events about the installation itself, handled even after Tact was removed (a re-install, for one).
+BOOKKEEPING = frozenset({"ping", "installation", "installation_repositories"})
 
 
 def dispatch(event: str, action: str | None, payload: dict, ctx: Context) -> Outcome:
     handler = ROUTES.get((event, action)) or ROUTES.get((event, None))
     if handler is None:
         return Outcome.skipped(f"Tact does not act on {event}.{action}")
+    if event not in BOOKKEEPING and (reason := installations.removed_reason(payload, ctx)):
+        return Outcome.skipped(reason)
     return handler(payload, ctx)

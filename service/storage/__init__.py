@@ -3,7 +3,8 @@
 The same code runs on SQLite (the embedded default) and PostgreSQL (production). Callers use
 ``from service import storage`` and ``storage.<name>``; the modules below only split the work:
 models, the engine, and one module for each thing kept: deliveries, repositories, comments, trends,
-previews; migrate runs the schema migrations in migrations/.
+previews, sign-ins, removals (what is forgotten when the App is removed); migrate runs the schema
+migrations in migrations/.
 """
 
 from service.storage.comments import (
@@ -46,11 +47,17 @@ from service.storage.models import (
     Installation,
     PullRequest,
     Repository,
+    SignIn,
     utcnow,
 )
 from service.storage.previews import (
     previews,
     save_preview,
+)
+from service.storage.removals import (
+    purge_installation,
+    purge_repositories,
+    removed_from,
 )
 from service.storage.repositories import (
     find_pull_request,
@@ -68,6 +75,13 @@ from service.storage.repositories import (
     upsert_installation,
     upsert_pull_request,
     upsert_repository,
+)
+from service.storage.sign_ins import (
+    cache_sign_in_repositories,
+    create_sign_in,
+    end_sign_in,
+    find_sign_in,
+    forget_cached_repositories,
 )
 from service.storage.trends import (
     DayActivity,
@@ -97,6 +111,7 @@ __all__ = [
     "CheckRunPreview",
     "save_preview",
     "previews",
+    "SignIn",
     "Database",
     "normalize_url",
     "make_engine",
@@ -136,4 +151,12 @@ __all__ = [
     "DayActivity",
     "activity_by_day",
     "recent_findings",
+    "create_sign_in",
+    "find_sign_in",
+    "end_sign_in",
+    "cache_sign_in_repositories",
+    "forget_cached_repositories",
+    "purge_repositories",
+    "purge_installation",
+    "removed_from",
 ]

@@ -1,4 +1,4 @@
-"""The tables: installations, repositories, deliveries, pull requests, comments, findings, feedback.
+"""The tables: installations, repositories, deliveries, pull requests, comments, findings, feedback, sign-ins.
 
 Times are stored as naive UTC because SQLite has no time-zone type; ``utcnow()`` is the one clock.
 """
@@ -174,3 +174,19 @@ class CheckRunPreview(Base):
     conclusion: Mapped[str] = mapped_column(String(32))
     annotations: Mapped[list] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+class SignIn(Base):
+    """A signed-in dashboard browser, kept here so that signing out ends it for every copy of the cookie.
+
+    The cookie carries only a random key; ``id`` is that key's SHA-256, so a copy of this table opens
+    no session. ``token`` is the GitHub user token, encrypted by the web layer before it gets here.
+    ``repositories`` is GitHub's answer about the user's repositories, cached for a few minutes.
+    """
+
+    __tablename__ = "sign_ins"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    login: Mapped[str] = mapped_column(String(255))
+    token: Mapped[str] = mapped_column(Text)
+    repositories: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)

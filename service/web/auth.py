@@ -1,13 +1,12 @@
 """Blueprint: GitHub sign-in (web flow), ``login_required``, and "may this user see / administer that?".
 
-Where the user token lives: in Flask's session cookie. The cookie is signed with SECRET_KEY (so it
+Where the user token lives: on the server (``service.web.sessions``: a ``sign_ins`` row, the token
+encrypted under a key derived from SECRET_KEY). Flask's session cookie carries the sign-in's random
+key, the user's login for display, and the form token. The cookie is signed with SECRET_KEY (so it
 cannot be forged or altered), HttpOnly (page scripts cannot read it), SameSite=Lax (other sites'
-forms do not carry it) and Secure when TACT_PUBLIC_URL is https. It is not encrypted, so the token
-is readable by whoever holds the cookie; we accept that because (1) the holder of the cookie is
-already signed in as that user on the dashboard, (2) a GitHub App user token reaches only the
-overlap of the user's and the App's permissions (read access and check runs here, no admin),
-and (3) it expires after 8 hours; we keep no refresh token, so the session ends with it.
-Server-side storage would need a table and a sweeper for little gain at this scope.
+forms do not carry it) and Secure outside this machine. Signing out deletes the row, so a copy of
+the cookie taken earlier opens nothing afterwards. The sign-in lasts as long as the user token
+(8 hours); we keep no refresh token.
 
 Local mode: with no OAuth app configured and the server bound to a loopback address, there is no
 sign-in at all. One local user, who runs the machine, sees and administers every repository in the
@@ -47,6 +46,7 @@ from flask import (
 
 from service import github, storage
 from service.config import is_loopback
+from service.web import sessions
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -56,8 +56,6 @@ SESSION_LIFETIME = 8 * 3600
 # How long GitHub's answer about a user's repositories is trusted; a removed collaborator keeps
 # dashboard access at most this long.
 PERMISSIONS_TTL = 5 * 60
-# A cookie over ~4 KB is dropped by browsers; beyond this many repositories we ask GitHub each time.
-MAX_CACHED_REPOS = 300
 
 
 @dataclass(frozen=True)
@@ -127,9 +125,9 @@ def callback():
         return _problem("auth/failed.html", 400, reason="code")
     after = session.get("after_login") or url_for("dashboard.index")
     # A fresh session at sign-in, so nothing chosen before it (session fixation) survives.
-    session.clear()
-    session.update(user={"id": user.id, "login": user.login}, token=token,
-                   signed_in_at=time.time(), csrf=secrets.token_urlsafe(32))
+    sessions.end()
+    sessions.start(user.id, user.login, token, SESSION_LIFETIME)
+    session.update(user={"id": user.id, "login": user.login}, csrf=secrets.token_urlsafe(32))
     log.info("signed in: %s", user.login)
     return redirect(after)
 
@@ -137,7 +135,7 @@ def callback():
 @bp.post("/logout")
 def logout():
     check_csrf()
-    session.clear()
+    sessions.end()  # server-side: every copy of this cookie is signed out too
     return redirect(url_for("dashboard.index"))
 
 
@@ -164,12 +162,11 @@ def _problem(template: str, status: int, **context):
 
 
 def current_user() -> SignedInUser | None:
+    """The user of this request's live server-side sign-in (or the local user); the cookie alone proves nothing."""
     if local_mode():
         return LOCAL_USER
-    user = session.get("user")
-    if not user or time.time() - session.get("signed_in_at", 0) > SESSION_LIFETIME:
-        return None
-    return SignedInUser(user["id"], user["login"])
+    signed_in = sessions.current()
+    return SignedInUser(signed_in.user_id, signed_in.login) if signed_in else None
 
 
 def login_required(view):
@@ -178,7 +175,7 @@ def login_required(view):
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
         if current_user() is None:
-            session.clear()
+            sessions.end()
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
 
@@ -216,24 +213,32 @@ def visible_repositories(*, fresh: bool = False) -> dict[int, bool]:
         db = current_app.extensions["tact.db"]
         with db.session() as db_session:
             return dict.fromkeys(storage.installed_repository_ids(db_session), True)
-    cached = session.get("repos")
+    signed_in = sessions.current()
+    cached = signed_in.repositories if signed_in else None
     if cached and not fresh and time.time() - cached["at"] < PERMISSIONS_TTL:
         return {int(i): i in cached["admin"] for i in cached["see"]}
     config = current_app.config["TACT"]
     try:
-        repos = github.user_repositories(session["token"], config.github_api_url)
+        repos = github.user_repositories(_user_token(), config.github_api_url)
     except github.Unavailable:
         abort(make_response(render_template("auth/unavailable.html"), 503))
     except github.BadCredentials:
         # The token expired (8 h) or the user revoked the App's authorization: sign in again.
-        log.info("user token refused by GitHub; asking %s to sign in again", session["user"]["login"])
-        session.clear()
+        log.info("user token refused by GitHub; asking %s to sign in again", signed_in.login if signed_in else "-")
+        sessions.end()
         abort(redirect(url_for("auth.login", next=request.full_path.rstrip("?"))))
     found = {r.id: r.admin for r in repos}
-    if len(found) <= MAX_CACHED_REPOS:
-        session["repos"] = {"at": time.time(), "see": sorted(found),
-                            "admin": sorted(i for i, admin in found.items() if admin)}
+    sessions.cache_repositories({"at": time.time(), "see": sorted(found),
+                                 "admin": sorted(i for i, admin in found.items() if admin)})
     return found
+
+
+def _user_token() -> str:
+    """The sign-in's GitHub token; one that cannot be read (SECRET_KEY changed) counts as refused."""
+    token = sessions.user_token()
+    if token is None:
+        raise github.BadCredentials("no readable user token for this sign-in")
+    return token
 
 
 def require_repo_access(repo_id: int) -> bool:

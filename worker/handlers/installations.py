@@ -18,13 +18,14 @@ def installation_created(payload: dict, ctx: Context) -> Outcome:
 
 
 def installation_deleted(payload: dict, ctx: Context) -> Outcome:
+    """Uninstalled: forget everything kept about the account's repositories (storage.removals says what)."""
     installation = _installation(payload, ctx)
     if installation is None:
         return Outcome.skipped("the payload names no installation")
-    installation.deleted = True
-    for repo_id in storage.installation_repository_ids(ctx.session, installation.id):
-        storage.repository_by_id(ctx.session, repo_id).installed = False
-    return Outcome.done(f"installation {installation.id} removed")
+    listed = [repo["id"] for repo in payload.get("repositories") or [] if isinstance(repo.get("id"), int)]
+    deleted = storage.purge_repositories(ctx.session, listed, keep_delivery=ctx.delivery_guid)
+    deleted += storage.purge_installation(ctx.session, installation.id, keep_delivery=ctx.delivery_guid)
+    return Outcome.done(f"installation {installation.id} removed; {deleted} stored rows deleted")
 
 
 def installation_suspended(payload: dict, ctx: Context) -> Outcome:
@@ -36,17 +37,21 @@ def installation_unsuspended(payload: dict, ctx: Context) -> Outcome:
 
 
 def repositories_changed(payload: dict, ctx: Context) -> Outcome:
+    """Repositories added are recorded; those removed are forgotten, and their queued deliveries skipped."""
     installation = _installation(payload, ctx)
     if installation is None:
         return Outcome.skipped("the payload names no installation")
     added = _add_repositories(ctx, installation.id, payload.get("repositories_added") or [])
-    removed = 0
-    for repo in payload.get("repositories_removed") or []:
-        row = storage.repository_by_id(ctx.session, repo.get("id"))
-        if row is not None:
-            row.installed = False
-            removed += 1
-    return Outcome.done(f"{added} repositories added, {removed} removed")
+    removed = [repo["id"] for repo in payload.get("repositories_removed") or [] if isinstance(repo.get("id"), int)]
+    deleted = storage.purge_repositories(ctx.session, removed, keep_delivery=ctx.delivery_guid)
+    return Outcome.done(f"{added} repositories added, {len(removed)} removed; {deleted} stored rows deleted")
+
+
+def removed_reason(payload: dict, ctx: Context) -> str | None:
+    """Deliveries still queued when Tact was removed from their account or repository are not processed."""
+    repository = payload.get("repository") if isinstance(payload.get("repository"), dict) else {}
+    repository_id = repository.get("id") if isinstance(repository.get("id"), int) else None
+    return storage.removed_from(ctx.session, installation_id=ctx.installation_id, repository_id=repository_id)
 
 
 def _set_suspended(payload: dict, ctx: Context, suspended: bool) -> Outcome:
