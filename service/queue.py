@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import queue as stdlib_queue
 import threading
+import time
 from datetime import timedelta
 
 from celery import Celery, Task
@@ -22,6 +23,8 @@ from service.config import Config
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY = timedelta(seconds=60)
+# Each sweep leaves the time it ran here, so `tact doctor` can tell whether beat is running.
+SWEEP_MARK = "tact:beat:last-sweep"
 # What sending or pinging raises when Redis is down: kombu wraps refused connections.
 BrokerUnavailable = (OperationalError, OSError)
 
@@ -86,6 +89,10 @@ class CeleryQueue:
         with self.celery.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
 
+    def mark_sweep(self) -> None:
+        """Record that a sweep ran (in the result backend's Redis, kept a day)."""
+        self.celery.backend.client.set(SWEEP_MARK, str(time.time()), ex=86_400)
+
     describe = "redis"
 
 
@@ -111,6 +118,9 @@ class InProcessQueue:
 
     def ping(self) -> None:
         return None
+
+    def mark_sweep(self) -> None:
+        return None  # the sweep runs in this process's own thread; there is no beat to watch
 
     def join(self, timeout: float = 30.0) -> bool:
         """Wait until every job sent so far has run (used by tests and `tact analyze` demos)."""

@@ -38,7 +38,9 @@ def sweep_stuck_deliveries() -> int:
     """Re-send deliveries a crashed worker or a Redis outage left behind (run by beat every minute)."""
     queue = current_app.extensions["tact.queue"]
     with current_app.extensions["tact.db"].session() as session:
-        return len(deliveries.sweep(session, queue.send))
+        sent = len(deliveries.sweep(session, queue.send))
+    queue.mark_sweep()  # `tact doctor` reads it to tell whether beat is running
+    return sent
 
 
 @shared_task(name="tact.ping", ignore_result=False)

@@ -28,6 +28,13 @@ def downgrade(database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(database_url), revision)
 
 
+def head() -> str:
+    """The newest revision in migrations/, which `tact db upgrade` brings a database to."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
 def current(database_url: str) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
