@@ -23,6 +23,7 @@ from service.config import Config
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY = timedelta(seconds=60)
+PURGE_EVERY = timedelta(hours=24)  # forgetting what is past TACT_RETENTION_DAYS need not be punctual
 # Each sweep leaves the time it ran here, so `tact doctor` can tell whether beat is running.
 SWEEP_MARK = "tact:beat:last-sweep"
 # What sending or pinging raises when Redis is down: kombu wraps refused connections.
@@ -70,6 +71,7 @@ def celery_settings(config: Config) -> dict:
         "worker_hijack_root_logger": False,
         "beat_schedule": {
             "sweep-stuck-deliveries": {"task": "tact.sweep_stuck_deliveries", "schedule": SWEEP_EVERY},
+            "purge-expired": {"task": "tact.purge_expired", "schedule": PURGE_EVERY},
         },
     }
 

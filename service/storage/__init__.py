@@ -3,6 +3,7 @@
 The same code runs on SQLite (the embedded default) and PostgreSQL (production). Callers use
 ``from service import storage`` and ``storage.<name>``; the modules below only split the work:
 models, the engine, and one module for each thing kept: deliveries, repositories, comments, trends;
+retention forgets what is past its time;
 migrate runs the schema migrations in migrations/.
 """
 
@@ -62,6 +63,11 @@ from service.storage.repositories import (
     upsert_pull_request,
     upsert_repository,
 )
+from service.storage.retention import (
+    Purged,
+    purge_expired,
+    purge_installation,
+)
 from service.storage.trends import (
     RuleCount,
     finding_counts_by_day,
@@ -118,4 +124,7 @@ __all__ = [
     "finding_counts_by_day",
     "RuleCount",
     "rule_counts",
+    "Purged",
+    "purge_expired",
+    "purge_installation",
 ]
