@@ -29,7 +29,8 @@ def seed(db, installation_id: int, repo_id: int, *, when=None, github_id: int = 
     with db.session() as session:
         storage.upsert_installation(session, installation_id, account_login=f"acct{installation_id}",
                                     account_type="Organization")
-        storage.upsert_repository(session, repo_id, full_name=f"acct{installation_id}/r", installation_id=installation_id)
+        storage.upsert_repository(session, repo_id, full_name=f"acct{installation_id}/r",
+                                  installation_id=installation_id)
         storage.upsert_pull_request(session, repo_id, 7, head_sha="a" * 40)
         comment = storage.upsert_comment(session, kind="review_comment", github_id=repo_id * 100 + github_id,
                                          repository_id=repo_id, pull_number=7, author="octocat")
