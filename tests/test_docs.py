@@ -49,6 +49,8 @@ EXEMPT = {
     (".venv/bin/python", "tests/corpus/build.py", "reviews"): "rewrites the corpus splits; the --check form runs",
     (".venv/bin/tact", "eval"): "analyzes the whole dev corpus (slow); tests/analysis/test_cli_analysis.py runs "
                                 "tact eval on a small file",
+    (".venv/bin/python", "-m", "tests.fakegithub"): "serves until stopped; tests/e2e/test_walkthrough.py walks "
+                                                     "the same path with the same fake",
     (".venv/bin/tact", "replay", "delivery.json"): "needs a payload copied from GitHub's Recent deliveries; the "
                                                    "examples/ replays run",
 }

@@ -166,26 +166,3 @@ def test_every_address_in_app_yml_is_a_route_of_the_app(app):
         assert adapter.test(path, method=method), f"app.yml names {method} {path} but no route serves it"
     assert parse_qs(urlsplit(manifest["redirect_url"]).query) == {}
 
-
-def test_a_running_tact_serve_registers_and_restarts_its_workers_with_the_new_file(sqlite_url, fake_github, tmp_path):
-    """The real server: gunicorn gets HUP, and its fresh workers read the credentials from the new .env."""
-    from tests.services import wait_for, web_server_process
-
-    env_file, log = tmp_path / ".env", tmp_path / "serve.log"
-    # http: over https the session cookie is Secure, and this browser talks plain HTTP to 127.0.0.1.
-    env = {"DATABASE_URL": sqlite_url, "GITHUB_API_URL": fake_github.url, "TACT_PUBLIC_URL": PLAIN,
-           "TACT_ENV_FILE": str(env_file), "SECRET_KEY": "test-secret-key-0123456789"}
-    with web_server_process(env, log) as url:
-        browser = requests.Session()
-        page = browser.get(f"{url}/setup", timeout=5)
-        assert page.status_code == 200
-        manifest = manifest_on_page(page.text)
-        sent = browser.post(f"{url}/setup/register", data={"manifest": manifest, "account": "personal"},
-                            allow_redirects=False, timeout=5)
-        back = through_github(sent.headers["Location"], manifest, PLAIN)
-        assert browser.get(f"{url}{back}", timeout=5).status_code == 200
-        wait_for(lambda: b"Handling signal: hup" in log.read_bytes(), timeout=20)
-        wait_for(lambda: requests.get(f"{url}/setup", timeout=5).status_code == 404, timeout=30)
-        secret = dotenv_values(env_file)["GITHUB_WEBHOOK_SECRET"]
-        body, headers = payloads.signed(payloads.ping(), secret)
-        assert requests.post(f"{url}/webhooks/github", data=body, headers=headers, timeout=5).status_code == 200

@@ -72,9 +72,13 @@ def convert(code: str):
         return fail(limits.not_found())
     manifest, owner, _expires = entry
     # The fake has one app identity (its id, key and slug "tact"); the manifest sets what it asks for.
+    secret = secrets.token_hex(20)
     h.state.app = {"name": manifest.get("name") or h.slug,
                    "permissions": dict(manifest.get("default_permissions") or {}),
-                   "events": list(manifest.get("default_events") or [])}
+                   "events": list(manifest.get("default_events") or []),
+                   # Where the fake's web pages (tests/fakegithub/web.py) deliver webhooks, as GitHub would.
+                   "hook_url": (manifest.get("hook_attributes") or {}).get("url"), "webhook_secret": secret,
+                   "setup_url": manifest.get("setup_url")}
     now = iso(h.state.clock.now())
     return answer(201, {
         "id": h.app_id, "slug": h.slug, "node_id": f"A_{h.app_id}", "owner": user_json(owner),
@@ -82,7 +86,7 @@ def convert(code: str):
         "external_url": manifest["url"], "html_url": f"{base()}/apps/{h.slug}", "created_at": now, "updated_at": now,
         "permissions": h.state.app["permissions"], "events": h.state.app["events"],
         "client_id": h.client_id, "client_secret": h.client_secret,
-        "webhook_secret": secrets.token_hex(20), "pem": h.private_key_pem,
+        "webhook_secret": secret, "pem": h.private_key_pem,
     })
 
 

@@ -154,6 +154,7 @@ class State:
         # The app registration GET /app describes; a manifest conversion replaces it.
         self.app: dict = {"name": "Tact", "permissions": dict(DEFAULT_PERMISSIONS), "events": list(DEFAULT_EVENTS)}
         self.manifest_codes: dict[str, tuple[dict, str, float]] = {}  # code -> (manifest, owner, expires_at)
+        self.deliveries: list[tuple[str, int | None]] = []  # webhooks the web pages sent: (event, Tact's status)
         self.rate_limit = 5000  # per credential per hour (Docs: 5,000 per installation)
         self.token_lifetime = TOKEN_LIFETIME
         self.usage: dict[str, tuple[int, int]] = {}  # credential -> (window start, used)
