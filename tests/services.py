@@ -91,11 +91,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def web_server_process(extra_env: dict[str, str], log_path: Path) -> Iterator[str]:
+def web_server_process(extra_env: dict[str, str], log_path: Path, port: int | None = None) -> Iterator[str]:
     """`tact serve` (gunicorn) on a free loopback port; yields its base URL once /healthz answers."""
     import requests
 
-    port = free_port()
+    port = port or free_port()
     tact = Path(sys.executable).with_name("tact")
     log = log_path.open("wb")
     proc = subprocess.Popen([str(tact), "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -115,6 +115,16 @@ def web_server_process(extra_env: dict[str, str], log_path: Path) -> Iterator[st
     finally:
         stop_process(proc)
         log.close()
+
+
+def status_of(url: str) -> int | None:
+    """The HTTP status of GET url, or None while nothing answers (a server starting or restarting)."""
+    import requests
+
+    try:
+        return requests.get(url, timeout=5).status_code
+    except requests.ConnectionError:
+        return None
 
 
 def queued_tasks(redis_url: str) -> list[tuple[str, list]]:

@@ -33,6 +33,15 @@ def test_every_documented_variable_is_read(tmp_path):
     assert config.spacy_model == "en_core_web_sm"
 
 
+@pytest.mark.parametrize("api, web", [("https://api.github.com", "https://github.com"),
+                                      ("https://ghe.example.com/api/v3", "https://ghe.example.com")])
+def test_github_web_address_follows_the_api_address_unless_set(api, web):
+    assert Config.from_env({"GITHUB_API_URL": api}).github_web_url == web
+    assert Config.from_env({"GITHUB_API_URL": api, "GITHUB_URL": "https://gh.example/"}).github_web_url == \
+        "https://gh.example"
+    assert Config.from_env({}).retention_days == 365
+
+
 def test_escaped_newlines_in_a_private_key_are_accepted():
     config = Config.from_env({"GITHUB_APP_ID": "1", "GITHUB_WEBHOOK_SECRET": "s",
                               "GITHUB_PRIVATE_KEY": PEM.replace("\n", "\\n")}).validate()
@@ -53,6 +62,8 @@ def test_escaped_newlines_in_a_private_key_are_accepted():
     ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL must be a sqlite:/// or postgresql:// URL"),
     ({"SECRET_KEY": "short"}, "SECRET_KEY must be at least 16 characters"),
     ({"TACT_MAX_WEBHOOK_BYTES": "lots"}, "TACT_MAX_WEBHOOK_BYTES must be a positive whole number"),
+    ({"TACT_RETENTION_DAYS": "0"}, "TACT_RETENTION_DAYS must be a positive whole number of days"),
+    ({"GITHUB_URL": "github.example.com"}, "GITHUB_URL must be a http or https URL"),
 ])
 def test_a_bad_variable_is_named_in_the_error(env, fragment):
     with pytest.raises(ConfigError) as caught:

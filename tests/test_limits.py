@@ -31,12 +31,12 @@ def limited(app_factory, app_config):
 
 def test_too_many_sign_in_attempts_get_429_with_retry_after(limited):
     client = limited.test_client()
-    assert [from_address(client, "/login").status_code for _ in range(2)] == [503, 503]  # no OAuth app: 503
+    assert [from_address(client, "/login").status_code for _ in range(2)] == [302, 302]  # local mode: to the dashboard
     refused = from_address(client, "/auth/callback")
     assert refused.status_code == 429
     assert 1 <= int(refused.headers["Retry-After"]) <= limits.WINDOW_SECONDS
     assert "Please wait a moment" in refused.text
-    assert from_address(client, "/login", "198.51.100.9").status_code == 503  # another address has its own count
+    assert from_address(client, "/login", "198.51.100.9").status_code == 302  # another address has its own count
 
 
 def test_the_try_page_and_everything_under_it_is_limited_by_path(limited):
@@ -56,7 +56,7 @@ def test_other_pages_and_the_webhook_are_never_limited(limited):
 
 def test_zero_turns_a_limit_off(app_factory, app_config):
     client = app_factory(app_config | {"TACT_LOGIN_PER_MINUTE": "0"}).test_client()
-    assert {from_address(client, "/login").status_code for _ in range(30)} == {503}
+    assert {from_address(client, "/login").status_code for _ in range(30)} == {302}
 
 
 def test_with_redis_every_web_process_shares_one_count(app_factory, app_config, redis_url):
@@ -65,7 +65,7 @@ def test_with_redis_every_web_process_shares_one_count(app_factory, app_config, 
     first, second = app_factory(config), app_factory(config)
     try:
         answers = [from_address(app.test_client(), "/login").status_code for app in (first, second, first, second)]
-        assert answers == [503, 503, 503, 429]
+        assert answers == [302, 302, 302, 429]
         assert redis_lib.Redis.from_url(redis_url).keys("tact:limit:*")
     finally:
         limits.close(first)
@@ -76,7 +76,7 @@ def test_a_redis_outage_lets_requests_through(app_factory, app_config):
     app = app_factory(app_config | {"TACT_LOGIN_PER_MINUTE": "1", "REDIS_URL": "redis://127.0.0.1:1/0"})
     client = app.test_client()
     try:
-        assert [from_address(client, "/login").status_code for _ in range(3)] == [503, 503, 503]
+        assert [from_address(client, "/login").status_code for _ in range(3)] == [302, 302, 302]
     finally:
         limits.close(app)
 
@@ -89,4 +89,4 @@ def test_trusted_proxies_decide_which_address_is_counted(app_factory, app_config
         return client.get("/login", headers={"X-Forwarded-For": visitor},
                           environ_base={"REMOTE_ADDR": "10.0.0.2"}).status_code
 
-    assert [via_proxy("203.0.113.1"), via_proxy("203.0.113.2"), via_proxy("203.0.113.1")] == [503, 503, 429]
+    assert [via_proxy("203.0.113.1"), via_proxy("203.0.113.2"), via_proxy("203.0.113.1")] == [302, 302, 429]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
 from celery import shared_task
 from flask import current_app
 
-from service import github
+from service import github, storage
 from worker import delivery as deliveries
 
 # Backoff for GitHub outages and rate limits: 2 s, 4 s, ... up to 10 minutes, 8 tries (~30 min).
@@ -38,7 +39,17 @@ def sweep_stuck_deliveries() -> int:
     """Re-send deliveries a crashed worker or a Redis outage left behind (run by beat every minute)."""
     queue = current_app.extensions["tact.queue"]
     with current_app.extensions["tact.db"].session() as session:
-        return len(deliveries.sweep(session, queue.send))
+        sent = len(deliveries.sweep(session, queue.send))
+    queue.mark_sweep()  # `tact doctor` reads it to tell whether beat is running
+    return sent
+
+
+@shared_task(name="tact.purge_expired")
+def purge_expired() -> str:
+    """Forget findings, comments and deliveries older than TACT_RETENTION_DAYS (run by beat once a day)."""
+    days = current_app.config["TACT"].retention_days
+    with current_app.extensions["tact.db"].session() as session:
+        return storage.purge_expired(session, older_than=timedelta(days=days)).describe()
 
 
 @shared_task(name="tact.ping", ignore_result=False)

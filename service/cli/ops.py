@@ -37,6 +37,8 @@ def serve_command(host: str, port: int, workers: int | None) -> None:
                f"tasks={'in-process' if config.uses_in_process_tasks else 'redis'}", err=True)
     for line in _dashboard_notes(config.with_overrides({"bind_host": host}), f"http://{host}:{port}"):
         click.echo(line, err=True)
+    if not config.github_app_configured:
+        click.echo(f"no GitHub App yet: open {config.public_url.rstrip('/')}/setup to register one", err=True)
     run(host=host, port=port, workers=workers or (1 if config.uses_in_process_tasks else 2))
 
 

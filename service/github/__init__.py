@@ -4,9 +4,12 @@ Only this package imports PyGithub (an import-linter contract says so). Callers 
 github`` and ``github.<name>``; they get frozen dataclasses and our errors: Unavailable (retry later, e.g.
 Celery autoretry_for), RateLimited (retry after `retry_after`), NotFound, and GitHubError for everything else.
 The modules split the work: client (installation client and reads), checks (check runs within GitHub's
-limits), tokens (installation tokens and their cache), retry (errors and retry policy), user (sign-in).
+limits), apps (manifest registration, the app and its installations), tokens (installation tokens and
+their cache), retry (errors and retry policy), user (sign-in).
 """
 
+from service.github.apps import AppInfo, InstallationInfo, RegisteredApp, convert_manifest, get_app, key_problem
+from service.github.apps import list_installations as list_app_installations
 from service.github.checks import CheckRunOutput, CheckRunRef, clip, publish_check_run
 from service.github.client import (
     API_VERSION,
@@ -31,6 +34,8 @@ from service.github.user import authorize_url, exchange_code, get_user, user_rep
 
 __all__ = [
     "API_VERSION", "DEFAULT_API_URL",
+    "AppInfo", "InstallationInfo", "RegisteredApp", "convert_manifest", "get_app", "key_problem",
+    "list_app_installations",
     "AppCredentials", "BadCredentials", "CheckRunOutput", "CheckRunRef", "Client", "FileBlob", "GitHubError",
     "MemoryTokenCache", "NotFound", "PullComment", "PullRequestInfo", "RateLimited", "RedisTokenCache",
     "RepositoryInfo", "RetryPolicy", "TokenCache", "Unavailable", "UserInfo", "UserRepository",

@@ -3,8 +3,8 @@
 The same code runs on SQLite (the embedded default) and PostgreSQL (production). Callers use
 ``from service import storage`` and ``storage.<name>``; the modules below only split the work:
 models, the engine, and one module for each thing kept: deliveries, repositories, comments, trends,
-previews, sign-ins, removals (what is forgotten when the App is removed); migrate runs the schema
-migrations in migrations/.
+previews, sign-ins, removals (what is forgotten when the App is removed); retention forgets what is past
+its time; migrate runs the schema migrations in migrations/.
 """
 
 from service.storage.comments import (
@@ -75,6 +75,11 @@ from service.storage.repositories import (
     upsert_installation,
     upsert_pull_request,
     upsert_repository,
+)
+from service.storage.retention import (
+    Purged,
+    forget_installation,
+    purge_expired,
 )
 from service.storage.sign_ins import (
     cache_sign_in_repositories,
@@ -159,4 +164,7 @@ __all__ = [
     "purge_repositories",
     "purge_installation",
     "removed_from",
+    "Purged",
+    "purge_expired",
+    "forget_installation",
 ]

@@ -1,17 +1,14 @@
 """Blueprint: Try it: paste a review comment and see what the check run would say, without storing the text.
 
 The analyzer is the worker's own (``service.analysis.engine``), imported on the first analysis so that
-pages which never analyze do not load spaCy into the web process. Each visitor gets a few analyses a
-minute (``Config.try_per_minute``), counted in this process: the analyzer is CPU-bound, and one
+pages which never analyze do not load spaCy into the web process. Each address gets a few requests a
+minute (``service.web.limits``, ``Config.try_page_per_minute``): the analyzer is CPU-bound, and one
 browser tab must not starve the webhook receiver. The text is never written anywhere: not to the
 database, not to a log, and the answer carries ``Cache-Control: no-store``.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
 from dataclasses import dataclass
 
 from flask import Blueprint, current_app, render_template, request
@@ -25,7 +22,6 @@ bp = Blueprint("tryit", __name__)
 SENSITIVITIES = ("low", "medium", "high")
 # GitHub refuses comment bodies over 65,536 characters, so longer text is not a review comment.
 MAX_CHARS = 65_536
-WINDOW_SECONDS = 60.0
 EXAMPLE = ("You broke the build again. Just read the docs.\n\n"
            "```python\nretry(3)  # this is a stupid hack\n```\n\nThanks for splitting the parser out.")
 
@@ -37,32 +33,6 @@ class Choice:
     text: str
     sensitivity: str
     categories: frozenset[str]
-
-
-class RateLimit:
-    """A sliding window of recent analyses per visitor key, in this process."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._seen: dict[str, deque[float]] = {}
-
-    def allow(self, key: str, per_minute: int, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            times = self._seen.setdefault(key, deque())
-            while times and now - times[0] >= WINDOW_SECONDS:
-                times.popleft()
-            if len(times) >= per_minute:
-                return False
-            times.append(now)
-            if len(self._seen) > 10_000:  # forget idle visitors so the table stays small
-                self._seen = {k: v for k, v in self._seen.items() if v and now - v[-1] < WINDOW_SECONDS}
-            return True
-
-
-@bp.record_once
-def _make_limit(state) -> None:
-    state.app.extensions["tact.try_limit"] = RateLimit()
 
 
 @bp.get("/try")
@@ -80,9 +50,6 @@ def analyze():
     if len(choice.text) > MAX_CHARS:
         return _refuse(choice, f"That text is longer than GitHub allows for a comment ({MAX_CHARS:,} characters).",
                        413)
-    limit = current_app.extensions["tact.try_limit"]
-    if not limit.allow(_visitor(), current_app.config["TACT"].try_per_minute):
-        return _refuse(choice, "That is a lot of tries in one minute; please wait a little and try again.", 429)
     result = run_analysis(choice)
     return _answer(render_template("tryit/page.html", choice=choice, result=result,
                                    marked=highlight(choice.text, result.findings), **_form_context()))
@@ -120,11 +87,6 @@ def _choice(form) -> Choice:
         sensitivity = "medium"
     categories = frozenset(c for c in CATEGORIES if form.get(f"category-{c}") == "on")
     return Choice(form.get("text", "").replace("\r\n", "\n"), sensitivity, categories)
-
-
-def _visitor() -> str:
-    user = auth.current_user()
-    return f"user:{user.id}" if user and user.id else f"addr:{request.remote_addr}"
 
 
 def _refuse(choice: Choice, message: str, status: int):

@@ -76,10 +76,10 @@ class FakeGitHub:
         self.url = ""
 
     # -- lifecycle ----------
-    def start(self) -> FakeGitHub:
+    def start(self, port: int = 0) -> FakeGitHub:
         from tests.fakegithub.server import create_app
 
-        self._server = make_server("127.0.0.1", 0, _Serialized(create_app(self), self), threaded=True,
+        self._server = make_server("127.0.0.1", port, _Serialized(create_app(self), self), threaded=True,
                                    request_handler=_Quiet)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         threading.Thread(target=self._server.serve_forever, name="fake-github", daemon=True).start()

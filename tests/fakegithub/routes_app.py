@@ -14,7 +14,7 @@ def installation_json(inst: Installation) -> dict:
     return {
         "id": inst.id, "app_id": h.app_id, "app_slug": h.slug, "client_id": h.client_id,
         "account": user_json(inst.account, inst.id), "target_id": inst.id, "target_type": "Organization",
-        "repository_selection": "selected", "permissions": inst.permissions, "events": [],
+        "repository_selection": "selected", "permissions": inst.permissions, "events": list(inst.events),
         "access_tokens_url": f"{base()}/app/installations/{inst.id}/access_tokens",
         "repositories_url": f"{base()}/installation/repositories",
         "html_url": f"{base()}/organizations/{inst.account}/settings/installations/{inst.id}",
@@ -28,9 +28,9 @@ def get_app():
     if refused:
         return refused
     h = hub()
-    return answer(200, {"id": h.app_id, "slug": h.slug, "name": "Tact", "client_id": h.client_id,
+    return answer(200, {"id": h.app_id, "slug": h.slug, "name": h.state.app["name"], "client_id": h.client_id,
                         "owner": user_json("octo-org"), "html_url": f"{base()}/apps/{h.slug}",
-                        "permissions": {}, "events": []})
+                        "permissions": h.state.app["permissions"], "events": h.state.app["events"]})
 
 
 def list_installations():

@@ -17,6 +17,9 @@ USER_TOKEN_LIFETIME = 28800  # user access tokens: expires_in 28800 (Docs: user 
 CODE_LIFETIME = 600  # OAuth codes live ten minutes
 DEFAULT_PERMISSIONS = {"checks": "write", "pull_requests": "read", "contents": "read",
                        "issues": "read", "metadata": "read"}
+DEFAULT_EVENTS = ("check_run", "check_suite", "issue_comment", "pull_request", "pull_request_review",
+                  "pull_request_review_comment", "push")
+MANIFEST_CODE_LIFETIME = 3600  # "You must complete all three steps ... within one hour" (Docs: manifest flow)
 
 
 class Clock:
@@ -38,6 +41,7 @@ class Installation:
     account: str
     permissions: dict[str, str]
     suspended: bool = False
+    events: list[str] = field(default_factory=lambda: list(DEFAULT_EVENTS))
 
 
 @dataclass
@@ -147,6 +151,10 @@ class State:
         self.codes: dict[str, OAuthCode] = {}
         self.refresh_tokens: dict[str, tuple[str, str]] = {}  # refresh token -> (login, access token)
         self.check_runs: list[CheckRun] = []
+        # The app registration GET /app describes; a manifest conversion replaces it.
+        self.app: dict = {"name": "Tact", "permissions": dict(DEFAULT_PERMISSIONS), "events": list(DEFAULT_EVENTS)}
+        self.manifest_codes: dict[str, tuple[dict, str, float]] = {}  # code -> (manifest, owner, expires_at)
+        self.deliveries: list[tuple[str, int | None]] = []  # webhooks the web pages sent: (event, Tact's status)
         self.rate_limit = 5000  # per credential per hour (Docs: 5,000 per installation)
         self.token_lifetime = TOKEN_LIFETIME
         self.usage: dict[str, tuple[int, int]] = {}  # credential -> (window start, used)
