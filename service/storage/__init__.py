@@ -7,8 +7,10 @@ migrate runs the schema migrations in migrations/.
 """
 
 from service.storage.comments import (
+    cleared_comments,
     comments_analyzed,
     current_findings,
+    deliberate_comments,
     find_comment,
     mark_comment_deleted,
     pull_request_comments,
@@ -107,6 +109,8 @@ __all__ = [
     "mark_comment_deleted",
     "current_findings",
     "comments_analyzed",
+    "cleared_comments",
+    "deliberate_comments",
     "forget_settings_of_owner",
     "record_looks_fine",
     "repository_by_id",

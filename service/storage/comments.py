@@ -70,3 +70,20 @@ def record_looks_fine(session: Session, repository_id: int, pull_number: int, lo
             session.add(Feedback(repository_id=repository_id, comment_id=comment.id, rule=finding.rule,
                                  category=finding.category, login=login, verdict="looks_fine"))
     return len(seen)
+
+
+def cleared_comments(session: Session, repository_id: int, pull_number: int) -> int:
+    """Comments on a PR whose notes went away (edited into kinder words, or deleted) and have none now."""
+    has_findings = select(Finding.id).where(Finding.comment_id == Comment.id).exists()
+    query = select(func.count(Comment.id)).where(Comment.repository_id == repository_id,
+                                                 Comment.pull_number == pull_number,
+                                                 Comment.cleared_at.is_not(None), ~has_findings)
+    return session.scalar(query)
+
+
+def deliberate_comments(session: Session, repository_id: int, since) -> int:
+    """Comments a writer marked `<!-- tact: ignore -->`: the dashboard counts them apart from findings."""
+    query = select(func.count(Comment.id)).where(Comment.repository_id == repository_id,
+                                                 Comment.ignored.is_(True), Comment.deleted.is_(False),
+                                                 Comment.created_at >= since)
+    return session.scalar(query)
