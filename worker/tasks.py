@@ -7,8 +7,10 @@ import random
 from celery import shared_task
 from flask import current_app
 
-from service import github
+from service import github, storage
+from worker import backfill
 from worker import delivery as deliveries
+from worker.context import Context
 
 # Backoff for GitHub outages and rate limits: 2 s, 4 s, ... up to 10 minutes, 8 tries (~30 min).
 MAX_RETRIES = 8
@@ -21,6 +23,7 @@ def process_delivery(self, delivery_id: int) -> str | None:
         with db.session() as session:
             outcome = deliveries.process_delivery(session, delivery_id, current_app.config["TACT"],
                                                 claimant=self.request.id)
+            backfill.send_due(session, current_app.extensions["tact.queue"].send)  # an opt-in reads back
     except github.Unavailable as exc:
         if self.request.retries >= self.max_retries:
             with db.session() as session:
@@ -38,7 +41,23 @@ def sweep_stuck_deliveries() -> int:
     """Re-send deliveries a crashed worker or a Redis outage left behind (run by beat every minute)."""
     queue = current_app.extensions["tact.queue"]
     with current_app.extensions["tact.db"].session() as session:
+        backfill.send_due(session, queue.send)  # paused by a rate limit until now, or left by a dead worker
         return len(deliveries.sweep(session, queue.send))
+
+
+@shared_task(name="tact.backfill_repository", bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def backfill_repository(self, repository_id: int) -> str:
+    """Read a repository's history from its saved cursor; a rate limit pauses it for the sweeper to resume."""
+    config = current_app.config["TACT"]
+    try:
+        with current_app.extensions["tact.db"].session() as session:
+            repo = session.get(storage.Repository, repository_id)
+            ctx = Context(session=session, config=config, installation_id=repo.installation_id if repo else None,
+                          delivery_guid=f"backfill-{repository_id}")
+            progress = backfill.run(ctx, repository_id)
+    except github.Unavailable as exc:
+        raise self.retry(exc=exc, countdown=min(600, 2 ** (self.request.retries + 1))) from exc
+    return progress.state
 
 
 @shared_task(name="tact.ping", ignore_result=False)

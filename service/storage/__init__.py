@@ -6,6 +6,13 @@ models, the engine, and one module for each thing kept: deliveries, repositories
 migrate runs the schema migrations in migrations/.
 """
 
+from service.storage.backfills import (
+    backfill_of,
+    claim_backfill,
+    due_backfills,
+    start_backfill,
+    would_have_flagged,
+)
 from service.storage.comments import (
     cleared_comments,
     comments_analyzed,
@@ -39,6 +46,7 @@ from service.storage.models import (
     PROCESSING,
     RECEIVED,
     SKIPPED,
+    Backfill,
     Base,
     Comment,
     Delivery,
@@ -71,6 +79,12 @@ from service.storage.trends import (
 )
 
 __all__ = [
+    "Backfill",
+    "backfill_of",
+    "claim_backfill",
+    "due_backfills",
+    "start_backfill",
+    "would_have_flagged",
     "RECEIVED",
     "PROCESSING",
     "DONE",

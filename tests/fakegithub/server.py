@@ -32,9 +32,14 @@ def create_app(hub) -> Flask:
     app.after_request(_after)
     app.register_error_handler(404, _unimplemented)
     app.register_error_handler(405, _unimplemented)
-    from tests.fakegithub import routes_app, routes_repo, routes_user  # noqa: F401 (they register)
+    from tests.fakegithub import (  # noqa: F401 (they register)
+        routes_app,
+        routes_history,
+        routes_repo,
+        routes_user,
+    )
 
-    for module in (routes_app, routes_repo, routes_user):
+    for module in (routes_app, routes_repo, routes_user, routes_history):
         module.register(app)
     return app
 

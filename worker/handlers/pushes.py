@@ -7,6 +7,7 @@ from service.settings import REPOSITORY_FILE
 from service.settings.fetch import current_settings
 from worker.context import Context
 from worker.handlers.comments import repository_from
+from worker.handlers.stages import backfill_on_opt_in
 from worker.outcome import Outcome
 
 
@@ -25,7 +26,8 @@ def push(payload: dict, ctx: Context) -> Outcome:
         return Outcome.done(f"organization settings changed; {count} repositories will re-read them")
     result = current_settings(ctx.session, repo, ctx.github, refresh=True)
     state = "opted in" if result.settings.enabled else "not opted in"
-    return Outcome.done(f"settings re-read: {state}, {len(result.errors)} problem(s)")
+    backfill = "; reading back its history" if backfill_on_opt_in(ctx.session, repo, result) else ""
+    return Outcome.done(f"settings re-read: {state}, {len(result.errors)} problem(s){backfill}")
 
 
 def _touches_settings(payload: dict) -> bool:
