@@ -34,7 +34,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from service.web import auth, dashboard, health, webhooks
+    from service.web import auth, dashboard, health, trust, webhooks
 
-    for blueprint in (health.bp, webhooks.bp, auth.bp, dashboard.bp):
+    for blueprint in (health.bp, webhooks.bp, auth.bp, dashboard.bp, trust.bp):
         app.register_blueprint(blueprint)

@@ -87,3 +87,31 @@ def deliberate_comments(session: Session, repository_id: int, since) -> int:
                                                  Comment.ignored.is_(True), Comment.deleted.is_(False),
                                                  Comment.created_at >= since)
     return session.scalar(query)
+
+
+def own_findings(session: Session, login: str, repository_ids, limit: int = 100) -> list[tuple[Comment, Finding]]:
+    """One person's flagged comments in the given repositories, newest first: their coaching page only."""
+    query = (select(Comment, Finding).join(Finding, Finding.comment_id == Comment.id)
+             .where(func.lower(Comment.author) == login.lower(), Comment.repository_id.in_(list(repository_ids)),
+                    Comment.deleted.is_(False))
+             .order_by(Comment.created_at.desc(), Comment.id.desc(), Finding.start).limit(limit))
+    return [(comment, finding) for comment, finding in session.execute(query)]
+
+
+def looks_fine_by_rule(session: Session, repository_id: int) -> list[tuple[str, int, str | None]]:
+    """(rule, "Looks fine" marks, the phrase most often marked) per rule in a repository, most marked first.
+
+    A mark comes from the check run's button, which GitHub offers only to people with write access.
+    """
+    marks = (select(Feedback.rule, func.count(func.distinct(Feedback.comment_id)))
+             .where(Feedback.repository_id == repository_id, Feedback.verdict == "looks_fine")
+             .group_by(Feedback.rule).order_by(func.count(func.distinct(Feedback.comment_id)).desc()))
+    out = []
+    for rule, count in session.execute(marks):
+        phrases = (select(Finding.phrase, func.count(Finding.id))
+                   .join(Feedback, (Feedback.comment_id == Finding.comment_id) & (Feedback.rule == Finding.rule))
+                   .where(Feedback.repository_id == repository_id, Finding.rule == rule, Finding.phrase.is_not(None))
+                   .group_by(Finding.phrase).order_by(func.count(Finding.id).desc()).limit(1))
+        top = session.execute(phrases).first()
+        out.append((rule, count, top[0].lower() if top else None))
+    return out
