@@ -87,14 +87,14 @@ def test_a_rate_limit_pauses_the_backfill_and_it_resumes_where_it_stopped(github
 
 def test_a_long_pull_request_is_read_page_by_page(github_app, github_world):
     state, now = github_world.state, github_world.state.clock.now()
-    for i in range(120):
-        body = "You broke the build again." if i == 119 else f"Thanks for note {i}."
+    for i in range(101):
+        body = "You broke the build again." if i == 100 else f"Thanks for note {i}."
         state.add_comment(payloads.REPO, 7, "issue_comment", body, created_at=now - DAY)
     opt_in(github_world, "enabled: true\nmode: preview\n")
     deliver_and_wait(github_app, payloads.push())
     _finish(github_app)
     row = _backfill(github_app)
-    assert (row.state, row.comments_read, row.findings) == ("done", 120, 1)
+    assert (row.state, row.comments_read, row.findings) == ("done", 101, 1)
     pages = github_world.requests_to("GET", r"/issues/7/comments$")
     assert [r.query.get("page", "1") for r in pages] == ["1", "2"]
 
@@ -105,3 +105,18 @@ def test_a_second_opt_in_does_not_read_history_again(github_app, github_world):
     _finish(github_app)
     delivery = deliver_and_wait(github_app, payloads.push())
     assert "reading back" not in delivery.reason
+
+
+def test_moving_from_preview_to_notice_publishes_the_open_pull_request_only(github_app, github_world):
+    """The walkthrough in docs/configuration.md: preview, read back, judge, then notice."""
+    _history(github_world)
+    opt_in(github_world, "enabled: true\nmode: preview\n")
+    deliver_and_wait(github_app, payloads.push())
+    _finish(github_app)
+    assert github_world.check_runs == []
+    opt_in(github_world, "enabled: true\nmode: notice\n")
+    delivery = deliver_and_wait(github_app, payloads.push())
+    assert "mode notice: 2 pull request(s) with findings brought up to date" in delivery.reason
+    [run] = github_world.check_runs
+    assert run.head_sha == payloads.HEAD_SHA and "[review]" in run.output.summary
+    assert github_world.state.runs_for(payloads.REPO, "c" * 40) == []  # PR 3 is closed

@@ -101,7 +101,7 @@ def own_findings(session: Session, login: str, repository_ids, limit: int = 100)
 def looks_fine_by_rule(session: Session, repository_id: int) -> list[tuple[str, int, str | None]]:
     """(rule, "Looks fine" marks, the phrase most often marked) per rule in a repository, most marked first.
 
-    A mark comes from the check run's button, which GitHub offers only to people with write access.
+    A mark comes from the check run's "Looks fine" button; one per comment and rule.
     """
     marks = (select(Feedback.rule, func.count(func.distinct(Feedback.comment_id)))
              .where(Feedback.repository_id == repository_id, Feedback.verdict == "looks_fine")
@@ -115,3 +115,12 @@ def looks_fine_by_rule(session: Session, repository_id: int) -> list[tuple[str, 
         top = session.execute(phrases).first()
         out.append((rule, count, top[0].lower() if top else None))
     return out
+
+
+def pull_numbers_with_findings(session: Session, repository_id: int, limit: int = 20) -> list[int]:
+    """Pull requests whose live comments have findings, most recently commented first."""
+    latest = func.max(Comment.created_at)
+    query = (select(Comment.pull_number).join(Finding, Finding.comment_id == Comment.id)
+             .where(Comment.repository_id == repository_id, Comment.deleted.is_(False))
+             .group_by(Comment.pull_number).order_by(latest.desc()).limit(limit))
+    return list(session.scalars(query))

@@ -110,7 +110,8 @@ def _visible(ctx: Context, event: CommentEvent) -> tuple:
     comment = storage.find_comment(ctx.session, kind=event.kind, github_id=event.github_id)
     if comment is None or comment.deleted or not comment.findings:
         return ()
-    notes = tuple(sorted((f.rule, f.start, f.end, f.message, f.suggestion) for f in comment.findings))
+    # Offsets are not shown anywhere, so a typo fixed outside the flagged sentence changes nothing.
+    notes = tuple(sorted((f.rule, f.message, f.suggestion, f.excerpt or "") for f in comment.findings))
     return (comment.path, comment.line, comment.start_line, notes)
 
 
