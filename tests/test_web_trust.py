@@ -76,6 +76,19 @@ def test_an_admin_reads_the_history_again_with_the_button(web_app, web, github_w
         assert (row.state, row.days, row.comments_read) == ("done", 3, 1)  # PR 3 is five days old
 
 
+def test_switching_a_repository_on_in_the_dashboard_reads_its_history(web_app, web, github_world):
+    _people(github_world)
+    _history(github_world)
+    deliver_and_wait(web_app, payloads.push())  # the repository becomes known; no file, not opted in
+    sign_in(web, "octocat")
+    form = {"csrf_token": csrf(web), "enabled": "on", "sensitivity": "medium"}
+    assert web.post(f"/repos/{payloads.REPO_ID}/settings", data=form).status_code == 302
+    assert web_app.extensions["tact.queue"].join(timeout=60)
+    with web_app.extensions["tact.db"].session() as session:
+        row = storage.backfill_of(session, payloads.REPO_ID)
+        assert (row.state, row.comments_read) == ("done", 3)
+
+
 def test_only_an_admin_may_start_a_backfill_or_change_the_stage(web_app, web, github_world):
     _people(github_world, admin=False)
     _opted_in_with_history(web_app, github_world)

@@ -22,7 +22,7 @@ from service import github, storage
 from service.settings import SettingsResult
 from service.settings.fetch import current_settings
 from service.storage.backfills import DONE_, FAILED_, PAUSED
-from worker.context import Context
+from worker.context import Context, GitHubNotConfigured
 from worker.handlers.comments import CommentEvent, store_comment
 from worker.handlers.stages import publish_in_stage
 
@@ -64,6 +64,9 @@ def run(ctx: Context, repository_id: int) -> Progress:
         if isinstance(exc, github.Unavailable):
             raise  # the task's retry policy takes over; the cursor is kept
         row.state, row.reason = FAILED_, f"GitHub refused: {exc}"
+        return Progress(FAILED_, row.reason)
+    except GitHubNotConfigured as exc:
+        row.state, row.reason = FAILED_, str(exc)
         return Progress(FAILED_, row.reason)
     row.state, row.finished_at, row.reason = DONE_, storage.utcnow(), None
     return Progress(DONE_, f"read {row.comments_read} comment(s), {row.findings} finding(s)")

@@ -125,6 +125,21 @@ def coaching():
     return render_template("trust/coaching.html", rows=rows, names=names, login=user.login)
 
 
+def backfill_on_opt_in(session, repository_ids) -> list[int]:
+    """After a dashboard switch or the installation-wide default turns Tact on: read back the history
+    of each repository now opted in that has never been read. Returns the ids sent to the worker."""
+    sent = []
+    for repo in storage.repositories_by_ids(session, repository_ids):
+        result = store.stored_settings(session, repo)
+        if result.settings.enabled and storage.backfill_of(session, repo.id) is None:
+            storage.start_backfill(session, repo.id, result.settings.backfill_days)
+            sent.append(repo.id)
+    session.commit()  # the worker must find the rows it is sent
+    for repo_id in sent:
+        current_app.extensions["tact.queue"].send(BACKFILL_TASK, [repo_id])
+    return sent
+
+
 def _installed(session, repo_id: int) -> storage.Repository:
     repo = storage.repository_by_id(session, repo_id)
     if repo is None or not repo.installed:

@@ -11,7 +11,7 @@ from service.analysis.markdown import marked_deliberate
 from service.settings import RepoSettings
 from service.settings.fetch import current_settings
 from worker.context import Context
-from worker.handlers.stages import backfill_on_opt_in, publish_in_stage
+from worker.handlers.stages import publish_in_stage
 from worker.outcome import Outcome
 
 REVIEW_COMMENT, REVIEW, ISSUE_COMMENT = "review_comment", "review", "issue_comment"
@@ -74,7 +74,6 @@ def _changed(payload: dict, ctx: Context, event: CommentEvent) -> Outcome:
     settings = result.settings
     if not settings.enabled:
         return Outcome.skipped(f"{repo.full_name} has not opted in")
-    backfill_on_opt_in(ctx.session, repo, result)  # opted in through the dashboard or an installation default
     before = _visible(ctx, event)
     if event.gone:
         storage.mark_comment_deleted(ctx.session, kind=event.kind, github_id=event.github_id)
