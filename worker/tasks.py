@@ -23,7 +23,6 @@ def process_delivery(self, delivery_id: int) -> str | None:
         with db.session() as session:
             outcome = deliveries.process_delivery(session, delivery_id, current_app.config["TACT"],
                                                 claimant=self.request.id)
-            backfill.send_due(session, current_app.extensions["tact.queue"].send)  # an opt-in reads back
     except github.Unavailable as exc:
         if self.request.retries >= self.max_retries:
             with db.session() as session:
@@ -33,7 +32,15 @@ def process_delivery(self, delivery_id: int) -> str | None:
         backoff = min(600, 2 ** (self.request.retries + 1)) * random.uniform(0.5, 1.0)  # jitter spreads a herd
         countdown = exc.retry_after if exc.retry_after is not None else backoff
         raise self.retry(exc=exc, countdown=countdown) from exc
+    _send_due_backfills()
     return outcome.state if outcome else None
+
+
+def _send_due_backfills() -> None:
+    """An opt-in this delivery recorded reads its history now, not at the next sweep; in a session of
+    its own, after the delivery's, so a problem sending cannot undo the delivery's outcome."""
+    with current_app.extensions["tact.db"].session() as session:
+        backfill.send_due(session, current_app.extensions["tact.queue"].send)
 
 
 @shared_task(name="tact.sweep_stuck_deliveries")
