@@ -53,8 +53,8 @@ def close_app(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from service.web import auth, dashboard, exports, health, overview, registration, tryit, webhooks
+    from service.web import auth, dashboard, exports, health, overview, registration, trust, tryit, webhooks
 
     for blueprint in (health.bp, webhooks.bp, auth.bp, dashboard.bp, overview.bp, exports.bp, tryit.bp,
-                      registration.bp):
+                      registration.bp, trust.bp):
         app.register_blueprint(blueprint)

@@ -89,7 +89,7 @@ def test_a_repository_file_shows_as_the_reason_and_the_source(gh_client, fake_gi
     assert ".github/tact.yml turns Tact on." in gh_client.get("/").text
     page = gh_client.get(f"/repos/{ids['app']}").text
     assert "<code>sensitivity</code></th><td>high</td><td>.github/tact.yml</td>" in page
-    assert "<code>conclusion</code></th><td>neutral</td><td>Tact&#39;s default</td>" in page
+    assert "<code>mode</code></th><td>notice</td><td>Tact&#39;s default</td>" in page
     assert "the file wins" in page
 
 

@@ -38,8 +38,12 @@ VALID = [
     "categories:\n  blame: false\n  profanity: true\n",
     "rules:\n  disabled: [you-broke, obviously]\n",
     "rules: {}\n",
-    "annotation_level: warning\n",
-    "conclusion: action_required\n",
+    "mode: preview\n",
+    "mode: required\n",
+    "allow: [kill the worker, sanity check]\n",
+    "max_notes: 5\n",
+    "backfill_days: 90\n",
+    "looks_fine_threshold: 1\n",
     "ignore_authors: []\n",
     "ignore_authors: ['*[bot]', renovate]\n",
     "ignore_paths: ['docs/**', '*.lock']\n",
@@ -67,6 +71,12 @@ INVALID = [
     ("sensitivity: [high]\n", "`sensitivity` must be text (it is a list)", 1),
     ("annotation_level: failure\n", "`annotation_level` must be one of notice, warning", 1),
     ("conclusion: failure\n", "`conclusion` must be one of neutral, action_required", 1),
+    ("mode: loud\n", "`mode` must be one of preview, notice, warning, required, coaching", 1),
+    ("allow: sanity check\n", "`allow` must be a list", 1),
+    ("allow: ['']\n", "item 1 of `allow` cannot be empty", 1),
+    ("max_notes: 0\n", "`max_notes` must be between 1 and 1000 (it is 0)", 1),
+    ("max_notes: many\n", "`max_notes` must be a whole number (it is 'many')", 1),
+    ("backfill_days: 120\n", "`backfill_days` must be between 1 and 90 (it is 120)", 1),
     ("ignore_authors: renovate\n", "`ignore_authors` must be a list", 1),
     ("ignore_paths:\n  - docs/**\n  - 3\n", "item 2 of `ignore_paths` must be text (it is 3)", 3),
     ("ignore_paths: ['']\n", "item 1 of `ignore_paths` cannot be empty", 1),
@@ -105,8 +115,11 @@ def test_defaults_are_off_medium_every_category_on_and_bots_ignored():
         sensitivity="medium",
         categories=dict.fromkeys(CATEGORIES, True),
         disabled_rules=frozenset(),
-        annotation_level="notice",
-        conclusion="neutral",
+        mode="notice",
+        allow=(),
+        max_notes=20,
+        backfill_days=30,
+        looks_fine_threshold=3,
         ignore_authors=("*[bot]",),
         ignore_paths=(),
         store_text=False,
@@ -115,9 +128,11 @@ def test_defaults_are_off_medium_every_category_on_and_bots_ignored():
 
 
 def test_every_schema_key_declares_a_type_a_default_and_a_description():
+    """Deprecated keys have no default: their absence must mean "not set", so `mode` can take over."""
     for key, spec in schema()["properties"].items():
         for name, sub in [(key, spec), *spec.get("properties", {}).items()]:
-            assert {"type", "default", "description"} <= sub.keys(), name
+            wanted = {"type", "description"} if sub.get("deprecated") else {"type", "default", "description"}
+            assert wanted <= sub.keys(), name
     assert set(schema()["properties"]["categories"]["properties"]) == set(CATEGORIES)
 
 
@@ -127,8 +142,11 @@ enabled: true
 sensitivity: high
 categories: {sarcasm: false, blame: false}
 rules: {disabled: [you-broke]}
-annotation_level: warning
-conclusion: action_required
+mode: required
+allow: [sanity check]
+max_notes: 5
+backfill_days: 7
+looks_fine_threshold: 2
 ignore_authors: [renovate]
 ignore_paths: [docs/**]
 store_text: true
@@ -141,8 +159,11 @@ language: en-US
         "sensitivity": "high",
         "categories": {**dict.fromkeys(CATEGORIES, True), "sarcasm": False, "blame": False},
         "rules": {"disabled": ["you-broke"]},
-        "annotation_level": "warning",
-        "conclusion": "action_required",
+        "mode": "required",
+        "allow": ["sanity check"],
+        "max_notes": 5,
+        "backfill_days": 7,
+        "looks_fine_threshold": 2,
         "ignore_authors": ["renovate"],
         "ignore_paths": ["docs/**"],
         "store_text": True,
@@ -373,7 +394,8 @@ def test_docs_full_example_is_valid_and_sets_every_key():
     assert match is not None
     data, errors = parse_file(match.group(1))
     assert errors == ()
-    assert set(data) == set(schema()["properties"])
+    current = {key for key, spec in schema()["properties"].items() if not spec.get("deprecated")}
+    assert set(data) == current
     assert set(data["categories"]) == set(CATEGORIES)
 
 
@@ -387,3 +409,48 @@ def test_the_readme_settings_table_is_generated_from_the_schema():
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     table = re.search(r"<!-- settings-table:start -->\n(.*?)\n<!-- settings-table:end -->", readme, re.S).group(1)
     assert table.strip() == settings_table_markdown().strip()
+
+
+# ---------- staged rollout: mode, and the keys it replaces
+
+DEPRECATED = [
+    ("enabled: true\n", "notice"),
+    ("enabled: true\nannotation_level: warning\n", "warning"),
+    ("enabled: true\nconclusion: action_required\n", "required"),
+    ("enabled: true\nannotation_level: warning\nconclusion: neutral\n", "warning"),
+    ("enabled: true\nmode: preview\nconclusion: action_required\n", "preview"),
+]
+
+
+@pytest.mark.parametrize(("doc", "mode"), DEPRECATED, ids=[f"mode-{i}" for i in range(len(DEPRECATED))])
+def test_the_old_keys_still_choose_the_stage_when_mode_is_not_set(doc, mode):
+    assert resolve(repository_text=doc).settings.mode == mode
+
+
+def test_the_old_keys_bring_a_deprecation_note_that_names_the_replacement():
+    result = resolve(repository_text="enabled: true\nconclusion: action_required\n")
+    [note] = result.errors
+    assert (note.kind, note.key, note.line) == ("warning", "conclusion", 2)
+    assert "`mode: required` says the same thing" in note.message
+    assert "`mode: required`" in render_errors_markdown(result.errors)
+
+
+def test_each_stage_maps_to_a_level_a_conclusion_and_whether_github_hears_of_it():
+    stages = {m: resolve(repository_text=f"enabled: true\nmode: {m}\n").settings for m in
+              ("preview", "notice", "warning", "required", "coaching")}
+    assert {m: (s.publishes, s.annotation_level, s.conclusion) for m, s in stages.items()} == {
+        "preview": (False, "notice", "neutral"), "notice": (True, "notice", "neutral"),
+        "warning": (True, "warning", "neutral"), "required": (True, "warning", "action_required"),
+        "coaching": (False, "notice", "neutral")}
+
+
+def test_an_organization_mode_is_kept_over_a_repository_that_sets_only_old_keys():
+    result = resolve(repository_text="conclusion: action_required\n", organization_text="mode: preview\n")
+    assert result.settings.mode == "preview"
+
+
+def test_stored_settings_from_before_mode_keep_their_stage():
+    old = {**DEFAULTS.to_dict(), "annotation_level": "warning"}
+    del old["mode"]
+    assert RepoSettings.from_dict(old).mode == "warning"
+    assert RepoSettings.from_dict(DEFAULTS.to_dict()) == DEFAULTS

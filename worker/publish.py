@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from service import github, storage
 from service.settings import SettingsResult, render_errors_markdown
+from worker import trust
 from worker.check_run import Item, check_run_output
 from worker.context import Context
 
@@ -20,8 +21,10 @@ def publish_pull_request(ctx: Context, repo: storage.Repository, number: int, se
                                      html_url=info.html_url, author=info.author)
     if info.state != "open":
         return f"pull request #{number} is {info.state}; nothing published"
-    items = [_item(comment, finding) for comment, finding in storage.current_findings(ctx.session, repo.id, number)]
+    rows = storage.current_findings(ctx.session, repo.id, number)
+    items = [_item(comment, finding) for comment, finding in rows]
     note = render_errors_markdown(settings.errors, used_last_valid=settings.used_last_valid) if settings.errors else ""
+    items, note = _quieter(ctx, repo, number, settings, rows, items, note)
     output = check_run_output(items, annotation_level=settings.settings.annotation_level,
                               conclusion=settings.settings.conclusion,
                               comments_read=storage.comments_analyzed(ctx.session, repo.id, number),
@@ -30,6 +33,16 @@ def publish_pull_request(ctx: Context, repo: storage.Repository, number: int, se
     ref = github.publish_check_run(ctx.github(), repo.full_name, info.head_sha, output)
     pr.check_run_id = ref.id
     return f"published check run {ref.id} with {len(items)} finding(s) on {info.head_sha[:7]}"
+
+
+def _quieter(ctx, repo, number, settings, rows, items, note) -> tuple[list[Item], str]:
+    """The annotation limit (newest first), notes cleared since, and the `allow:` line (worker.trust)."""
+    limit = settings.settings.max_notes
+    items, hidden = trust.newest_within(items, limit, on_a_line=lambda item: item.on_a_line)
+    extra = trust.summary_note(hidden=hidden, max_notes=limit,
+                               cleared=storage.cleared_comments(ctx.session, repo.id, number),
+                               phrases=[finding.phrase for _, finding in rows])
+    return items, "\n\n".join(part for part in (note, extra) if part)
 
 
 def _item(comment: storage.Comment, finding: storage.Finding) -> Item:

@@ -288,6 +288,9 @@ class Options:
     disabled_categories: frozenset[str] = frozenset()
     disabled_rules: frozenset[str] = frozenset()
     model: str = DEFAULT_MODEL
+    # Phrases a repository says are fine ("stupid simple", "kill the worker"): a match whose words
+    # all fall inside one of them is that team's vocabulary, not a finding.
+    allowed: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.sensitivity not in SENSITIVITIES:
@@ -313,6 +316,7 @@ class Finding:
     suggestion: str
     score: float
     link: str
+    matched: str = ""  # the matched words themselves, from the first matched token to the last
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,7 @@ class _Pending:
     end: int
     value: float
     proposals: tuple[str, ...]
+    matched: str = ""
 
 
 def _prepare(text: str) -> _Comment:
@@ -100,7 +101,12 @@ def _for_vader(text: str) -> str:
 def _pending(e: Engine, rule: Rule, c: _Comment, start: int, end: int, s: Sentence, match, value, harsh):
     cues = e.matchers.cues(rule.id, s.doc, match)
     rewrite = Rewrite(doc=s.doc, original=c.original[start:end], match=match, cues=cues, harsh=harsh)
-    return _Pending(rule, start, end, value, candidates(rule.rephrase, rewrite))
+    return _Pending(rule, start, end, value, candidates(rule.rephrase, rewrite), _matched_words(s.doc, match))
+
+
+def _matched_words(doc, match: tuple[int, ...]) -> str:
+    """The words from the first to the last matched token: what `allow:` would need to cover."""
+    return doc[min(match) : max(match) + 1].text if match else ""
 
 
 def _finding(c: _Comment, p: _Pending, passes) -> Finding:
@@ -116,6 +122,7 @@ def _finding(c: _Comment, p: _Pending, passes) -> Finding:
         suggestion=choose(p.proposals, rule.category, passes),
         score=p.value,
         link=rule.link,
+        matched=p.matched,
     )
 
 
@@ -126,12 +133,33 @@ def _best_hits(e: Engine, s: Sentence, options: Options) -> dict[str, tuple[floa
         rule = e.rules[rule_id]
         if rule.id in options.disabled_rules or rule.category in options.disabled_categories:
             continue
-        if guarded(s, match, rule.unless):
+        if guarded(s, match, rule.unless) or _allowed(s.doc, match, options):
             continue
         value = score(rule.severity, s, match)
         if rule_id not in best or value > best[rule_id][0]:
             best[rule_id] = (value, match)
     return best
+
+
+def _allowed(doc, match: tuple[int, ...], options: Options) -> bool:
+    """Whether every matched token lies inside one occurrence of an allowed phrase (case-insensitive)."""
+    if not options.allowed or not match:
+        return False
+    words = [t.lower_ for t in doc]
+    low, high = min(match), max(match)
+    for phrase in options.allowed:
+        wanted = _phrase_words(options.model, phrase)
+        n = len(wanted)
+        for i in range(max(0, high - n + 1), min(low, len(words) - n) + 1):
+            if tuple(words[i : i + n]) == wanted:
+                return True
+    return False
+
+
+@functools.lru_cache(maxsize=1024)
+def _phrase_words(model: str, phrase: str) -> tuple[str, ...]:
+    """An allowed phrase split the way sentences are, so "stupid-simple" and "stupid simple" differ."""
+    return tuple(t.lower_ for t in engine(model).nlp.make_doc(phrase))
 
 
 def _judge(e: Engine, c: _Comment, start: int, end: int, s: Sentence, options: Options, rephrase: bool):

@@ -22,6 +22,9 @@ _TRAILER = re.compile(
     r"|^patch set \d+:[^\n]*$",
     re.I | re.M,
 )
+# A writer's own "I mean this": an HTML comment GitHub does not render. It must be read before
+# extract() blanks HTML comments with the rest of the markup.
+_DELIBERATE = re.compile(r"<!--\s*tact\s*:\s*ignore\s*-->", re.I)
 _BLANKED = (_FENCE, _HTML_COMMENT, _QUOTE, _INDENTED, _IMAGE, _LINK_TARGET, _URL, _HTML_TAG, _TRAILER)
 
 
@@ -59,3 +62,8 @@ def extract(text: str) -> Prose:
         if ch not in "\n\t" and unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
             chars[i] = " "
     return Prose(original=text, masked="".join(chars))
+
+
+def marked_deliberate(text: str) -> bool:
+    """Whether the comment carries `<!-- tact: ignore -->`: its writer chose these words on purpose."""
+    return _DELIBERATE.search(text) is not None

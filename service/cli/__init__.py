@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from service.cli import analysis, config_cmd, deliveries, demo, doctor, ops, purge
+from service.cli import analysis, backfill, config_cmd, deliveries, demo, doctor, ops, purge
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,7 +18,7 @@ def main() -> None:
 
 for command in (*ops.COMMANDS, analysis.analyze_command, analysis.eval_command, analysis.rules_command,
                 config_cmd.config_group, deliveries.deliveries_command, deliveries.replay_command, demo.demo_command,
-                doctor.doctor_command, purge.purge_command):
+                doctor.doctor_command, purge.purge_command, backfill.backfill_command):
     main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover

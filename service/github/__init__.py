@@ -28,6 +28,7 @@ from service.github.client import (
     list_pull_request_comments,
     read_file,
 )
+from service.github.history import PastComment, PullSummary, comments_since, pull_requests_page
 from service.github.retry import BadCredentials, GitHubError, NotFound, RateLimited, RetryPolicy, Unavailable
 from service.github.tokens import MemoryTokenCache, RedisTokenCache, TokenCache
 from service.github.user import authorize_url, exchange_code, get_user, user_repositories, web_url
@@ -39,6 +40,7 @@ __all__ = [
     "AppCredentials", "BadCredentials", "CheckRunOutput", "CheckRunRef", "Client", "FileBlob", "GitHubError",
     "MemoryTokenCache", "NotFound", "PullComment", "PullRequestInfo", "RateLimited", "RedisTokenCache",
     "RepositoryInfo", "RetryPolicy", "TokenCache", "Unavailable", "UserInfo", "UserRepository",
+    "PastComment", "PullSummary", "comments_since", "pull_requests_page",
     "authorize_url", "clip", "exchange_code", "for_installation", "get_pull_request", "get_repository", "get_user",
     "list_pull_request_comments", "publish_check_run", "read_file", "user_repositories", "web_url",
 ]

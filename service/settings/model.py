@@ -21,6 +21,9 @@ REPOSITORY_FILE = ".github/tact.yml"
 ORGANIZATION_FILE = "organization .github/tact.yml"
 DASHBOARD = "dashboard settings"
 SUPPORTED_LANGUAGES = ("en",)
+PUBLISHING_MODES = ("notice", "warning", "required")
+DEPRECATED_KEYS = {"annotation_level": {"notice": "notice", "warning": "warning"},
+                   "conclusion": {"neutral": "notice", "action_required": "required"}}
 # A settings file is a few hundred bytes; the cap keeps a pathological file from tying up a worker.
 MAX_FILE_CHARS = 64 * 1024
 _MAX_SHOWN = 40  # user-written keys and values are echoed back, trimmed to this many characters
@@ -52,12 +55,28 @@ class RepoSettings:
     sensitivity: str
     categories: Mapping[str, bool]
     disabled_rules: frozenset[str]
-    annotation_level: str
-    conclusion: str
+    mode: str
+    allow: tuple[str, ...]
+    max_notes: int
+    backfill_days: int
+    looks_fine_threshold: int
     ignore_authors: tuple[str, ...]
     ignore_paths: tuple[str, ...]
     store_text: bool
     language: str
+
+    @property
+    def publishes(self) -> bool:
+        """Only the notice, warning and required stages speak on GitHub; preview and coaching stay quiet."""
+        return self.mode in PUBLISHING_MODES
+
+    @property
+    def annotation_level(self) -> str:
+        return "warning" if self.mode in ("warning", "required") else "notice"
+
+    @property
+    def conclusion(self) -> str:
+        return "action_required" if self.mode == "required" else "neutral"
 
     def ignores_author(self, login: str) -> bool:
         # GitHub logins are case-insensitive; brackets are literal so "*[bot]" means the "[bot]" suffix.
@@ -76,8 +95,11 @@ class RepoSettings:
             "sensitivity": self.sensitivity,
             "categories": dict(self.categories),
             "rules": {"disabled": sorted(self.disabled_rules)},
-            "annotation_level": self.annotation_level,
-            "conclusion": self.conclusion,
+            "mode": self.mode,
+            "allow": list(self.allow),
+            "max_notes": self.max_notes,
+            "backfill_days": self.backfill_days,
+            "looks_fine_threshold": self.looks_fine_threshold,
             "ignore_authors": list(self.ignore_authors),
             "ignore_paths": list(self.ignore_paths),
             "store_text": self.store_text,
@@ -95,17 +117,20 @@ class RepoSettings:
         errors = [e for e in check_mapping(d, "stored settings") if e.kind == "error"]
         if errors:
             raise ValueError("; ".join(str(e) for e in errors))
-        return _build(_merge([("default", _default_document()), ("stored", d)])[0])
+        return _build(*_merge([("default", _default_document()), ("stored", d)]))
 
 
-def _build(doc: Mapping[str, Any]) -> RepoSettings:
+def _build(doc: Mapping[str, Any], sources: Mapping[str, str] | None = None) -> RepoSettings:
     return RepoSettings(
         enabled=doc["enabled"],
         sensitivity=doc["sensitivity"],
         categories=MappingProxyType({name: doc["categories"][name] for name in CATEGORIES}),
         disabled_rules=frozenset(doc["rules"]["disabled"]),
-        annotation_level=doc["annotation_level"],
-        conclusion=doc["conclusion"],
+        mode=effective_mode(doc, sources or {}),
+        allow=tuple(doc["allow"]),
+        max_notes=doc["max_notes"],
+        backfill_days=doc["backfill_days"],
+        looks_fine_threshold=doc["looks_fine_threshold"],
         ignore_authors=tuple(doc["ignore_authors"]),
         ignore_paths=tuple(doc["ignore_paths"]),
         store_text=doc["store_text"],
@@ -113,8 +138,25 @@ def _build(doc: Mapping[str, Any]) -> RepoSettings:
     )
 
 
+def effective_mode(doc: Mapping[str, Any], sources: Mapping[str, str]) -> str:
+    """`mode` when some layer sets it; else what the deprecated keys meant; else `notice`.
+
+    The old pair maps onto the stages: `conclusion: action_required` was the blocking stage
+    (`required`), `annotation_level: warning` the louder non-blocking one (`warning`).
+    """
+    if sources.get("mode", "default") != "default":
+        return doc["mode"]
+    if doc.get("conclusion") == "action_required":
+        return "required"
+    if doc.get("annotation_level") == "warning":
+        return "warning"
+    return doc["mode"]
+
+
 def _default_document() -> dict[str, Any]:
-    return {key: json.loads(json.dumps(spec["default"])) for key, spec in schema()["properties"].items()}
+    """Every key that has a default; the deprecated keys have none, so their absence means "not set"."""
+    return {key: json.loads(json.dumps(spec["default"]))
+            for key, spec in schema()["properties"].items() if "default" in spec}
 
 
 @cache

@@ -13,6 +13,7 @@ import yaml
 from service.analysis.catalog import rule_ids
 from service.settings.model import (
     _MAX_SHOWN,
+    DEPRECATED_KEYS,
     MAX_FILE_CHARS,
     REPOSITORY_FILE,
     SUPPORTED_LANGUAGES,
@@ -156,7 +157,22 @@ def _validate(data, filename, keys, values, known_rules) -> list[SettingsError]:
             "so it is not analyzing comments here"
         )
         errors.append(_error(filename, ("language",), values.get(("language",)), message, "warning"))
-    return errors + _unknown_rules(data, filename, values, known_rules)
+    return errors + _deprecated(data, filename, keys) + _unknown_rules(data, filename, values, known_rules)
+
+
+def _deprecated(data: Mapping[str, Any], filename: str, keys) -> list[SettingsError]:
+    """The old `annotation_level` / `conclusion` still work; say once, where it is read, what replaces them."""
+    out = []
+    for key, stages in DEPRECATED_KEYS.items():
+        if key not in data:
+            continue
+        if "mode" in data:
+            message = f"`{key}` is replaced by `mode`, which this file also sets, so `{key}` is ignored; it can go"
+        else:
+            message = (f"`{key}` is replaced by `mode`; Tact reads it for now, and "
+                       f"`mode: {stages[data[key]]}` says the same thing")
+        out.append(_error(filename, (key,), keys.get((key,)), message, "warning"))
+    return out
 
 
 def _unknown_rules(data, filename, values, known_rules) -> list[SettingsError]:
@@ -203,6 +219,12 @@ def _explain(err: jsonschema.ValidationError) -> list[tuple[Path_, str, bool]]:
         ]
     if err.validator == "minLength":
         return [(path, f"{subject} cannot be empty", False)]
+    if err.validator in ("minimum", "maximum"):
+        low, high = err.schema.get("minimum"), err.schema.get("maximum")
+        return [(path, f"{subject} must be between {low} and {high} (it is {_show(err.instance)})", False)]
+    if err.validator in ("maxLength", "maxItems"):
+        unit = "characters" if err.validator == "maxLength" else "entries"
+        return [(path, f"{subject} can have at most {err.validator_value} {unit}", False)]
     if err.validator == "pattern":
         return [
             (
@@ -216,6 +238,7 @@ def _explain(err: jsonschema.ValidationError) -> list[tuple[Path_, str, bool]]:
 
 _TYPE_WORDS = {
     "boolean": "true or false",
+    "integer": "a whole number",
     "string": "text",
     "array": "a list",
     "object": "a mapping of keys to values",

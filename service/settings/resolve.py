@@ -30,9 +30,6 @@ from service.settings.parse import (
 # ---------- merging
 
 
-
-
-
 def resolve(
     *,
     repository_text: str | None,
@@ -68,7 +65,7 @@ def resolve(
         dash_errors = check_mapping(dashboard, DASHBOARD, known_rules=known_rules)
         _add_layer(layers, errors, "dashboard", None if _failed(dash_errors) else dashboard, dash_errors)
     doc, sources = _merge(layers)
-    settings = _build(doc)
+    settings = _build(doc, sources)
     if settings.enabled and not language_supported(settings.language):
         # Analysis is off for a language we cannot read; the warning from parsing says why.
         settings = replace(settings, enabled=False)
@@ -113,8 +110,12 @@ def _row(key: str, spec: Mapping[str, Any]) -> str:
     elif spec["type"] == "array":
         kind = "list of text"
     else:
-        kind = {"boolean": "true / false", "string": "text", "object": "mapping"}[spec["type"]]
-    default = "see below" if spec["type"] == "object" else f"`{_flow(spec['default'])}`"
+        kind = {"boolean": "true / false", "string": "text", "object": "mapping",
+                "integer": "whole number"}[spec["type"]]
+    if spec["type"] == "object":
+        default = "see below"
+    else:
+        default = f"`{_flow(spec['default'])}`" if "default" in spec else "not set"
     description = spec["description"].replace("|", "\\|")
     return f"| `{key}` | {kind} | {default} | {description} |"
 

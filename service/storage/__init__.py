@@ -7,11 +7,23 @@ previews, sign-ins, removals (what is forgotten when the App is removed); retent
 its time; migrate runs the schema migrations in migrations/.
 """
 
+from service.storage.backfills import (
+    backfill_of,
+    claim_backfill,
+    due_backfills,
+    start_backfill,
+    would_have_flagged,
+)
 from service.storage.comments import (
+    cleared_comments,
     comments_analyzed,
     current_findings,
+    deliberate_comments,
     find_comment,
+    looks_fine_by_rule,
     mark_comment_deleted,
+    own_findings,
+    pull_numbers_with_findings,
     pull_request_comments,
     record_looks_fine,
     replace_findings,
@@ -38,6 +50,7 @@ from service.storage.models import (
     PROCESSING,
     RECEIVED,
     SKIPPED,
+    Backfill,
     Base,
     CheckRunPreview,
     Comment,
@@ -98,6 +111,12 @@ from service.storage.trends import (
 )
 
 __all__ = [
+    "Backfill",
+    "backfill_of",
+    "claim_backfill",
+    "due_backfills",
+    "start_backfill",
+    "would_have_flagged",
     "RECEIVED",
     "PROCESSING",
     "DONE",
@@ -140,6 +159,11 @@ __all__ = [
     "mark_comment_deleted",
     "current_findings",
     "comments_analyzed",
+    "looks_fine_by_rule",
+    "own_findings",
+    "pull_numbers_with_findings",
+    "cleared_comments",
+    "deliberate_comments",
     "forget_settings_of_owner",
     "record_looks_fine",
     "repository_by_id",

@@ -70,3 +70,57 @@ def record_looks_fine(session: Session, repository_id: int, pull_number: int, lo
             session.add(Feedback(repository_id=repository_id, comment_id=comment.id, rule=finding.rule,
                                  category=finding.category, login=login, verdict="looks_fine"))
     return len(seen)
+
+
+def cleared_comments(session: Session, repository_id: int, pull_number: int) -> int:
+    """Comments on a PR whose notes went away (edited into kinder words, or deleted) and have none now."""
+    has_findings = select(Finding.id).where(Finding.comment_id == Comment.id).exists()
+    query = select(func.count(Comment.id)).where(Comment.repository_id == repository_id,
+                                                 Comment.pull_number == pull_number,
+                                                 Comment.cleared_at.is_not(None), ~has_findings)
+    return session.scalar(query)
+
+
+def deliberate_comments(session: Session, repository_id: int, since) -> int:
+    """Comments a writer marked `<!-- tact: ignore -->`: the dashboard counts them apart from findings."""
+    query = select(func.count(Comment.id)).where(Comment.repository_id == repository_id,
+                                                 Comment.ignored.is_(True), Comment.deleted.is_(False),
+                                                 Comment.created_at >= since)
+    return session.scalar(query)
+
+
+def own_findings(session: Session, login: str, repository_ids, limit: int = 100) -> list[tuple[Comment, Finding]]:
+    """One person's flagged comments in the given repositories, newest first: their coaching page only."""
+    query = (select(Comment, Finding).join(Finding, Finding.comment_id == Comment.id)
+             .where(func.lower(Comment.author) == login.lower(), Comment.repository_id.in_(list(repository_ids)),
+                    Comment.deleted.is_(False))
+             .order_by(Comment.created_at.desc(), Comment.id.desc(), Finding.start).limit(limit))
+    return [(comment, finding) for comment, finding in session.execute(query)]
+
+
+def looks_fine_by_rule(session: Session, repository_id: int) -> list[tuple[str, int, str | None]]:
+    """(rule, "Looks fine" marks, the phrase most often marked) per rule in a repository, most marked first.
+
+    A mark comes from the check run's "Looks fine" button; one per comment and rule.
+    """
+    marks = (select(Feedback.rule, func.count(func.distinct(Feedback.comment_id)))
+             .where(Feedback.repository_id == repository_id, Feedback.verdict == "looks_fine")
+             .group_by(Feedback.rule).order_by(func.count(func.distinct(Feedback.comment_id)).desc()))
+    out = []
+    for rule, count in session.execute(marks):
+        phrases = (select(Finding.phrase, func.count(Finding.id))
+                   .join(Feedback, (Feedback.comment_id == Finding.comment_id) & (Feedback.rule == Finding.rule))
+                   .where(Feedback.repository_id == repository_id, Finding.rule == rule, Finding.phrase.is_not(None))
+                   .group_by(Finding.phrase).order_by(func.count(Finding.id).desc()).limit(1))
+        top = session.execute(phrases).first()
+        out.append((rule, count, top[0].lower() if top else None))
+    return out
+
+
+def pull_numbers_with_findings(session: Session, repository_id: int, limit: int = 20) -> list[int]:
+    """Pull requests whose live comments have findings, most recently commented first."""
+    latest = func.max(Comment.created_at)
+    query = (select(Comment.pull_number).join(Finding, Finding.comment_id == Comment.id)
+             .where(Comment.repository_id == repository_id, Comment.deleted.is_(False))
+             .group_by(Comment.pull_number).order_by(latest.desc()).limit(limit))
+    return list(session.scalars(query))

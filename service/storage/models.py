@@ -121,6 +121,12 @@ class Comment(Base):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     analyzed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The writer marked it deliberate with `<!-- tact: ignore -->`: not analyzed, counted apart.
+    ignored: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When its last note went away (edited into kinder words, or deleted); the summary says so.
+    cleared_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Read from history when the repository opted in, rather than from a webhook.
+    backfilled: Mapped[bool] = mapped_column(Boolean, default=False)
     findings: Mapped[list[Finding]] = relationship(back_populates="comment", cascade="all, delete-orphan")
 
 
@@ -137,6 +143,8 @@ class Finding(Base):
     message: Mapped[str] = mapped_column(Text)
     suggestion: Mapped[str] = mapped_column(Text)
     excerpt: Mapped[str | None] = mapped_column(Text)  # only with store_text
+    # The rule's matched words (a few words, capped), so a note can give the exact `allow:` line.
+    phrase: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     comment: Mapped[Comment] = relationship(back_populates="findings")
 
@@ -190,3 +198,26 @@ class SignIn(Base):
     repositories: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class Backfill(Base):
+    """Reading a repository's recent history once it opts in; the cursor makes it resumable after a restart.
+
+    ``cursor`` is {"stage": ..., "page": n, "pulls": [numbers still to read reviews of]}; a rate limit
+    sets ``paused_until`` and the task comes back then, rather than failing.
+    """
+
+    __tablename__ = "backfills"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    repository_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    state: Mapped[str] = mapped_column(String(16), default="queued")  # queued|running|paused|done|failed
+    days: Mapped[int] = mapped_column(Integer, default=30)
+    since: Mapped[datetime] = mapped_column(DateTime)
+    cursor: Mapped[dict | None] = mapped_column(JSON)
+    comments_read: Mapped[int] = mapped_column(Integer, default=0)
+    findings: Mapped[int] = mapped_column(Integer, default=0)
+    paused_until: Mapped[datetime | None] = mapped_column(DateTime)
+    reason: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

@@ -29,7 +29,7 @@ from markupsafe import Markup
 
 from service import settings, storage
 from service.settings import CATEGORIES, REPOSITORY_FILE, RepoSettings, SettingsResult, store
-from service.web import auth, charts, figures
+from service.web import auth, charts, figures, trust
 
 bp = Blueprint("dashboard", __name__)
 
@@ -126,6 +126,8 @@ def save_settings(repo_id: int):
             return render_template("dashboard/file_wins.html", repo=repo), 409
         switches = _switches_from_form(request.form)
         storage.save_dashboard_settings(session, repo_id, {**(repo.dashboard_settings or {}), **switches})
+        session.expire_all()
+        trust.backfill_on_opt_in(session, [repo_id])  # switched on: read its history back (service/web/trust.py)
     flash("Saved. Tact uses these settings from the next comment on.")
     return redirect(url_for(".repository", repo_id=repo_id))
 
@@ -140,6 +142,8 @@ def installation_default(installation_id: int):
     with _db().session() as session:
         auth.require_installation_admin(storage.installation_repository_ids(session, installation_id))
         storage.set_installation_default(session, installation_id, choice == "on")
+        session.expire_all()
+        trust.backfill_on_opt_in(session, storage.installation_repository_ids(session, installation_id))
     flash(f"The installation-wide default is now {choice}. Repositories with their own choice keep it.")
     return redirect(url_for(".index"))
 

@@ -16,6 +16,7 @@ from tests.fakegithub.server import (
     content_json,
     fail,
     hub,
+    iso,
     new_run,
     paged,
     repo_access,
@@ -62,12 +63,14 @@ def comment_json(repo, number: int, attribute: str, item: dict) -> dict:
     user = {**user_json(item["author"]), "type": "Bot" if item["bot"] else "User"}
     body = {"id": item["id"], "node_id": f"C_{item['id']}", "body": item["body"], "user": user,
             "url": f"{base()}/repos/{repo.full_name}/{kind}/{item['id']}",
-            "html_url": f"{base()}/{repo.full_name}/pull/{number}#discussion_r{item['id']}"}
+            "html_url": f"{base()}/{repo.full_name}/pull/{number}#discussion_r{item['id']}",
+            "created_at": iso(item["created_at"]), "updated_at": iso(item["created_at"])}
     if attribute == "review_comments":
         body.update(path=item["path"], line=item["line"], start_line=item["start_line"], side="RIGHT",
                     original_line=item["line"], subject_type="line", commit_id="0" * 40)
-    if attribute == "reviews":
-        body.update(state="COMMENTED", commit_id="0" * 40)
+    if attribute == "reviews":  # a review has submitted_at, not created_at (Spec: pull-request-review)
+        del body["created_at"], body["updated_at"]
+        body.update(state="COMMENTED", commit_id="0" * 40, submitted_at=iso(item["created_at"]))
     return body
 
 
@@ -77,6 +80,8 @@ def _pull_list(attribute: str, permission: str):
         if isinstance(found, Response):
             return found
         items = getattr(pull, attribute) if pull else []
+        if request.args.get("since") and attribute != "reviews":  # Spec: `since` on comments, not reviews
+            items = [i for i in items if iso(i["created_at"]) >= request.args["since"]]
         return paged([comment_json(found, number, attribute, item) for item in items])
 
     view.__name__ = f"list_{attribute}"

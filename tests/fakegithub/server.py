@@ -32,9 +32,16 @@ def create_app(hub) -> Flask:
     app.after_request(_after)
     app.register_error_handler(404, _unimplemented)
     app.register_error_handler(405, _unimplemented)
-    from tests.fakegithub import routes_app, routes_manifest, routes_repo, routes_user, web  # noqa: F401
+    from tests.fakegithub import (  # noqa: F401 (they register)
+        routes_app,
+        routes_history,
+        routes_manifest,
+        routes_repo,
+        routes_user,
+        web,
+    )
 
-    for module in (routes_app, routes_repo, routes_user, routes_manifest, web):
+    for module in (routes_app, routes_repo, routes_user, routes_manifest, web, routes_history):
         module.register(app)
     return app
 

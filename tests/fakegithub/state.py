@@ -51,6 +51,7 @@ class PullRequest:
     author: str
     state: str = "open"
     title: str = "A pull request"
+    updated_at: float = field(default_factory=time.time)
     review_comments: list[dict] = field(default_factory=list)
     reviews: list[dict] = field(default_factory=list)
     issue_comments: list[dict] = field(default_factory=list)
@@ -178,8 +179,8 @@ class State:
         repo.files[(ref or repo.default_branch, path)] = text
 
     def add_pull_request(self, full_name: str, number: int, head_sha: str, author: str = "octocat",
-                         state: str = "open") -> PullRequest:
-        pull = PullRequest(number, head_sha, author, state)
+                         state: str = "open", updated_at: float | None = None) -> PullRequest:
+        pull = PullRequest(number, head_sha, author, state, updated_at=updated_at or self.clock.now())
         self.repos[full_name].pulls[number] = pull
         return pull
 
@@ -193,10 +194,10 @@ class State:
 
     def add_comment(self, full_name: str, number: int, kind: str, body: str | None, author: str = "octocat",
                     bot: bool = False, path: str | None = None, line: int | None = None,
-                    start_line: int | None = None) -> dict:
+                    start_line: int | None = None, created_at: float | None = None) -> dict:
         """A comment on a PR; kind is "review_comment" (needs path), "review" or "issue_comment"."""
         item = {"id": self.new_id(), "body": body, "author": author, "bot": bot, "path": path, "line": line,
-                "start_line": start_line}
+                "start_line": start_line, "created_at": created_at or self.clock.now()}
         pull = self.repos[full_name].pulls[number]
         {"review_comment": pull.review_comments, "review": pull.reviews,
          "issue_comment": pull.issue_comments}[kind].append(item)

@@ -7,8 +7,8 @@ from service.settings.fetch import current_settings
 from worker.check_run import CHECK_NAME, LOOKS_FINE
 from worker.context import Context
 from worker.handlers.comments import CommentEvent, repository_from, store_comment
+from worker.handlers.stages import publish_in_stage
 from worker.outcome import Outcome
-from worker.publish import publish_pull_request
 
 
 def rerun_requested(payload: dict, ctx: Context) -> Outcome:
@@ -26,7 +26,7 @@ def rerun_requested(payload: dict, ctx: Context) -> Outcome:
     done = []
     for number in numbers:
         _reanalyze(ctx, repo, number, result.settings)
-        done.append(publish_pull_request(ctx, repo, number, result, fresh_run=True))
+        done.append(publish_in_stage(ctx, repo, number, result, fresh_run=True))
     return Outcome.done("; ".join(done))
 
 
@@ -45,7 +45,7 @@ def action_requested(payload: dict, ctx: Context) -> Outcome:
     for number in _pull_numbers(run):
         count = storage.record_looks_fine(ctx.session, repo.id, number, login)
         ctx.session.flush()
-        done.append(f"{count} finding(s) marked fine by {login}; " + publish_pull_request(ctx, repo, number, result))
+        done.append(f"{count} finding(s) marked fine by {login}; " + publish_in_stage(ctx, repo, number, result))
     return Outcome.done("; ".join(done))
 
 

@@ -7,14 +7,16 @@ from dataclasses import dataclass
 from service import storage
 from service.analysis import engine
 from service.analysis.catalog import Options
+from service.analysis.markdown import marked_deliberate
 from service.settings import RepoSettings, store
 from service.settings.fetch import current_settings
 from worker.context import Context
+from worker.handlers.stages import publish_in_stage
 from worker.outcome import Outcome
 from worker.preview import preview_pull_request
-from worker.publish import publish_pull_request
 
 REVIEW_COMMENT, REVIEW, ISSUE_COMMENT = "review_comment", "review", "issue_comment"
+PHRASE_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ def _changed(payload: dict, ctx: Context, event: CommentEvent) -> Outcome:
     settings = result.settings
     if not settings.enabled:
         return Outcome.skipped(f"{repo.full_name} has not opted in")
-    before = _finding_count(ctx, event)
+    before = _visible(ctx, event)
     if event.gone:
         storage.mark_comment_deleted(ctx.session, kind=event.kind, github_id=event.github_id)
     elif event.author_is_bot or (event.author and settings.ignores_author(event.author)):
@@ -86,25 +88,48 @@ def _changed(payload: dict, ctx: Context, event: CommentEvent) -> Outcome:
         return Outcome.skipped(f"{event.path} is in ignore_paths")
     else:
         store_comment(ctx, repo, event, settings)
-    after = _finding_count(ctx, event)
-    if before == 0 and after == 0:
+    after = _visible(ctx, event)
+    _note_cleared(ctx, event, before, after)
+    if not before and not after:
         return Outcome.done("no findings before or after; nothing to publish")
-    publish = preview_pull_request if ctx.offline else publish_pull_request
-    return Outcome.done(publish(ctx, repo, event.pull_number, result))
+    if before == after:  # an edit that kept every note as it was: GitHub would show the same run
+        return Outcome.done("nothing visible changed; nothing to publish")
+    if ctx.offline:  # no GitHub App: keep the run Tact would publish, for the dashboard
+        return Outcome.done(preview_pull_request(ctx, repo, event.pull_number, result))
+    return Outcome.done(publish_in_stage(ctx, repo, event.pull_number, result))
 
 
-def store_comment(ctx: Context, repo: storage.Repository, event: CommentEvent, settings) -> None:
-    rows = finding_rows(event.body, settings, ctx.config.spacy_model)
+def store_comment(ctx: Context, repo: storage.Repository, event: CommentEvent, settings, **fields) -> None:
+    """Analyze and keep one comment; a comment its writer marked deliberate is kept, counted, not analyzed."""
+    deliberate = marked_deliberate(event.body)
+    rows = [] if deliberate else finding_rows(event.body, settings, ctx.config.spacy_model)
     comment = storage.upsert_comment(
         ctx.session, kind=event.kind, github_id=event.github_id, repository_id=repo.id,
         pull_number=event.pull_number, author=event.author, url=event.url, path=event.path, line=event.line,
-        start_line=event.start_line, deleted=False, body=event.body if settings.store_text else None)
+        start_line=event.start_line, deleted=False, body=event.body if settings.store_text else None,
+        ignored=deliberate, **fields)
     storage.replace_findings(ctx.session, comment, rows)
 
 
-def _finding_count(ctx: Context, event: CommentEvent) -> int:
+def _visible(ctx: Context, event: CommentEvent) -> tuple:
+    """What the check run shows of this comment: where it points and each note; () when nothing."""
     comment = storage.find_comment(ctx.session, kind=event.kind, github_id=event.github_id)
-    return 0 if comment is None or comment.deleted else len(comment.findings)
+    if comment is None or comment.deleted or not comment.findings:
+        return ()
+    # Offsets are not shown anywhere, so a typo fixed outside the flagged sentence changes nothing.
+    notes = tuple(sorted((f.rule, f.message, f.suggestion, f.excerpt or "") for f in comment.findings))
+    return (comment.path, comment.line, comment.start_line, notes)
+
+
+def _note_cleared(ctx: Context, event: CommentEvent, before: tuple, after: tuple) -> None:
+    """Remember when a comment's notes went away, so the next summary can say they were cleared."""
+    comment = storage.find_comment(ctx.session, kind=event.kind, github_id=event.github_id)
+    if comment is None:
+        return
+    if after:
+        comment.cleared_at = None
+    elif before:
+        comment.cleared_at = storage.utcnow()
 
 
 def repository_from(payload: dict, ctx: Context) -> storage.Repository | None:
@@ -126,11 +151,11 @@ def _number(obj: dict | None) -> int | None:
     return (obj or {}).get("number")
 
 
-
 def options_for(settings: RepoSettings, model: str) -> Options:
     return Options(sensitivity=settings.sensitivity,
-                            disabled_categories=frozenset(settings.disabled_categories()),
-                            disabled_rules=frozenset(settings.disabled_rules), model=model)
+                   disabled_categories=frozenset(settings.disabled_categories()),
+                   disabled_rules=frozenset(settings.disabled_rules), model=model,
+                   allowed=settings.allow)
 
 
 def finding_rows(text: str, settings: RepoSettings, model: str) -> list[dict]:
@@ -140,6 +165,11 @@ def finding_rows(text: str, settings: RepoSettings, model: str) -> list[dict]:
     return [
         {"rule": f.rule, "category": f.category, "severity": f.severity, "start": f.start, "end": f.end,
          "score": f.score, "message": f.message, "suggestion": f.suggestion,
-         "excerpt": f.text if settings.store_text else None}
+         "excerpt": f.text if settings.store_text else None, "phrase": _phrase(f.matched)}
         for f in result.findings
     ]
+
+
+def _phrase(words: str) -> str | None:
+    """Matched words are rule-sized ("stupid", "you broke"); a longer span is the writer's text, not kept."""
+    return words if words and len(words) <= PHRASE_CHARS else None

@@ -6,8 +6,8 @@ from service import storage
 from service.settings.fetch import current_settings
 from worker.context import Context
 from worker.handlers.comments import repository_from
+from worker.handlers.stages import publish_in_stage
 from worker.outcome import Outcome
-from worker.publish import publish_pull_request
 
 
 def head_changed(payload: dict, ctx: Context) -> Outcome:
@@ -24,7 +24,7 @@ def head_changed(payload: dict, ctx: Context) -> Outcome:
     settings = current_settings(ctx.session, repo, ctx.github)
     if not settings.settings.enabled:
         return Outcome.skipped(f"{repo.full_name} has not opted in")
-    return Outcome.done(publish_pull_request(ctx, repo, pr["number"], settings))
+    return Outcome.done(publish_in_stage(ctx, repo, pr["number"], settings))
 
 
 def closed(payload: dict, ctx: Context) -> Outcome:
