@@ -9,7 +9,7 @@ the cookie taken earlier opens nothing afterwards. The sign-in lasts as long as 
 (8 hours); we keep no refresh token.
 
 Permissions are always GitHub's answer (``/user/installations/{id}/repositories`` through
-``service.github.user_repositories``), cached in the session for a few minutes and recomputed at
+``service.github.user_repositories``), cached with the sign-in for a few minutes and recomputed at
 each sign-in, as CONTRACT §6 asks. We never trust ids in URLs or forms.
 """
 
@@ -57,7 +57,7 @@ class SignedInUser:
 
 @bp.record_once
 def _harden_cookie(state) -> None:
-    """Session cookie flags that matter once it carries a token; see the module docstring."""
+    """Session cookie flags: it carries the sign-in's key; see the module docstring."""
     app = state.app
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     if app.config["TACT"].public_url.startswith("https://"):
