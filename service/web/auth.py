@@ -15,7 +15,7 @@ web page elsewhere cannot reach this dashboard by pointing its own domain at 127
 On any other bind address without OAuth the dashboard stays closed.
 
 Permissions are always GitHub's answer (``/user/installations/{id}/repositories`` through
-``service.github.user_repositories``), cached in the session for a few minutes and recomputed at
+``service.github.user_repositories``), cached with the sign-in for a few minutes and recomputed at
 each sign-in, as GitHub's docs on user access tokens ask:
 https://docs.github.com/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-user-access-token-for-a-github-app
 We never trust ids in URLs or forms.
@@ -66,7 +66,7 @@ class SignedInUser:
 
 @bp.record_once
 def _harden_cookie(state) -> None:
-    """Session cookie flags that matter once it carries a token; see the module docstring."""
+    """Session cookie flags: it carries the sign-in's key; see the module docstring."""
     app = state.app
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     if app.config["TACT"].public_url.startswith("https://"):
