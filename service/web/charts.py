@@ -10,54 +10,65 @@ from __future__ import annotations
 
 import re
 import sys
+from functools import cache
 
-import pygal
 from markupsafe import Markup
-from pygal.style import Style
 
 from service.settings import CATEGORIES
 from service.web.figures import Week
 from service.web.headers import csp_nonce
 
-# pygal 3 appends an old-style import hook to sys.meta_path (for `pygal.maps.*` plugins, which we do
-# not use). It has no find_spec, so on Python 3.11 every failed import anywhere in the process (numpy
-# probes optional modules) then raises an ImportWarning. Take it out again.
-sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
-
 # The dashboard's category colours (tact.css), in CATEGORIES order.
 CATEGORY_COLOURS = ("#8250df", "#cf222e", "#9a6700", "#bc4c00", "#0969da", "#1b7c83", "#57606a")
-STYLE = Style(background="transparent", plot_background="transparent", foreground="#1f2328",
-              foreground_strong="#1f2328", foreground_subtle="#d1d9e0", opacity="0.9", opacity_hover="1",
-              font_family="system-ui, -apple-system, 'Segoe UI', sans-serif", label_font_size=13,
-              major_label_font_size=13, legend_font_size=13, value_font_size=12,
-              colors=("#0a5bb5", "#cf222e", "#1a7f37", *CATEGORY_COLOURS))
-COMMON = {"style": STYLE, "js": [], "disable_xml_declaration": True, "width": 800, "height": 360,
+STYLE = {"background": "transparent", "plot_background": "transparent", "foreground": "#1f2328",
+         "foreground_strong": "#1f2328", "foreground_subtle": "#d1d9e0", "opacity": "0.9", "opacity_hover": "1",
+         "font_family": "system-ui, -apple-system, 'Segoe UI', sans-serif", "label_font_size": 13,
+         "major_label_font_size": 13, "legend_font_size": 13, "value_font_size": 12}
+COMMON = {"js": [], "disable_xml_declaration": True, "width": 800, "height": 360,
           "x_label_rotation": 0, "show_minor_x_labels": False, "legend_at_bottom": True,
           "legend_at_bottom_columns": 4, "margin": 8, "margin_bottom": 28,
           "truncate_legend": -1, "print_values": False, "explicit_size": False}
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 
 
+@cache
+def _pygal():
+    """pygal, imported on the first chart so that starting a web worker stays quick.
+
+    pygal 3 appends an old-style import hook to sys.meta_path (for `pygal.maps.*` plugins, which we
+    do not use). It has no find_spec, so on Python 3.11 every failed import anywhere in the process
+    (numpy probes optional modules) then raises an ImportWarning. We take it out again.
+    """
+    import pygal
+
+    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
+    return pygal
+
+
+def _style(*colours: str):
+    return _pygal().style.Style(**STYLE, colors=colours)
+
+
 def comments_chart(weeks: list[Week], label: str) -> Markup:
-    chart = pygal.Bar(**COMMON, x_labels=_labels(weeks), x_labels_major=_major(weeks), min_scale=1)
+    chart = _pygal().Bar(**COMMON, style=_style("#0a5bb5", "#cf222e"), x_labels=_labels(weeks),
+                         x_labels_major=_major(weeks), min_scale=1)
     chart.add("Comments analyzed", [w.comments for w in weeks])
     chart.add("Comments flagged", [w.flagged for w in weeks])
     return _svg(chart, label)
 
 
 def rates_chart(weeks: list[Week], label: str) -> Markup:
-    style = Style(**{**STYLE.to_dict(), "colors": ("#cf222e", "#1a7f37")})
-    chart = pygal.Line(**{**COMMON, "style": style}, x_labels=_labels(weeks), x_labels_major=_major(weeks),
-                       range=(0, 100), value_formatter=lambda v: f"{v:.0f}%", allow_interruptions=True)
+    chart = _pygal().Line(**COMMON, style=_style("#cf222e", "#1a7f37"), x_labels=_labels(weeks),
+                          x_labels_major=_major(weeks), range=(0, 100), value_formatter=lambda v: f"{v:.0f}%",
+                          allow_interruptions=True)
     chart.add("Share of comments flagged", [_percent(w.share_flagged) for w in weeks])
     chart.add('"Looks fine" rate', [_percent(w.looks_fine_rate) for w in weeks])
     return _svg(chart, label)
 
 
 def categories_chart(weeks: list[Week], label: str) -> Markup:
-    style = Style(**{**STYLE.to_dict(), "colors": CATEGORY_COLOURS})
-    chart = pygal.StackedBar(**{**COMMON, "style": style}, x_labels=_labels(weeks), x_labels_major=_major(weeks),
-                             min_scale=1)
+    chart = _pygal().StackedBar(**COMMON, style=_style(*CATEGORY_COLOURS), x_labels=_labels(weeks),
+                                x_labels_major=_major(weeks), min_scale=1)
     for category in CATEGORIES:
         chart.add(category, [w.by_category.get(category, 0) for w in weeks])
     return _svg(chart, label)
@@ -65,8 +76,8 @@ def categories_chart(weeks: list[Week], label: str) -> Markup:
 
 def sparkline(values: list[int], label: str) -> Markup:
     """A word-sized line of flagged comments per week, for the repositories table."""
-    chart = pygal.Line(style=Style(**{**STYLE.to_dict(), "colors": ("#cf222e",)}), js=[],
-                       disable_xml_declaration=True, fill=True, explicit_size=True)
+    chart = _pygal().Line(style=_style("#cf222e"), js=[], disable_xml_declaration=True, fill=True,
+                          explicit_size=True)
     chart.add("", values or [0])
     svg = chart.render_sparkline(width=120, height=24, interpolate=None)
     return _tidy(svg.decode() if isinstance(svg, bytes) else svg, label)
