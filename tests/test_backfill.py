@@ -120,3 +120,15 @@ def test_moving_from_preview_to_notice_publishes_the_open_pull_request_only(gith
     [run] = github_world.check_runs
     assert run.head_sha == payloads.HEAD_SHA and "[review]" in run.output.summary
     assert github_world.state.runs_for(payloads.REPO, "c" * 40) == []  # PR 3 is closed
+
+
+def test_a_repository_that_is_not_opted_in_has_nothing_read(github_app, github_world):
+    _history(github_world)
+    deliver_and_wait(github_app, payloads.push())  # known, but no settings file
+    with github_app.extensions["tact.db"].session() as session:
+        storage.start_backfill(session, payloads.REPO_ID, 30)
+    github_app.extensions["tact.queue"].send(TASK, [payloads.REPO_ID])
+    _finish(github_app)
+    row = _backfill(github_app)
+    assert row.state == "failed" and "not switched on" in row.reason
+    assert github_world.requests_to("GET", r"/pulls") == []

@@ -53,6 +53,9 @@ def run(ctx: Context, repository_id: int) -> Progress:
     repo = storage.repository_by_id(ctx.session, repository_id)
     try:
         result = current_settings(ctx.session, repo, ctx.github)
+        if not result.settings.enabled:
+            row.state, row.reason = FAILED_, "Tact is not switched on for this repository, so it read nothing"
+            return Progress(FAILED_, row.reason)
         _read_pull_requests(ctx, repo, row)
         _read_comments(ctx, repo, row, result)
     except github.RateLimited as exc:
