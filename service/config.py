@@ -206,8 +206,6 @@ def _number(raw: str, kind: type) -> float | int | None:
 
 def is_loopback(host: str) -> bool:
     """127.0.0.0/8, ::1 and localhost: addresses only this machine can reach."""
-    import ipaddress
-
     host = host.strip("[]")
     if host == "localhost":
         return True
@@ -273,7 +271,8 @@ def _check(config: Config) -> list[str]:
     if config.github_url:
         problems += _check_url("GITHUB_URL", config.github_url, {"http", "https"})
     problems += _check_url("TACT_PUBLIC_URL", config.public_url, {"http", "https"})
-    if config.public_url.startswith("http://") and not is_local_url(config.public_url):
+    if config.public_url.startswith("http://") and not (is_local_url(config.public_url)
+                                                        or _names_no_host(config.public_url)):
         # Session cookies are Secure outside this machine, so a browser would never send them back over http.
         problems.append(f"TACT_PUBLIC_URL must be an https URL unless it names this machine, got {config.public_url!r}")
     if config.redis_url is not None:
@@ -290,10 +289,13 @@ def _check(config: Config) -> list[str]:
 def is_local_url(url: str) -> bool:
     """Whether a URL names this machine (localhost or a loopback address): the one place plain http is fine."""
     host = urlparse(url).hostname or ""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
+    return host.endswith(".localhost") or is_loopback(host)
+
+
+def _names_no_host(url: str) -> bool:
+    """0.0.0.0 or [::]: a bind address, which a browser can only reach on this machine."""
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(urlparse(url).hostname or "").is_unspecified
     except ValueError:
         return False
 

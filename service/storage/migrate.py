@@ -20,15 +20,6 @@ def alembic_config(database_url: str) -> AlembicConfig:
     return cfg
 
 
-def head() -> str:
-    """The newest revision shipped with this release: what `tact db upgrade` migrates to."""
-    from alembic.script import ScriptDirectory
-
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    return ScriptDirectory.from_config(cfg).get_current_head()
-
-
 def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
 

@@ -25,7 +25,7 @@ from dotenv import dotenv_values
 from flask import Blueprint, current_app, redirect, render_template, request, session
 
 from service import github
-from service.config import Config, ConfigError
+from service.config import Config, ConfigError, is_local_url
 
 bp = Blueprint("registration", __name__, url_prefix="/setup")
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def index():
         return _closed()
     manifest = load_manifest(config.public_url)
     return render_template("setup/index.html", manifest=manifest, github_url=config.github_web_url,
-                           env_file=config.env_file, loopback=_is_loopback(config.public_url))
+                           env_file=config.env_file, loopback=is_local_url(config.public_url))
 
 
 @bp.post("/register")
@@ -172,6 +172,3 @@ def _reload(config: Config, app: github.RegisteredApp) -> None:
         # HUP: gunicorn starts fresh workers (which read the new .env) and retires these gracefully.
         os.kill(os.getppid(), signal.SIGHUP)
 
-
-def _is_loopback(url: str) -> bool:
-    return (urlsplit(url).hostname or "") in ("localhost", "127.0.0.1", "::1")
