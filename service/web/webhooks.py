@@ -101,11 +101,11 @@ def receive() -> Response | tuple[Response, int]:
         _log(incoming, "ignored")
         return Response(status=204)
     try:
-        delivery, created = _record(incoming)
+        delivery_id, created = _record(incoming)
     except DatabaseUnavailable as exc:
         log.error("delivery %s event=%s: db-down (%s)", guid, event, type(exc).__name__)
         return jsonify(error="the database is unavailable; redeliver from GitHub once it is back"), 503
-    return _answer(incoming, delivery, created)
+    return _answer(incoming, delivery_id, created)
 
 
 def read_body(limit: int) -> bytes:
@@ -207,45 +207,46 @@ def _id_of(obj: object) -> int | None:
     return None
 
 
-def _record(incoming: Incoming) -> tuple[storage.Delivery, bool]:
-    """Insert the delivery and commit before anything is sent (Celery's "Database transactions" rule)."""
-    with current_app.extensions["tact.db"].session() as session:
-        delivery, created = storage.record_delivery(
-            session,
+def _record(incoming: Incoming) -> tuple[int, bool]:
+    """Insert the delivery, committed before anything is sent (Celery's "Database transactions" rule).
+
+    A ping has nothing to process, so it is stored ``done`` at once; left ``received``, the
+    sweeper would send it to a worker.
+    """
+    with current_app.extensions["tact.db"].autocommit() as conn:
+        return storage.insert_delivery(
+            conn,
             guid=incoming.guid,
             event=incoming.event,
             action=incoming.action,
             installation_id=incoming.installation_id,
             repository_id=incoming.repository_id,
             payload=incoming.payload,
+            state=storage.DONE if incoming.event == "ping" else storage.RECEIVED,
         )
-        if created and incoming.event == "ping":
-            # Nothing to process; left `received`, the sweeper would send it to a worker.
-            storage.finish_delivery(session, delivery, storage.DONE)
-    return delivery, created
 
 
-def _answer(incoming: Incoming, delivery: storage.Delivery, created: bool) -> tuple[Response, int]:
+def _answer(incoming: Incoming, delivery_id: int, created: bool) -> tuple[Response, int]:
     if not created:
-        _log(incoming, "duplicate", delivery.id)
-        return jsonify(delivery=delivery.id, outcome="duplicate"), 200
+        _log(incoming, "duplicate", delivery_id)
+        return jsonify(delivery=delivery_id, outcome="duplicate"), 200
     if incoming.event == "ping":
-        _log(incoming, "pong", delivery.id)
-        return jsonify(delivery=delivery.id, outcome="pong"), 200
+        _log(incoming, "pong", delivery_id)
+        return jsonify(delivery=delivery_id, outcome="pong"), 200
     try:
-        current_app.extensions["tact.queue"].send(PROCESS_TASK, [delivery.id])
+        current_app.extensions["tact.queue"].send(PROCESS_TASK, [delivery_id])
     except BrokerUnavailable as exc:
         log.warning(
             "delivery %s event=%s action=%s id=%s: kept, broker unavailable (%s); the sweeper will send it",
             incoming.guid,
             incoming.event,
             incoming.action or "-",
-            delivery.id,
+            delivery_id,
             type(exc).__name__,
         )
-        return jsonify(delivery=delivery.id, outcome="kept"), 202
-    _log(incoming, "queued", delivery.id)
-    return jsonify(delivery=delivery.id, outcome="queued"), 202
+        return jsonify(delivery=delivery_id, outcome="kept"), 202
+    _log(incoming, "queued", delivery_id)
+    return jsonify(delivery=delivery_id, outcome="queued"), 202
 
 
 def _log(incoming: Incoming, outcome: str, delivery_id: int | None = None) -> None:
