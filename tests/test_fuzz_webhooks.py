@@ -40,7 +40,8 @@ TOO_BIG = "\x01too-big-number\x01"
 keys = st.sampled_from(sorted({path[0] for path in payloads.READ_FIELDS})) | odd_text
 json_values = st.recursive(scalars | st.just(TOO_BIG), lambda kids: st.lists(kids, max_size=4)
                            | st.dictionaries(keys, kids, max_size=4), max_leaves=16)
-nested = st.integers(min_value=1, max_value=3000).map(lambda depth: json.loads("[" * min(depth, 500) + "]" * min(depth, 500)))
+# Deeper than the receiver allows, but shallow enough for this test's own JSON encoder.
+nested = st.integers(min_value=1, max_value=500).map(lambda depth: json.loads("[" * depth + "]" * depth))
 huge = st.integers(min_value=100_000, max_value=1_100_000).map(lambda size: "x" * size)
 hostile = json_values | nested | huge | st.sampled_from([1e308, -0.0, 2**63, 2**64, -1, "", [], {}])
 
