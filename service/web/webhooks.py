@@ -66,8 +66,9 @@ SIGNATURE_HEADER = "X-Hub-Signature-256"
 MAX_GUID_LENGTH = 64
 # GitHub's GUIDs are UUIDs; anything visible and ASCII is accepted, so tests and tools may name their own.
 VISIBLE_ASCII = re.compile(rf"[\x21-\x7e]{{1,{MAX_GUID_LENGTH}}}")
-# Matches storage.Delivery.action; GitHub's longest action names are about 30 characters.
-MAX_ACTION_LENGTH = 64
+# GitHub's actions are lower-case words ("created", "requested_action"), at most 64 characters like
+# storage.Delivery.action; anything else is no action Tact knows, and is neither stored there nor logged.
+ACTION_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 # GitHub's payloads nest about ten levels deep; far deeper JSON is someone else's, and past about a
 # thousand levels Python's JSON encoder runs out of stack while the row is being written.
 MAX_DEPTH = 64
@@ -205,7 +206,7 @@ def parse_delivery(body: bytes, headers) -> Incoming:
     return Incoming(
         guid=guid,
         event=event,
-        action=action[:MAX_ACTION_LENGTH] if isinstance(action, str) else None,
+        action=action if isinstance(action, str) and ACTION_NAME.fullmatch(action) else None,
         installation_id=_id_of(payload.get("installation")),
         repository_id=_id_of(payload.get("repository")),
         payload=payload,
