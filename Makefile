@@ -33,6 +33,7 @@ eval: setup  ## accuracy on our own labeled corpus
 bench: setup  ## speed and memory figures (bench/ingest.py needs Debian's wrk, installed here when missing)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/analyze.py
+	$(BIN)/python bench/hostile.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/e2e.py
 
