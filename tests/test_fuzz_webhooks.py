@@ -26,7 +26,7 @@ from tests import payloads
 from tests.conftest import REDIS_BASE, WEBHOOK_SECRET, opt_in
 from tests.conftest import _postgres_url as postgres_url_for
 
-FUZZ = settings(max_examples=100, deadline=None,
+FUZZ = settings(max_examples=70, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 FINAL = {storage.DONE, storage.SKIPPED, storage.FAILED}
 
@@ -119,7 +119,7 @@ def test_real_payload_with_its_bytes_mutated_never_gets_a_500(fuzz_app, data):
     post(fuzz_app, bytes(body), payload.event)
 
 
-@settings(max_examples=20, deadline=None,
+@settings(max_examples=12, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(payload=mutated_payload())
 def test_worker_ends_every_accepted_fuzzed_delivery_in_a_final_state(github_app, github_world, payload):

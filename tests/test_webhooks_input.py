@@ -23,9 +23,9 @@ from tests.services import web_server_process
 
 
 @pytest.fixture
-def stored_app(app_config, database_url, redis_url):
-    """Real Redis, and SQLite or PostgreSQL: the PostgreSQL run is the one that answered 500."""
-    app = create_app(app_config | {"DATABASE_URL": database_url, "REDIS_URL": redis_url})
+def stored_app(app_config, postgres_url, redis_url):
+    """Real Redis and PostgreSQL, where these deliveries answered 500 (SQLite stored some of them)."""
+    app = create_app(app_config | {"DATABASE_URL": postgres_url, "REDIS_URL": redis_url})
     yield app
     app.extensions["tact.db"].dispose()
 
@@ -107,10 +107,10 @@ def test_nesting_deeper_than_githubs_is_refused_with_400(stored_app, depth):
 
 
 @pytest.mark.parametrize("guid", ["gu\u00efd-1", "guid with spaces"])
-def test_guid_that_is_not_printable_ascii_is_refused_with_400(stored_app, guid):
+def test_guid_that_is_not_printable_ascii_is_refused_with_400(client, guid):
     body, headers = payloads.signed(payloads.review_comment("Fine."), WEBHOOK_SECRET)
     headers["X-GitHub-Delivery"] = guid
-    response = stored_app.test_client().post("/webhooks/github", data=body, headers=headers)
+    response = client.post("/webhooks/github", data=body, headers=headers)
     assert response.status_code == 400 and "X-GitHub-Delivery" in response.json["error"]
 
 
