@@ -46,6 +46,8 @@ POSTGRES_URL = os.environ.get("TACT_TEST_POSTGRES_URL", "postgresql://postgres@1
 TACT = str(Path(sys.executable).with_name("tact"))
 EVENT = "pull_request_review_comment"
 TARGET_RATIO, TARGET_P99_MS = 0.4, 50.0
+# Base URL -> session id of the server serving it, for its CPU figure.
+SESSIONS: dict[str, int] = {}
 # Per-request GUIDs (dedup would turn repeats into 200s), status counts per thread, figures as JSON.
 WRK_SCRIPT = """
 local threads = {}
@@ -183,6 +185,7 @@ def _server(command: list[str], env: dict[str, str], cwd: Path, log_path: Path, 
     proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     base = f"http://127.0.0.1:{port}"
+    SESSIONS[base] = proc.pid  # started in a session of its own: the master and its workers
     try:
         wait_until(lambda: proc.poll() is None and _healthy(base), 30,
                    f"{command[0]} did not become healthy:\n{log_path.read_text()[-3000:]}")
@@ -190,6 +193,19 @@ def _server(command: list[str], env: dict[str, str], cwd: Path, log_path: Path, 
     finally:
         stop(proc)
         log.close()
+
+
+def cpu_seconds(session: int) -> float:
+    """User + system CPU used so far by every process of a session (from /proc; Linux only)."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[3]) == session:  # after the name: state ppid pgrp session ... utime(11) stime(12)
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _healthy(base: str) -> bool:
@@ -267,7 +283,11 @@ def make_request(payload_kb: float) -> tuple[bytes, dict[str, str]]:
 def measure(url: str, load: list[str], args) -> dict:
     """A short warm-up (pools, first connections, a server idle since its last turn), then the measured run."""
     wrk(url, load, f"warm-{uuid.uuid4().hex[:8]}", 2.0, args.connections)
-    return wrk(url, load, f"run-{uuid.uuid4().hex[:8]}", args.duration, args.connections)
+    session = SESSIONS[url.rsplit("/webhooks/", 1)[0]]
+    before = cpu_seconds(session)
+    run = wrk(url, load, f"run-{uuid.uuid4().hex[:8]}", args.duration, args.connections)
+    # CPU per request is what a busy shared machine does not distort; requests/s it does.
+    return run | {"cpu_ms": (cpu_seconds(session) - before) * 1000 / max(1, run["requests"])}
 
 
 def wrk(url: str, load: list[str], prefix: str, seconds: float, connections: int) -> dict:
@@ -289,12 +309,12 @@ def report(rounds: list[tuple[dict, dict]], args) -> None:
         return f"{run['codes'].get('202', 0)} x 202, other answers {other or 'none'}, " \
                f"socket errors {run['socket_errors']}"
 
-    print(f"{'':28s}{'requests/s':>12s}{'p50 ms':>9s}{'p99 ms':>9s}{'max ms':>9s}   ratio")
+    print(f"{'':28s}{'requests/s':>12s}{'p50 ms':>9s}{'p99 ms':>9s}{'max ms':>9s}{'CPU ms/req':>12s}   ratio")
     for number, (bare, tact) in enumerate(rounds, 1):
         for name, run in ((f"{number}. bare Flask endpoint", bare), (f"{number}. Tact ({args.database}+redis)", tact)):
             ratio = f"{rate(tact) / rate(bare):5.2f}x" if run is tact else "     "
             print(f"{name:28s}{rate(run):12.0f}{run['p50_us'] / 1000:9.1f}{run['p99_us'] / 1000:9.1f}"
-                  f"{run['max_us'] / 1000:9.1f}   {ratio}   {answers(run)}")
+                  f"{run['max_us'] / 1000:9.1f}{run['cpu_ms']:12.2f}   {ratio}   {answers(run)}")
     bare, tact = sorted(rounds, key=lambda pair: rate(pair[1]) / rate(pair[0]))[len(rounds) // 2]
     ratio = rate(tact) / rate(bare)
     errors = sum(v for _, t in rounds for k, v in t["codes"].items() if k != "202") + \
@@ -303,6 +323,9 @@ def report(rounds: list[tuple[dict, dict]], args) -> None:
     print(f"median round: Tact {rate(tact):.0f}/s against bare {rate(bare):.0f}/s = {ratio:.2f}x, Tact p99 "
           f"{tact['p99_us'] / 1000:.1f} ms, {errors} errors in all rounds (target >= {TARGET_RATIO}x, p99 < "
           f"{TARGET_P99_MS:g} ms, zero errors): {'met' if met else 'NOT MET'}", flush=True)
+    cpu = sorted(bare["cpu_ms"] / tact["cpu_ms"] for bare, tact in rounds)[len(rounds) // 2]
+    print(f"server CPU per request, median round: bare / Tact = {cpu:.2f}x (the rate ratio a machine of "
+          "its own would give, if the servers were CPU-bound; PostgreSQL's and Redis's share not counted)")
 
 
 def check_stored(database_url: str, redis_url: str, runs: list[dict], connections: int) -> int:

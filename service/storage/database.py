@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 # Seconds a pooled PostgreSQL connection may sit unused before it is tested again (see _ping_when_idle).
 IDLE_PING_AFTER = 10.0
+# Connections kept open per process: at least gunicorn's threads per worker, so none is opened per request.
+POOL_SIZE = 10
 
 
 class Database:
@@ -73,7 +75,9 @@ def make_engine(url: str) -> Engine:
     """``hide_parameters``: a database error's text must never carry the bound values (comment bodies)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        engine = create_engine(url, hide_parameters=True, connect_args={"connect_timeout": 5})
+        # pool_size covers tact serve's threads per worker (service/cli/server.py): with fewer, each
+        # request beyond the pool opened and closed a connection of its own (a backend fork each).
+        engine = create_engine(url, hide_parameters=True, pool_size=POOL_SIZE, connect_args={"connect_timeout": 5})
         _ping_when_idle(engine)
         return engine
     if parsed.database and parsed.database != ":memory:":
