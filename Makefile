@@ -30,8 +30,10 @@ coverage: setup  ## the test suite with branch coverage of service/ and worker/ 
 eval: setup  ## accuracy on our own labeled corpus
 	$(BIN)/tact eval tests/corpus/test.jsonl --by category
 
-bench: setup  ## speed and memory figures
+bench: setup  ## speed and memory figures (bench/ingest.py needs Debian's wrk, installed here when missing)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/analyze.py
+	$(BIN)/python bench/hostile.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/e2e.py
 

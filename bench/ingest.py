@@ -1,14 +1,19 @@
-"""Webhook ingest under load: signed ~10 KB deliveries into `tact serve` (gunicorn), real Redis, real storage.
+"""Webhook ingest under load: Tact's receiver against a bare endpoint, same gunicorn settings, same run.
 
-    .venv/bin/python bench/ingest.py [--requests N] [--concurrency C] [--rate R --duration S]
-                                     [--database sqlite|postgresql] [--workers W]
+    .venv/bin/python bench/ingest.py [--duration S] [--rounds N] [--connections C] [--workers W]
+                                     [--payload-kb K] [--database postgresql|sqlite] [--no-process]
 
-Starts its own Redis (a private `redis-server` on a free port, or --redis-url), a fresh SQLite
-file or a private schema in PostgreSQL's `test` database, and `tact serve` on a free loopback
-port. Then a closed-loop run (C clients, N requests: throughput and latency) and an open-loop
-run at a fixed rate (latency measured from each request's scheduled time, so a stalled server
-shows as queueing instead of hiding it). Checks that every accepted delivery has a row and a
-queued message, prints the figures, and stops everything it started.
+The baseline is a bare Flask endpoint served with `tact serve`'s own gunicorn settings that only
+checks the signature and answers 202. Tact's receiver runs as `tact serve` on PostgreSQL (a private
+schema in database `test`) with a private Redis. Both get the same signed ~10 KB review comment
+from Debian's `wrk` (a C load generator, so the client does not starve the servers on a small
+machine), each request with its own X-GitHub-Delivery GUID, in N rounds that alternate the two
+servers so both see the same load from the rest of the machine. Prints both rates side by side per
+round, the ratio, p50/p99 latency at C connections and every non-202 answer or socket error, and
+judges the median round against the target. Then checks that
+every accepted delivery has its row and its queued message, and runs one Celery worker against the
+local fake GitHub until every row has left `received` (the repository has not opted in, so each
+ends `skipped`). Loopback only; bounded in time; stops everything it started.
 """
 
 from __future__ import annotations
@@ -17,15 +22,11 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
-from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -35,60 +36,189 @@ from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from service.cli.server import options as server_options  # noqa: E402
 from tests import payloads  # noqa: E402  (the same builders the tests use)
-from tests.services import free_port  # noqa: E402
+from tests.services import celery_worker_process, free_port  # noqa: E402
 from tests.services import stop_process as stop  # noqa: E402
 
 SECRET = "bench-webhook-secret"
 POSTGRES_URL = os.environ.get("TACT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TACT = str(Path(sys.executable).with_name("tact"))
+EVENT = "pull_request_review_comment"
+TARGET_RATIO, TARGET_P99_MS = 0.4, 50.0
+# Base URL -> session id of the server serving it, for its CPU figure.
+SESSIONS: dict[str, int] = {}
+# Per-request GUIDs (dedup would turn repeats into 200s), status counts per thread, figures as JSON.
+WRK_SCRIPT = """
+local threads = {}
+function setup(thread) thread:set("tid", #threads + 1); table.insert(threads, thread) end
+function init(args)
+  local f = assert(io.open(args[1], "rb")); wrk.body = f:read("*a"); f:close()
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+  wrk.headers["X-GitHub-Event"] = args[3]
+  wrk.headers["X-Hub-Signature-256"] = args[2]
+  prefix, n, codes = args[4], 0, {}
+end
+function request()
+  n = n + 1
+  wrk.headers["X-GitHub-Delivery"] = string.format("%s-%d-%d", prefix, tid, n)
+  return wrk.format()
+end
+function response(status) codes[status] = (codes[status] or 0) + 1 end
+function done(summary, latency)
+  local all = {}
+  for _, t in ipairs(threads) do
+    for status, count in pairs(t:get("codes")) do all[tostring(status)] = (all[tostring(status)] or 0) + count end
+  end
+  local parts = {}
+  for status, count in pairs(all) do table.insert(parts, string.format('"%s": %d', status, count)) end
+  local e = summary.errors
+  io.write(string.format('WRK {"requests": %d, "seconds": %.3f, "p50_us": %d, "p99_us": %d, "max_us": %d, '
+    .. '"socket_errors": %d, "codes": {%s}}\\n', summary.requests, summary.duration / 1e6,
+    latency:percentile(50), latency:percentile(99), latency.max,
+    e.connect + e.read + e.write + e.timeout, table.concat(parts, ", ")))
+end
+"""
 
 
 def main() -> None:
     args = parse_args()
+    if args.serve_bare:
+        return serve_bare(args.serve_bare, args.workers)
+    if shutil.which("wrk") is None:
+        sys.exit("bench/ingest.py needs Debian's wrk load generator: apt-get install -y wrk "
+                 "(`make bench` installs it when missing)")
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tact-bench-")))
-        redis_url = args.redis_url or stack.enter_context(private_redis(tmp))
+        body, headers = make_request(args.payload_kb)
+        (tmp / "body.json").write_bytes(body)
+        (tmp / "load.lua").write_text(WRK_SCRIPT)
+        load = [str(tmp / "load.lua"), str(tmp / "body.json"), headers["X-Hub-Signature-256"], EVENT]
+        gunicorn = server_options(host="127.0.0.1", port=0, workers=args.workers)
+        print(f"{args.workers} gunicorn workers x {gunicorn['threads']} threads ({gunicorn['worker_class']}) for "
+              f"both; signed body {len(body) / 1024:.1f} KB; wrk, {args.connections} connections, "
+              f"{args.duration:g} s per run, {args.rounds} rounds alternating bare and Tact", flush=True)
+        bare_base = stack.enter_context(bare_serve(tmp, args.workers))
+        redis_url = stack.enter_context(private_redis(tmp))
         database_url = stack.enter_context(database(args.database, tmp))
         env = server_env(redis_url, database_url)
         subprocess.run([TACT, "db", "upgrade"], env=env, cwd=tmp, check=True, capture_output=True)
-        base = stack.enter_context(tact_serve(env, tmp, args.workers))
-        print(f"tact serve: {args.workers} gunicorn workers x 4 threads, {args.database}, redis; "
-              f"payload {len(make_requests(1, args.payload_kb)[0][0]) / 1024:.1f} KB", flush=True)
-        url = f"{base}/webhooks/github"
-        run_closed(url, make_requests(min(50, args.requests), args.payload_kb), args.concurrency)  # warm-up
-        closed = run_closed(url, make_requests(args.requests, args.payload_kb), args.concurrency)
-        report(f"closed loop, {args.concurrency} clients", closed)
-        total = int(args.rate * args.duration)
-        opened = run_open(url, make_requests(total, args.payload_kb), args.rate)
-        report(f"open loop at {args.rate:g}/s for {args.duration:g} s", opened)
-        check_nothing_lost(database_url, redis_url, closed, opened, warmup=min(50, args.requests))
+        tact_base = stack.enter_context(tact_serve(env, tmp, args.workers))
+        rounds = [(measure(f"{bare_base}/webhooks/github", load, args),
+                   measure(f"{tact_base}/webhooks/github", load, args)) for _ in range(args.rounds)]
+        report(rounds, args)
+        rows = check_stored(database_url, redis_url, [tact for _, tact in rounds], args.connections)
+        if not args.no_process:
+            check_processed(stack, env, tmp, database_url, rows, args.process_timeout)
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=2000, help="closed-loop requests (default 2000)")
-    parser.add_argument("--concurrency", type=int, default=8, help="closed-loop clients (default 8)")
-    parser.add_argument("--rate", type=float, default=200.0, help="open-loop requests/s (default 200)")
-    parser.add_argument("--duration", type=float, default=5.0, help="open-loop seconds (default 5)")
-    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--duration", type=float, default=8.0, help="seconds per measured run (default 8)")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--payload-kb", type=float, default=10.0, help="approximate body size (default 10)")
-    parser.add_argument("--redis-url", help="use this Redis (a DB nobody else uses) instead of a private one")
+    parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating runs of each server (default 3)")
+    parser.add_argument("--no-process", action="store_true", help="skip running the worker afterwards")
+    parser.add_argument("--process-timeout", type=float, default=240.0, help="seconds for the worker (240)")
+    parser.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    bounded = 0 < args.requests <= 100_000 and 0 < args.concurrency <= 64
-    if not (bounded and 0 < args.rate * args.duration <= 50_000):
-        parser.error("keep it bounded: requests <= 100000, concurrency <= 64, rate x duration <= 50000")
+    if not (0 < args.duration <= 60 and 0 < args.connections <= 64 and 0 < args.workers <= 8
+            and 0 < args.rounds <= 5):
+        parser.error("keep it bounded: duration <= 60 s, connections <= 64, workers <= 8, rounds <= 5")
     return args
 
 
-# --- what it starts ----------
+# --- the two servers ----------
+
+
+def bare_app():
+    """The baseline: read the body, check the signature as Tact does, answer 202. Nothing else."""
+    import hashlib
+    import hmac
+
+    from flask import Flask, request
+
+    app = Flask("bare")
+
+    @app.post("/webhooks/github")
+    def receive():
+        expected = "sha256=" + hmac.new(SECRET.encode(), request.get_data(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected.encode(), request.headers.get("X-Hub-Signature-256", "").encode()):
+            return {"error": "bad signature"}, 401
+        return {"outcome": "queued"}, 202
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+    return app
+
+
+def serve_bare(port: int, workers: int) -> None:
+    from service.cli.server import run
+
+    run(host="127.0.0.1", port=port, workers=workers, load=bare_app)
+
+
+@contextmanager
+def bare_serve(tmp: Path, workers: int):
+    port = free_port()
+    command = [sys.executable, __file__, "--serve-bare", str(port), "--workers", str(workers)]
+    with _server(command, dict(os.environ), tmp, tmp / "bare.log", port) as base:
+        yield base
+
+
+@contextmanager
+def tact_serve(env: dict[str, str], tmp: Path, workers: int):
+    port = free_port()
+    command = [TACT, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    with _server(command, env, tmp, tmp / "serve.log", port) as base:
+        yield base
+
+
+@contextmanager
+def _server(command: list[str], env: dict[str, str], cwd: Path, log_path: Path, port: int):
+    log = log_path.open("wb")
+    proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    SESSIONS[base] = proc.pid  # started in a session of its own: the master and its workers
+    try:
+        wait_until(lambda: proc.poll() is None and _healthy(base), 30,
+                   f"{command[0]} did not become healthy:\n{log_path.read_text()[-3000:]}")
+        yield base
+    finally:
+        stop(proc)
+        log.close()
+
+
+def cpu_seconds(session: int) -> float:
+    """User + system CPU used so far by every process of a session (from /proc; Linux only)."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[3]) == session:  # after the name: state ppid pgrp session ... utime(11) stime(12)
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _healthy(base: str) -> bool:
+    try:
+        return requests.get(f"{base}/healthz", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
 
 
 @contextmanager
 def private_redis(tmp: Path):
     if shutil.which("redis-server") is None:
-        sys.exit("no redis-server on PATH; pass --redis-url redis://127.0.0.1:6379/<unused db>")
+        sys.exit("no redis-server on PATH (apt-get install -y redis-server)")
     port = free_port()
     proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                              "--appendonly", "no", "--dir", str(tmp)], stdout=subprocess.DEVNULL,
@@ -128,31 +258,7 @@ def database(kind: str, tmp: Path):
 def server_env(redis_url: str, database_url: str) -> dict[str, str]:
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")}
     return keep | {"REDIS_URL": redis_url, "DATABASE_URL": database_url, "GITHUB_WEBHOOK_SECRET": SECRET,
-                   "SECRET_KEY": "bench-secret-key-0123456789", "TACT_LOG_LEVEL": "WARNING"}
-
-
-@contextmanager
-def tact_serve(env: dict[str, str], tmp: Path, workers: int):
-    port = free_port()
-    log = (tmp / "serve.log").open("wb")
-    command = [TACT, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
-    proc = subprocess.Popen(command, env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: proc.poll() is None and _healthy(base), 30,
-                   f"tact serve did not become healthy:\n{(tmp / 'serve.log').read_text()[-3000:]}")
-        yield base
-    finally:
-        stop(proc)
-        log.close()
-
-
-def _healthy(base: str) -> bool:
-    try:
-        return requests.get(f"{base}/healthz", timeout=2).status_code == 200
-    except requests.ConnectionError:
-        return False
+                   "SECRET_KEY": "bench-secret-key-0123456789"}
 
 
 def wait_until(predicate, timeout: float, message: str) -> None:
@@ -164,96 +270,109 @@ def wait_until(predicate, timeout: float, message: str) -> None:
     sys.exit(message)
 
 
-# --- load ----------
+# --- load and figures ----------
 
 
-def make_requests(count: int, payload_kb: float) -> list[tuple[bytes, dict[str, str]]]:
-    """Signed review-comment deliveries padded to about ``payload_kb`` (real ones are 10-30 KB)."""
+def make_request(payload_kb: float) -> tuple[bytes, dict[str, str]]:
+    """One signed review comment padded to about ``payload_kb`` (real ones are 10-30 KB)."""
     base = len(json.dumps(payloads.review_comment("")))
     words = "Could we name this for what it holds? " * int(max(0, payload_kb * 1024 - base) / 38 + 1)
-    body = words[: max(0, int(payload_kb * 1024) - base)]
-    return [payloads.signed(payloads.review_comment(body), SECRET) for _ in range(count)]
+    return payloads.signed(payloads.review_comment(words[: max(0, int(payload_kb * 1024) - base)]), SECRET)
 
 
-def _send(session: requests.Session, url: str, body: bytes, headers: dict) -> int | str:
-    try:
-        return session.post(url, data=body, headers=headers, timeout=15).status_code
-    except requests.RequestException as exc:
-        return type(exc).__name__
+def measure(url: str, load: list[str], args) -> dict:
+    """A short warm-up (pools, first connections, a server idle since its last turn), then the measured run."""
+    wrk(url, load, f"warm-{uuid.uuid4().hex[:8]}", 2.0, args.connections)
+    session = SESSIONS[url.rsplit("/webhooks/", 1)[0]]
+    before = cpu_seconds(session)
+    run = wrk(url, load, f"run-{uuid.uuid4().hex[:8]}", args.duration, args.connections)
+    # CPU per request is what a busy shared machine does not distort; requests/s it does.
+    return run | {"cpu_ms": (cpu_seconds(session) - before) * 1000 / max(1, run["requests"])}
 
 
-def run_closed(url: str, batch: list, concurrency: int) -> dict:
-    latencies: list[float] = []
-    statuses: Counter = Counter()
-    lock, items = threading.Lock(), iter(batch)
-
-    def client() -> None:
-        with requests.Session() as session:
-            while True:
-                with lock:
-                    item = next(items, None)
-                if item is None:
-                    return
-                start = time.perf_counter()
-                status = _send(session, url, *item)
-                with lock:
-                    latencies.append(time.perf_counter() - start)
-                    statuses[status] += 1
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return {"latencies": latencies, "statuses": statuses, "elapsed": time.perf_counter() - started}
+def wrk(url: str, load: list[str], prefix: str, seconds: float, connections: int) -> dict:
+    script, *script_args = load
+    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds:g}s", "--timeout", "10s",
+               "-s", script, url, "--", *script_args, prefix]
+    out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
+    line = next(x for x in out.splitlines() if x.startswith("WRK "))
+    return json.loads(line[4:]) | {"prefix": prefix}
 
 
-def run_open(url: str, batch: list, rate: float) -> dict:
-    latencies: list[float] = []
-    statuses: Counter = Counter()
-    lock, local = threading.Lock(), threading.local()
+def report(rounds: list[tuple[dict, dict]], args) -> None:
+    """Each round's pair side by side; the verdict uses the median round (both sides of a round share its load)."""
+    def rate(run: dict) -> float:
+        return run["requests"] / run["seconds"]
 
-    def fire(due: float, item) -> None:
-        if not hasattr(local, "session"):  # one keep-alive connection per pool thread
-            local.session = requests.Session()
-        status = _send(local.session, url, *item)
-        with lock:
-            latencies.append(time.perf_counter() - due)
-            statuses[status] += 1
+    def answers(run: dict) -> str:
+        other = {k: v for k, v in run["codes"].items() if k != "202"}
+        return f"{run['codes'].get('202', 0)} x 202, other answers {other or 'none'}, " \
+               f"socket errors {run['socket_errors']}"
 
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=64) as pool:
-        for i, item in enumerate(batch):
-            due = started + i / rate
-            time.sleep(max(0.0, due - time.perf_counter()))
-            pool.submit(fire, due, item)
-    return {"latencies": latencies, "statuses": statuses, "elapsed": time.perf_counter() - started}
-
-
-# --- figures ----------
-
-
-def report(title: str, run: dict) -> None:
-    lat = sorted(run["latencies"])
-    ms = [x * 1000 for x in lat]
-    p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
-    print(f"{title}: {len(lat)} requests in {run['elapsed']:.2f} s = {len(lat) / run['elapsed']:.0f} req/s; "
-          f"latency p50 {statistics.median(ms):.1f} ms, p99 {p99:.1f} ms, max {ms[-1]:.1f} ms; "
-          f"answers {dict(sorted(run['statuses'].items(), key=str))}", flush=True)
+    print(f"{'':28s}{'requests/s':>12s}{'p50 ms':>9s}{'p99 ms':>9s}{'max ms':>9s}{'CPU ms/req':>12s}   ratio")
+    for number, (bare, tact) in enumerate(rounds, 1):
+        for name, run in ((f"{number}. bare Flask endpoint", bare), (f"{number}. Tact ({args.database}+redis)", tact)):
+            ratio = f"{rate(tact) / rate(bare):5.2f}x" if run is tact else "     "
+            print(f"{name:28s}{rate(run):12.0f}{run['p50_us'] / 1000:9.1f}{run['p99_us'] / 1000:9.1f}"
+                  f"{run['max_us'] / 1000:9.1f}{run['cpu_ms']:12.2f}   {ratio}   {answers(run)}")
+    bare, tact = sorted(rounds, key=lambda pair: rate(pair[1]) / rate(pair[0]))[len(rounds) // 2]
+    ratio = rate(tact) / rate(bare)
+    errors = sum(v for _, t in rounds for k, v in t["codes"].items() if k != "202") + \
+        sum(t["socket_errors"] for _, t in rounds)
+    met = ratio >= TARGET_RATIO and tact["p99_us"] / 1000 < TARGET_P99_MS and errors == 0
+    print(f"median round: Tact {rate(tact):.0f}/s against bare {rate(bare):.0f}/s = {ratio:.2f}x, Tact p99 "
+          f"{tact['p99_us'] / 1000:.1f} ms, {errors} errors in all rounds (target >= {TARGET_RATIO}x, p99 < "
+          f"{TARGET_P99_MS:g} ms, zero errors): {'met' if met else 'NOT MET'}", flush=True)
+    cpu = sorted(bare["cpu_ms"] / tact["cpu_ms"] for bare, tact in rounds)[len(rounds) // 2]
+    print(f"server CPU per request, median round: bare / Tact = {cpu:.2f}x (the rate ratio a machine of "
+          "its own would give, if the servers were CPU-bound; PostgreSQL's and Redis's share not counted)")
 
 
-def check_nothing_lost(database_url: str, redis_url: str, *runs: dict, warmup: int) -> None:
-    accepted = warmup + sum(r["statuses"].get(202, 0) for r in runs)
+def check_stored(database_url: str, redis_url: str, runs: list[dict], connections: int) -> int:
+    """Every 202 has its row and each row its message; wrk may stop with a few requests in flight."""
     engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.connect() as conn:
-        rows = conn.scalar(text("SELECT count(*) FROM deliveries"))
+        rows = sum(conn.scalar(text("SELECT count(*) FROM deliveries WHERE guid LIKE :p"), {"p": run["prefix"] + "-%"})
+                   for run in runs)
+        total = conn.scalar(text("SELECT count(*) FROM deliveries"))
     engine.dispose()
     client = redis.Redis.from_url(redis_url)
     queued = client.llen("celery")
     client.close()
-    verdict = "ok" if rows == queued == accepted else "MISMATCH"
-    print(f"nothing lost: {accepted} accepted (incl. warm-up), {rows} rows, {queued} queued: {verdict}")
+    accepted = sum(run["codes"].get("202", 0) for run in runs)
+    ok = 0 <= rows - accepted <= connections * len(runs) and queued == total
+    print(f"stored: {accepted} answered 202, {rows} rows ({rows - accepted} still in flight when wrk "
+          f"stopped), {total} rows with the warm-ups, {queued} messages queued: {'ok' if ok else 'MISMATCH'}",
+          flush=True)
+    return total
+
+
+def check_processed(stack: ExitStack, env: dict, tmp: Path, database_url: str, rows: int, timeout: float) -> None:
+    """One worker (2 processes) against the local fake GitHub until no row is left `received`."""
+    from tests.fakegithub.control import FakeGitHub
+
+    fake = FakeGitHub().start()
+    stack.callback(fake.stop)
+    fake.reset()
+    fake.state.add_installation(account="octo", id=payloads.INSTALLATION_ID)
+    fake.state.add_repository(payloads.REPO, payloads.INSTALLATION_ID)
+    env = env | {"GITHUB_APP_ID": str(fake.app_id), "GITHUB_PRIVATE_KEY": fake.private_key_pem,
+                 "GITHUB_API_URL": fake.url, "TACT_LOG_LEVEL": "WARNING"}
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    started = time.monotonic()
+    with celery_worker_process(env, tmp / "worker.log", concurrency=2):
+        states: dict[str, int] = {}
+        while time.monotonic() - started < timeout:
+            with engine.connect() as conn:
+                states = dict(conn.execute(text("SELECT state, count(*) FROM deliveries GROUP BY state")).all())
+            if not states.get("received") and not states.get("processing"):
+                break
+            time.sleep(1)
+    engine.dispose()
+    finished = sum(v for k, v in states.items() if k not in ("received", "processing"))
+    verdict = "ok" if finished == rows else "NOT ALL PROCESSED"
+    print(f"processed: {finished} of {rows} rows finished in {time.monotonic() - started:.0f} s "
+          f"{dict(sorted(states.items()))}: {verdict}", flush=True)
 
 
 if __name__ == "__main__":

@@ -362,3 +362,52 @@ def _repo_id(full_name: str) -> int:
 def _stable_id(text: str) -> int:
     """A deterministic id per name, so the same login or repository always has the same id."""
     return 1_000_000 + int(hashlib.sha1(text.encode()).hexdigest()[:8], 16) % 90_000_000
+
+
+# --- fuzzing ----------
+
+# One builder per event Tact handles; with their defaults each makes a delivery shaped like GitHub's.
+BUILDERS = (review_comment, review, issue_comment, pull_request, check_run, check_suite, installation,
+            installation_repositories, push, ping)
+
+
+# The fields the receiver and the handlers read, per GitHub's payload shapes (worker/handlers/, service/web/).
+READ_FIELDS = (
+    ("action",), ("installation",), ("installation", "id"), ("repository",), ("repository", "id"),
+    ("repository", "full_name"), ("repository", "default_branch"), ("sender",), ("sender", "login"),
+    ("comment",), ("comment", "id"), ("comment", "body"), ("comment", "user"), ("comment", "user", "login"),
+    ("comment", "user", "type"), ("comment", "path"), ("comment", "line"), ("comment", "start_line"),
+    ("comment", "side"), ("comment", "html_url"), ("review",), ("review", "id"), ("review", "body"),
+    ("pull_request",), ("pull_request", "number"), ("pull_request", "head"), ("pull_request", "head", "sha"),
+    ("pull_request", "user"), ("pull_request", "html_url"), ("issue",), ("issue", "number"),
+    ("issue", "pull_request"), ("check_run",), ("check_run", "name"), ("check_run", "pull_requests"),
+    ("check_run", "head_sha"), ("check_suite",), ("check_suite", "pull_requests"), ("check_suite", "head_sha"),
+    ("requested_action",), ("requested_action", "identifier"), ("repositories",), ("repositories_added",),
+    ("repositories_removed",), ("ref",), ("commits",), ("head_commit",), ("changes",),
+)
+
+
+def read_paths(payload: dict) -> list[tuple]:
+    """The ``READ_FIELDS`` this payload has (each builder carries only its event's)."""
+    present = set(paths(payload))
+    return [path for path in READ_FIELDS if path in present]
+
+
+def paths(data: object, prefix: tuple = ()) -> list[tuple]:
+    """Every key path in a payload, containers included, so the fields Tact reads are all among them."""
+    found = []
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        found.append(prefix + (key,))
+        found.extend(paths(value, prefix + (key,)))
+    return found
+
+
+def replaced(payload: Payload, path: tuple, value: object) -> Payload:
+    """A deep copy of ``payload`` with the value at ``path`` replaced (for wrong-type and hostile-value tests)."""
+    copy = Payload(payload.event, json.loads(json.dumps(payload)))
+    target = copy
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return copy

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from service import github, storage
+from service import github, logs, storage
 from service.config import Config
 from worker import routes
 from worker.context import Context, GitHubNotConfigured
@@ -46,7 +46,7 @@ def process_delivery(session: Session, delivery_id: int, config: Config,
         # A bug must not leave the row `processing` for the sweeper to resend forever: record it, then surface it.
         session.rollback()
         storage.finish_delivery(session, session.get(storage.Delivery, delivery_id), storage.FAILED,
-                                f"internal error: {type(exc).__name__}: {exc}")
+                                f"internal error: {logs.describe(exc)}")
         raise
     storage.finish_delivery(session, session.get(storage.Delivery, delivery_id), outcome.state, outcome.reason)
     log.info("delivery %s (%s.%s): %s: %s", delivery.guid, delivery.event, delivery.action, outcome.state,

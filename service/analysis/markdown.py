@@ -12,8 +12,12 @@ _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]{0,3}\1[ \t]*$
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _QUOTE = re.compile(r"^[ \t]{0,3}>[^\n]*$", re.M)
 _INDENTED = re.compile(r"(?:(?<=\n\n)|\A)(?:(?: {4}|\t)[^\n]*(?:\n|\Z))+")
-_INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
-_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
+# A code span opens with a whole run of backticks (the lookbehind), so a run of 20,000 backticks is
+# tried once, not from each of its positions: that took 25 s on one hostile comment. Longer runs than
+# 16 are no code span anyone writes.
+_INLINE_CODE = re.compile(r"(?<!`)(`{1,16})(?!`)(.+?)(?<!`)\1(?!`)")
+# Bounded alt text and target: unbounded, each of 10,000 "![" scanned to the end of the line (3 s).
+_IMAGE = re.compile(r"!\[[^\]\n]{0,1000}\]\([^)\n]{0,2000}\)")
 _LINK_TARGET = re.compile(r"(?<=\])\([^)\s]*(?:\s+\"[^\"\n]*\")?\)")
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]`]+", re.I)
 _HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>\n]*)?/?>")

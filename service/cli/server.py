@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from gunicorn.app.base import BaseApplication
 
 
 class _Gunicorn(BaseApplication):
-    def __init__(self, options: dict, host: str):
-        self.options, self.host = options, host
+    def __init__(self, options: dict, load: Callable[[], object]):
+        self.options = options
+        self._load = load
         super().__init__()
 
     def load_config(self) -> None:
@@ -15,24 +19,38 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        from service.app import close_app, create_app
+        app = self._load()
+        if hasattr(app, "extensions") and "tact.queue" in app.extensions:
+            from service.app import close_app
 
-        app = create_app(bind_host=self.host)
-        # A gunicorn worker that exits (restart, SIGTERM) stops its in-process task thread first.
-        self.cfg.set("worker_exit", lambda _server, _worker: close_app(app))
+            # A gunicorn worker that exits (restart, SIGTERM) stops its in-process task thread first.
+            self.cfg.set("worker_exit", lambda _server, _worker: close_app(app))
         return app
 
 
-def run(*, host: str, port: int, workers: int) -> None:
-    # gthread keeps a single worker responsive while the in-process task thread works;
-    # the app is built in each worker (no preload) so that thread starts after the fork.
-    _Gunicorn({
+def options(*, host: str, port: int, workers: int) -> dict:
+    """The one set of gunicorn settings; bench/ingest.py serves its bare baseline with these too.
+
+    gthread keeps a single worker responsive while the in-process task thread works; the app is
+    built in each worker (no preload) so that thread starts after the fork.
+    """
+    return {
         "bind": f"{host}:{port}",
         "workers": workers,
         "worker_class": "gthread",
-        "threads": 4,
+        "threads": 8,
         "timeout": 60,
         "graceful_timeout": 20,
         "accesslog": "-",
         "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
-    }, host).run()
+    }
+
+
+def _tact_app(host: str):
+    from service.app import create_app
+
+    return create_app(bind_host=host)
+
+
+def run(*, host: str, port: int, workers: int, load: Callable[[], object] | None = None) -> None:
+    _Gunicorn(options(host=host, port=port, workers=workers), load or functools.partial(_tact_app, host)).run()

@@ -28,6 +28,21 @@ Path_ = tuple[str | int, ...]
 # The schema is three levels deep (rules.disabled[0]); nothing below that is ever read, so the
 # reader stops there, which also keeps nested YAML aliases ("billion laughs") from multiplying.
 _MAX_DEPTH = 3
+# Aliases let a 15 KB file name a list of thousands of copies of a list of thousands of values
+# (a minute of work before this cap). Real settings hold a few dozen values.
+MAX_VALUES = 5000
+# The tags plain YAML resolves to; an explicit other tag (!!python/object, !custom) is refused,
+# not silently read as the list or mapping it decorates.
+_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in
+                        ("str", "int", "float", "bool", "null", "map", "seq", "timestamp"))
+
+
+class _Refused(Exception):
+    """The document is hostile or absurd; parsing stops and the message says why."""
+
+    def __init__(self, mark: yaml.Mark | None, message: str):
+        super().__init__(message)
+        self.mark, self.message = mark, message
 
 
 class _Reader:
@@ -38,9 +53,18 @@ class _Reader:
         self.keys: dict[Path_, yaml.Mark] = {}
         self.values: dict[Path_, yaml.Mark] = {}
         self.errors: list[SettingsError] = []
+        self.budget = MAX_VALUES
 
     def read(self, node: yaml.Node, path: Path_ = ()) -> Any:
         self.values[path] = node.start_mark
+        self.budget -= 1
+        if self.budget < 0:
+            raise _Refused(node.start_mark, f"the file expands to more than {MAX_VALUES} values "
+                           "(through YAML aliases); Tact's settings need a few dozen")
+        if node.tag not in _PLAIN_TAGS:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!", 1)
+            raise _Refused(node.start_mark, f"this is not valid YAML for Tact: the tag `{tag}` is not "
+                           "allowed; settings are plain values without tags")
         if isinstance(node, yaml.MappingNode):
             return {} if len(path) >= _MAX_DEPTH else self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -91,13 +115,20 @@ def parse_file(
     if len(text) > MAX_FILE_CHARS:
         too_big = f"the file is over {MAX_FILE_CHARS} characters; Tact reads settings files up to that size"
         return None, (SettingsError(filename, None, None, None, too_big),)
-    loader = yaml.SafeLoader(text)
+    try:
+        # The reader checks every character first: a control character, NUL or lone surrogate stops it here.
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError:
+        return None, (_error(filename, (), None, "this is not valid YAML: it holds a control character "
+                             "or another character that YAML does not allow"),)
     try:
         node = loader.get_single_node()
         reader = _Reader(loader, filename)
         data = {} if node is None else reader.read(node)
     except yaml.MarkedYAMLError as exc:
         return None, (_yaml_error(exc, filename),)
+    except _Refused as exc:
+        return None, (_error(filename, (), exc.mark, exc.message),)
     finally:
         loader.dispose()
     if data is None:  # a file holding only "~" or "null"

@@ -37,6 +37,7 @@ from service.storage.database import (
 from service.storage.deliveries import (
     claim_delivery,
     finish_delivery,
+    insert_delivery,
     recent_deliveries,
     record_delivery,
     release_delivery,
@@ -140,6 +141,7 @@ __all__ = [
     "normalize_url",
     "make_engine",
     "record_delivery",
+    "insert_delivery",
     "claim_delivery",
     "finish_delivery",
     "release_delivery",

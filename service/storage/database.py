@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,8 +12,14 @@ from sqlalchemy import (
     event,
     text,
 )
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
+
+# Seconds a pooled PostgreSQL connection may sit unused before it is tested again (see _ping_when_idle).
+IDLE_PING_AFTER = 10.0
+# Connections kept open per process: at least gunicorn's threads per worker, so none is opened per request.
+POOL_SIZE = 10
 
 
 class Database:
@@ -22,6 +29,8 @@ class Database:
         self.url = normalize_url(url)
         self.engine = make_engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # The same pool; each checkout runs with autocommit on and is reset on return.
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -35,6 +44,15 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def autocommit(self) -> Iterator[Connection]:
+        """A connection on which each statement commits by itself: one round trip per write.
+
+        For the receiver's single INSERT, a BEGIN and a COMMIT would triple the round trips.
+        """
+        with self._autocommit.connect() as conn:
+            yield conn
 
     def ping(self) -> None:
         with self.engine.connect() as conn:
@@ -54,14 +72,45 @@ def normalize_url(url: str) -> str:
 
 
 def make_engine(url: str) -> Engine:
+    """``hide_parameters``: a database error's text must never carry the bound values (comment bodies)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+        # pool_size covers tact serve's threads per worker (service/cli/server.py): with fewer, each
+        # request beyond the pool opened and closed a connection of its own (a backend fork each).
+        engine = create_engine(url, hide_parameters=True, pool_size=POOL_SIZE, connect_args={"connect_timeout": 5})
+        _ping_when_idle(engine)
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 15})
+    engine = create_engine(url, hide_parameters=True, connect_args={"timeout": 15})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Test a pooled connection before use only when it sat idle for ``IDLE_PING_AFTER`` seconds.
+
+    ``pool_pre_ping`` pings on every checkout: one more round trip per delivery, which under load
+    cost the receiver as much as its INSERT. Connections go stale while idle (a database restart
+    overnight, a firewall dropping quiet sockets); a busy pool's were used a moment ago, and when
+    one breaks mid-use SQLAlchemy discards the whole pool anyway. Raising ``DisconnectionError``
+    on checkout makes the pool replace the connection and try again (SQLAlchemy's "Disconnect
+    Handling - Pessimistic", custom form).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _stamp(_dbapi_conn, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_conn, record, _proxy) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < IDLE_PING_AFTER:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError("stale pooled connection") from exc
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

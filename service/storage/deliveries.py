@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 
 from sqlalchemy import (
+    Connection,
+    bindparam,
     select,
+    text,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.storage.models import (
@@ -20,21 +23,54 @@ from service.storage.models import (
     utcnow,
 )
 
+# Every column the receiver sets, named so the statement below is built from one list.
+_INSERTED = ("guid", "event", "action", "installation_id", "repository_id", "payload", "state", "attempts",
+             "received_at", "updated_at")
+
+
+def insert_delivery(conn: Connection, *, guid: str, event: str, action: str | None,
+                    installation_id: int | None, repository_id: int | None, payload: dict,
+                    state: str = RECEIVED) -> tuple[int, bool]:
+    """Insert a delivery in one statement; return (id, created). A redelivery keeps its GUID.
+
+    ``INSERT ... ON CONFLICT (guid) DO NOTHING RETURNING id`` needs no SELECT first and no
+    SAVEPOINT, and two web workers racing on the same redelivery cannot both create it. On an
+    autocommit connection (``Database.autocommit``) the row is committed when this returns, in
+    one round trip; the duplicate path costs a second one to read the existing id.
+    """
+    now = utcnow()
+    params = {"guid": guid, "event": event, "action": action, "installation_id": installation_id,
+              "repository_id": repository_id, "payload": payload, "state": state, "attempts": 0,
+              "received_at": now, "updated_at": now}
+    new_id = conn.execute(_insert_statement(), params).scalar()
+    if new_id is not None:
+        return new_id, True
+    return conn.execute(select(Delivery.id).where(Delivery.guid == guid)).scalar_one(), False
+
+
+@cache
+def _insert_statement():
+    """The same text on SQLite (3.35+) and PostgreSQL, built once.
+
+    Text, not ``postgresql.insert(...).on_conflict_do_nothing()``: SQLAlchemy does not cache the
+    compiled form of the dialects' INSERT constructs (``inherit_cache = False``), and compiling
+    it on every delivery cost more CPU than the rest of the request.
+    """
+    columns = Delivery.__table__.c
+    names = ", ".join(_INSERTED)
+    values = ", ".join(f":{name}" for name in _INSERTED)
+    return text(f"INSERT INTO deliveries ({names}) VALUES ({values}) ON CONFLICT (guid) DO NOTHING RETURNING id") \
+        .bindparams(*(bindparam(name, type_=columns[name].type) for name in _INSERTED)) \
+        .columns(id=columns.id.type)
+
 
 def record_delivery(session: Session, *, guid: str, event: str, action: str | None, installation_id: int | None,
                     repository_id: int | None, payload: dict) -> tuple[Delivery, bool]:
-    """Insert a delivery; return (row, created). A redelivery keeps its GUID, so a duplicate is not new."""
-    existing = session.scalar(select(Delivery).where(Delivery.guid == guid))
-    if existing is not None:
-        return existing, False
-    delivery = Delivery(guid=guid, event=event, action=action, installation_id=installation_id,
-                        repository_id=repository_id, payload=payload, state=RECEIVED)
-    try:
-        with session.begin_nested():
-            session.add(delivery)
-    except IntegrityError:  # two web workers raced on the same redelivery
-        return session.scalars(select(Delivery).where(Delivery.guid == guid)).one(), False
-    return delivery, True
+    """``insert_delivery`` inside a session's transaction, returning the row (for the CLI and tests)."""
+    delivery_id, created = insert_delivery(session.connection(), guid=guid, event=event, action=action,
+                                           installation_id=installation_id, repository_id=repository_id,
+                                           payload=payload)
+    return session.get(Delivery, delivery_id), created
 
 
 def claim_delivery(session: Session, delivery_id: int, claimant: str | None = None) -> Delivery | None:

@@ -5,7 +5,11 @@ never the body, which holds people's comments):
 
 - ``too-large``  413: the body is over ``TACT_MAX_WEBHOOK_BYTES`` (GitHub itself caps payloads at 25 MB).
 - ``unsigned``   401: no secret configured, no ``X-Hub-Signature-256``, or a wrong one. Nothing is stored.
-- ``malformed``  400: not a JSON object, or no ``X-GitHub-Event`` / ``X-GitHub-Delivery`` header.
+- ``malformed``  400: not a JSON object, or no ``X-GitHub-Event`` / ``X-GitHub-Delivery`` header; a
+                 body that ends early or breaks its chunked encoding; or a value no database can
+                 keep: a number beyond a double's range (``1e400``), a NUL character, a lone UTF-16
+                 surrogate, nesting deeper than ``MAX_DEPTH``. GitHub sends none of these, and a
+                 400 names the problem on the app's "Recent deliveries" page instead of a 500.
 - ``ignored``    204: an event Tact does not handle (GitHub keeps adding events; a 2XX keeps them
                  from showing as failed deliveries on the app's settings page).
 - ``pong``       200: a ``ping``, recorded as done (there is nothing to process).
@@ -26,6 +30,8 @@ import hashlib
 import hmac
 import json
 import logging
+import math
+import re
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -58,8 +64,14 @@ PROCESS_TASK = "tact.process_delivery"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 # Matches storage.Delivery.guid; GitHub's GUIDs are 36 characters.
 MAX_GUID_LENGTH = 64
-# Matches storage.Delivery.action; GitHub's longest action names are about 30 characters.
-MAX_ACTION_LENGTH = 64
+# GitHub's GUIDs are UUIDs; anything visible and ASCII is accepted, so tests and tools may name their own.
+VISIBLE_ASCII = re.compile(rf"[\x21-\x7e]{{1,{MAX_GUID_LENGTH}}}")
+# GitHub's actions are lower-case words ("created", "requested_action"), at most 64 characters like
+# storage.Delivery.action; anything else is no action Tact knows, and is neither stored there nor logged.
+ACTION_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+# GitHub's payloads nest about ten levels deep; far deeper JSON is someone else's, and past about a
+# thousand levels Python's JSON encoder runs out of stack while the row is being written.
+MAX_DEPTH = 64
 # What a database that is down or overloaded raises; other database errors are bugs and surface as 500.
 DatabaseUnavailable = (OperationalError, InterfaceError, PoolTimeout)
 
@@ -101,11 +113,11 @@ def receive() -> Response | tuple[Response, int]:
         _log(incoming, "ignored")
         return Response(status=204)
     try:
-        delivery, created = _record(incoming)
+        delivery_id, created = _record(incoming)
     except DatabaseUnavailable as exc:
         log.error("delivery %s event=%s: db-down (%s)", guid, event, type(exc).__name__)
         return jsonify(error="the database is unavailable; redeliver from GitHub once it is back"), 503
-    return _answer(incoming, delivery, created)
+    return _answer(incoming, delivery_id, created)
 
 
 def read_body(limit: int) -> bytes:
@@ -121,7 +133,10 @@ def read_body(limit: int) -> bytes:
     if declared is not None and declared > limit:
         raise Rejected(413, "too-large", f"body over {limit} bytes")
     terminated = request.environ.get("wsgi.input_terminated")
-    body = _read_at_most(request.environ["wsgi.input"] if terminated else request.stream, limit + 1)
+    try:
+        body = _read_at_most(request.environ["wsgi.input"] if terminated else request.stream, limit + 1)
+    except OSError as exc:  # gunicorn's InvalidChunkSize, ChunkMissingTerminator, NoMoreData
+        raise Rejected(400, "malformed", "the body ended early or its chunked encoding is broken") from exc
     if len(body) > limit:
         raise Rejected(413, "too-large", f"body over {limit} bytes")
     return body
@@ -173,30 +188,76 @@ def parse_delivery(body: bytes, headers) -> Incoming:
     """
     guid = headers.get("X-GitHub-Delivery", "").strip()
     event = headers.get("X-GitHub-Event", "").strip()
-    if not guid or len(guid) > MAX_GUID_LENGTH:
-        raise Rejected(400, "malformed", "missing or over-long X-GitHub-Delivery header")
+    if not VISIBLE_ASCII.fullmatch(guid):
+        raise Rejected(400, "malformed", "X-GitHub-Delivery must be 1 to 64 visible ASCII characters")
     if not event:
         raise Rejected(400, "malformed", "missing X-GitHub-Event header")
     try:
-        # NaN and Infinity are not JSON; PostgreSQL would refuse to store them.
-        payload = json.loads(body, parse_constant=_reject_constant)
+        # NaN, Infinity and numbers beyond a double (1e400) are not storable JSON: PostgreSQL refuses them.
+        payload = json.loads(body, parse_constant=_reject_constant, parse_float=_finite_float)
+    except Unstorable as exc:
+        raise Rejected(400, "malformed", str(exc)) from exc
     except (ValueError, RecursionError) as exc:
-        raise Rejected(400, "malformed", "body is not valid JSON") from exc
+        raise Rejected(400, "malformed", "body is not valid UTF-8 JSON") from exc
     if not isinstance(payload, dict):
         raise Rejected(400, "malformed", "body is not a JSON object")
+    check_storable(payload)
     action = payload.get("action")
     return Incoming(
         guid=guid,
         event=event,
-        action=action[:MAX_ACTION_LENGTH] if isinstance(action, str) else None,
+        action=action if isinstance(action, str) and ACTION_NAME.fullmatch(action) else None,
         installation_id=_id_of(payload.get("installation")),
         repository_id=_id_of(payload.get("repository")),
         payload=payload,
     )
 
 
+class Unstorable(ValueError):
+    """A value that parses but that no database column can keep; its message is the answer."""
+
+
 def _reject_constant(name: str):
-    raise ValueError(f"{name} is not JSON")
+    raise Unstorable(f"body holds {name}, which is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (math.inf, -math.inf):
+        raise Unstorable("body holds a number beyond the range of a double (it parses to infinity)")
+    return value
+
+
+def check_storable(payload: dict) -> None:
+    """Refuse what parses but cannot be stored: NUL characters, lone surrogates, runaway nesting.
+
+    PostgreSQL text cannot hold NUL, and a lone surrogate (``"\\ud800"``, or raw surrogate bytes,
+    which Python's JSON decoder lets through) cannot be encoded as UTF-8 for the driver. One
+    iterative pass over keys and values, so deep nesting cannot exhaust the stack here.
+    """
+    pending: list[tuple[object, int]] = [(payload, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, str):
+            _check_text(value)
+        elif isinstance(value, dict | list):
+            if depth > MAX_DEPTH:
+                raise Rejected(400, "malformed", f"body nests deeper than {MAX_DEPTH} levels")
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                if isinstance(key, str):
+                    _check_text(key)
+                pending.append((item, depth + 1))
+
+
+def _check_text(text: str) -> None:
+    if "\x00" in text:
+        raise Rejected(400, "malformed", "body holds a NUL character (\\u0000), which cannot be stored")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise Rejected(400, "malformed", "body holds a lone UTF-16 surrogate, which is not text") from exc
 
 
 def _id_of(obj: object) -> int | None:
@@ -207,45 +268,46 @@ def _id_of(obj: object) -> int | None:
     return None
 
 
-def _record(incoming: Incoming) -> tuple[storage.Delivery, bool]:
-    """Insert the delivery and commit before anything is sent (Celery's "Database transactions" rule)."""
-    with current_app.extensions["tact.db"].session() as session:
-        delivery, created = storage.record_delivery(
-            session,
+def _record(incoming: Incoming) -> tuple[int, bool]:
+    """Insert the delivery, committed before anything is sent (Celery's "Database transactions" rule).
+
+    A ping has nothing to process, so it is stored ``done`` at once; left ``received``, the
+    sweeper would send it to a worker.
+    """
+    with current_app.extensions["tact.db"].autocommit() as conn:
+        return storage.insert_delivery(
+            conn,
             guid=incoming.guid,
             event=incoming.event,
             action=incoming.action,
             installation_id=incoming.installation_id,
             repository_id=incoming.repository_id,
             payload=incoming.payload,
+            state=storage.DONE if incoming.event == "ping" else storage.RECEIVED,
         )
-        if created and incoming.event == "ping":
-            # Nothing to process; left `received`, the sweeper would send it to a worker.
-            storage.finish_delivery(session, delivery, storage.DONE)
-    return delivery, created
 
 
-def _answer(incoming: Incoming, delivery: storage.Delivery, created: bool) -> tuple[Response, int]:
+def _answer(incoming: Incoming, delivery_id: int, created: bool) -> tuple[Response, int]:
     if not created:
-        _log(incoming, "duplicate", delivery.id)
-        return jsonify(delivery=delivery.id, outcome="duplicate"), 200
+        _log(incoming, "duplicate", delivery_id)
+        return jsonify(delivery=delivery_id, outcome="duplicate"), 200
     if incoming.event == "ping":
-        _log(incoming, "pong", delivery.id)
-        return jsonify(delivery=delivery.id, outcome="pong"), 200
+        _log(incoming, "pong", delivery_id)
+        return jsonify(delivery=delivery_id, outcome="pong"), 200
     try:
-        current_app.extensions["tact.queue"].send(PROCESS_TASK, [delivery.id])
+        current_app.extensions["tact.queue"].send(PROCESS_TASK, [delivery_id])
     except BrokerUnavailable as exc:
         log.warning(
             "delivery %s event=%s action=%s id=%s: kept, broker unavailable (%s); the sweeper will send it",
             incoming.guid,
             incoming.event,
             incoming.action or "-",
-            delivery.id,
+            delivery_id,
             type(exc).__name__,
         )
-        return jsonify(delivery=delivery.id, outcome="kept"), 202
-    _log(incoming, "queued", delivery.id)
-    return jsonify(delivery=delivery.id, outcome="queued"), 202
+        return jsonify(delivery=delivery_id, outcome="kept"), 202
+    _log(incoming, "queued", delivery_id)
+    return jsonify(delivery=delivery_id, outcome="queued"), 202
 
 
 def _log(incoming: Incoming, outcome: str, delivery_id: int | None = None) -> None:
