@@ -298,9 +298,10 @@ class Finding:
     end: int
     text: str
     message: str
-    suggestion: str
+    suggestion: str  # the whole comment rewritten (the same for every finding of a comment); "" when none passed
     score: float
     link: str
+    words: str = ""  # the rule's own words in the span, as written: what the note names when there is no rewrite
 
 
 @dataclass(frozen=True)
@@ -312,3 +313,4 @@ class Analysis:
     sentiment: float
     findings: tuple[Finding, ...]
     notes: tuple[str, ...] = ()
+    rewrite: str = ""  # the whole comment with every harsh sentence edited, passed by the gate; "" when none

@@ -10,11 +10,14 @@ from dataclasses import dataclass, field
 
 from spacy.language import Language
 
+from . import gate
 from . import nlp as nlp_module
 from .catalog import Analysis, Finding, Options, Rule, load_rules, load_signals
+from .compose import Sentence as Flagged
+from .compose import assemble
 from .markdown import extract
 from .matchers import Matchers, compile_rules
-from .rephrase import STRATEGIES, Rewrite, candidates, choose
+from .rephrase import STRATEGIES, Rewrite, candidates
 from .scoring import GUARDS, Sentence, guarded, score, shows
 from .segment import sentences
 
@@ -35,6 +38,7 @@ class Engine:
     rules: dict[str, Rule]
     matchers: Matchers
     verdicts: dict[str, bool] = field(default_factory=dict)
+    parses_whole: dict[str, bool] = field(default_factory=dict)
 
 
 @functools.cache
@@ -65,17 +69,19 @@ class _Comment:
     notes: tuple[str, ...]
     compounds: list[float] = field(default_factory=list)
     hits: list[tuple[float, _Pending | None]] = field(default_factory=list)
+    flagged: list[Flagged] = field(default_factory=list)
+    rewrite: str = ""
 
 
 @dataclass(frozen=True)
 class _Pending:
-    """A finding to show whose suggestion still has to be vetted (all of a batch's are vetted at once)."""
+    """A finding to show; the comment's rewrite is settled once every sentence of the batch is vetted."""
 
     rule: Rule
     start: int
     end: int
     value: float
-    proposals: tuple[str, ...]
+    words: str
 
 
 def _prepare(text: str) -> _Comment:
@@ -100,10 +106,22 @@ def _for_vader(text: str) -> str:
 def _pending(e: Engine, rule: Rule, c: _Comment, start: int, end: int, s: Sentence, match, value, harsh):
     cues = e.matchers.cues(rule.id, s.doc, match)
     rewrite = Rewrite(doc=s.doc, original=c.original[start:end], match=match, cues=cues, harsh=harsh)
-    return _Pending(rule, start, end, value, candidates(rule.rephrase, rewrite))
+    words = " … ".join(_runs(c.original, start, s.doc, cues))
+    return _Pending(rule, start, end, value, words), candidates(rule.rephrase, rewrite)
 
 
-def _finding(c: _Comment, p: _Pending, passes) -> Finding:
+def _runs(original: str, offset: int, doc, cues) -> list[str]:
+    """The cue tokens as written in the original, one string per run of adjacent tokens."""
+    runs: list[list[int]] = []
+    for i in sorted(cues):
+        if runs and i == runs[-1][-1] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return [original[offset + doc[r[0]].idx : offset + doc[r[-1]].idx + len(doc[r[-1]])] for r in runs]
+
+
+def _finding(c: _Comment, p: _Pending) -> Finding:
     rule = p.rule
     return Finding(
         rule=rule.id,
@@ -113,9 +131,10 @@ def _finding(c: _Comment, p: _Pending, passes) -> Finding:
         end=p.end,
         text=c.original[p.start : p.end],
         message=rule.message,
-        suggestion=choose(p.proposals, rule.category, passes),
+        suggestion=c.rewrite,
         score=p.value,
         link=rule.link,
+        words=p.words,
     )
 
 
@@ -140,11 +159,17 @@ def _judge(e: Engine, c: _Comment, start: int, end: int, s: Sentence, options: O
     harsh = {i for rule_id, (_, m) in best.items() for i in e.matchers.cues(rule_id, s.doc, m)}
     if best:  # harsh nouns no rule flags alone ("this mess") still have no place in a suggestion
         harsh |= {i for a, b in s.signals.get("harsh_nouns", ()) for i in range(a, b)}
-    for rule_id, (value, match) in best.items():
+    flagged = None
+    for rule_id, (value, match) in sorted(best.items(), key=lambda item: -item[1][0]):
         rule = e.rules[rule_id]
         pending = None
         if rephrase and shows(value, options.sensitivity):
-            pending = _pending(e, rule, c, start, end, s, match, value, tuple(sorted(harsh)))
+            pending, found = _pending(e, rule, c, start, end, s, match, value, tuple(sorted(harsh)))
+            if flagged is None:
+                cues = tuple(_runs(c.original, start, s.doc, harsh))
+                flagged = Flagged(start, end, c.original[start:end], cues)
+                c.flagged.append(flagged)
+            flagged.add(found)
         c.hits.append((value, pending))
 
 
@@ -165,24 +190,58 @@ def _run(e: Engine, comments: list[_Comment], options: Options, rephrase: bool) 
         )
         _judge(e, c, start, end, s, options, rephrase)
     if rephrase:
-        _vet(e, [text for c in comments for _, p in c.hits if p is not None for text in p.proposals])
-    return [_verdict(e, c, options) for c in comments]
+        _rewrite(e, comments, options)
+    return [_verdict(c, options) for c in comments]
 
 
-def _verdict(e: Engine, c: _Comment, options: Options) -> Analysis:
+def _rewrite(e: Engine, comments: list[_Comment], options: Options) -> None:
+    """Gate every sentence's proposals in one batch, assemble each comment's rewrite, then gate the wholes."""
+    texts = [text for c in comments for f in c.flagged for text, _ in f.options]
+    _vet(e, texts)
+    _parse_check(e, texts)
+    for c in comments:
+        for f in c.flagged:
+            f.choose(lambda text: e.verdicts[text] and e.parses_whole[text])
+    wholes = {id(c): assemble(c.original, c.flagged) for c in comments if c.flagged}
+    todo = [(c, w) for c in comments if (w := wholes.get(id(c)))]
+    if not todo:
+        return
+    results = _run(e, [_prepare(w.text) for _, w in todo], options, rephrase=False)
+    for (c, whole), result in zip(todo, results, strict=True):
+        verdict = gate.check(c.original, whole.text, cues=whole.cues, template=whole.template, exempt=whole.exempt)
+        if verdict.ok and not result.findings:
+            c.rewrite = whole.text
+
+
+def _parse_check(e: Engine, texts: list[str]) -> None:
+    """Whether each proposal parses into full sentences (gate.full_sentences), remembered like verdicts."""
+    new = sorted({t for t in texts if t and t not in e.parses_whole})
+    if len(e.parses_whole) + len(new) > 10_000:
+        e.parses_whole.clear()
+    docs = e.nlp.pipe(_masked(t) for t in new)
+    e.parses_whole.update({t: gate.full_sentences(doc) for t, doc in zip(new, docs, strict=True)})
+
+
+def _masked(text: str) -> str:
+    """Code masked as when the comment was parsed; a sentence that opens with code opens with 'Code'."""
+    masked = extract(text).masked
+    return "C" + masked[1:] if text.startswith("`") and masked.startswith("c") else masked
+
+
+def _verdict(c: _Comment, options: Options) -> Analysis:
     shown = [value for value, _ in c.hits if shows(value, options.sensitivity)]
     pending = [p for _, p in c.hits if p is not None]
-    findings = tuple(
-        sorted((_finding(c, p, e.verdicts.__getitem__) for p in pending), key=lambda f: (f.start, -f.score))
-    )
+    findings = tuple(sorted((_finding(c, p) for p in pending), key=lambda f: (f.start, -f.score)))
     top = max((value for value, _ in c.hits), default=0.0)
     sentiment = round(sum(c.compounds) / len(c.compounds), 3) if c.compounds else 0.0
-    return Analysis(flagged=bool(shown), score=top, sentiment=sentiment, findings=findings, notes=c.notes)
+    return Analysis(
+        flagged=bool(shown), score=top, sentiment=sentiment, findings=findings, notes=c.notes, rewrite=c.rewrite
+    )
 
 
 def _vet(e: Engine, proposals: list[str]) -> None:
     """Analyze a batch's new proposals in one pass; one passes if nothing shows even at high sensitivity."""
-    new = sorted({p for p in proposals if p not in e.verdicts})
+    new = sorted({p for p in proposals if p and p not in e.verdicts})
     if len(e.verdicts) + len(new) > 10_000:
         e.verdicts.clear()
     if new:
