@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import gate
+from .rephrase import SHARED_WORDS
 
 DROP = ""  # a sentence that is only a jab ("Come on.", "Very inspiring.") can go when the comment says more
 _EMPTY_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]*$\n?", re.M)
@@ -25,7 +26,9 @@ class Sentence:
     end: int
     text: str
     cues: tuple[str, ...]
+    jab_clause: str = ""  # the comma-separated piece of the sentence that holds the first cue
     options: list[tuple[str, frozenset[str]]] = field(default_factory=list)
+    good: list[tuple[str, frozenset[str]]] = field(default_factory=list)
     chosen: tuple[str, frozenset[str]] | None = None
 
     def add(self, found) -> None:
@@ -38,15 +41,24 @@ class Sentence:
         return " ".join(self.cues)
 
     def choose(self, passes: Callable[[str], bool]) -> None:
-        """The first proposal the gate and the analyzer accept; else dropping the sentence, when it holds
-        nothing technical; else nothing (the note explains the words)."""
-        good = [(text, words) for text, words in self.options
+        """Keep the proposals the gate and the analyzer accept, best first: the most of the point kept, then
+        the fewest stray words of the jab's clause ('Holy, the pipeline...'), then the smaller edit."""
+        good = [(n, text, words) for n, (text, words) in enumerate(self.options)
                 if gate.check(self.text, text, cues=self.cues, template=words, exempt=self.exempt).ok and passes(text)]
-        if good:  # the one that keeps most of the point; the earlier (smaller edit) on a tie
-            self.chosen = max(good, key=lambda option: gate.kept_share(self.text, option[0], self.exempt))
-            return
-        if not gate.missing_tokens(self.text, DROP, self.exempt) and not gate.new_words(self.exempt, self.text):
-            self.chosen = (DROP, frozenset())  # nothing in it but the jab: no code, no claim of its own
+        aside = self.exempt + " " + self.jab_clause if self.jab_clause != self.text else self.exempt
+        good.sort(key=lambda g: (-gate.kept_share(self.text, g[1], aside), self._strays(g[1]), g[0]))
+        self.good = [(text, words) for _, text, words in good]
+        self.chosen = self.good[0] if self.good else None
+
+    def _strays(self, text: str) -> int:
+        return len(gate.content_words(text) & gate.content_words(self.exempt + " " + self.jab_clause))
+
+    @property
+    def droppable(self) -> bool:
+        """Only a jab: no code, number or name, and at most one word of its own besides the cue ('Are you
+        stupid or just careless?', 'Come on.'), so the comment loses nothing when it goes."""
+        own_words = gate.new_words(self.exempt, self.text)
+        return not gate.missing_tokens(self.text, DROP, self.exempt) and len(own_words) <= 1
 
 
 @dataclass(frozen=True)
@@ -62,12 +74,28 @@ def proposals(sentences: list[Sentence]) -> list[str]:
 
 
 def assemble(original: str, sentences: list[Sentence]) -> Whole | None:
-    """The comment with every flagged sentence edited; None when one has no edit or nothing would be left."""
-    if any(s.chosen is None for s in sentences):
+    """The comment with every flagged sentence edited; None when one has no edit or nothing would be left.
+
+    A sentence that is only a jab goes, when the rest of the comment still says something; otherwise its
+    best proposal stands in for it."""
+    first = [_drop_first(s) for s in sentences]
+    whole = _splice(original, sentences, first)
+    if whole is None and any(c and c[0] == DROP for c in first):
+        whole = _splice(original, sentences, [s.chosen for s in sentences])
+    return whole
+
+
+def _drop_first(s: Sentence) -> tuple[str, frozenset[str]] | None:
+    if s.droppable and (s.chosen is None or s.chosen[1] - SHARED_WORDS):
+        return (DROP, frozenset())  # dropping beats a templated sentence ("I'm a bit worried about ...")
+    return s.chosen
+
+
+def _splice(original: str, sentences: list[Sentence], chosen: list) -> Whole | None:
+    if any(c is None for c in chosen):
         return None
     out, last = [], 0
-    for s in sorted(sentences, key=lambda s: s.start):
-        text = s.chosen[0]
+    for s, (text, _) in sorted(zip(sentences, chosen, strict=True), key=lambda pair: pair[0].start):
         out.append(original[last : s.start])
         last = s.end
         if text == DROP:
@@ -76,10 +104,10 @@ def assemble(original: str, sentences: list[Sentence]) -> Whole | None:
             continue
         out.append(text)
     out.append(original[last:])
-    text = _EMPTY_ITEM.sub("", "".join(out)) if any(s.chosen[0] == DROP for s in sentences) else "".join(out)
+    text = _EMPTY_ITEM.sub("", "".join(out)) if any(c[0] == DROP for c in chosen) else "".join(out)
     text = re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]+\n", "\n", text)).strip()
     if len(_WORD.findall(gate.prose(text))) < 2 and not gate.code_spans(text):
         return None
     cues = tuple(c for s in sentences for c in s.cues)
-    template = frozenset().union(*(s.chosen[1] for s in sentences))
+    template = frozenset().union(*(c[1] for c in chosen))
     return Whole(text=text, cues=cues, template=template, exempt=" ".join(cues))

@@ -17,7 +17,7 @@ from .compose import Sentence as Flagged
 from .compose import assemble
 from .markdown import extract
 from .matchers import Matchers, compile_rules
-from .rephrase import STRATEGIES, Rewrite, candidates
+from .rephrase import STRATEGIES, Rewrite, candidates, jab_clause
 from .scoring import GUARDS, Sentence, guarded, score, shows
 from .segment import sentences
 
@@ -107,7 +107,7 @@ def _pending(e: Engine, rule: Rule, c: _Comment, start: int, end: int, s: Senten
     cues = e.matchers.cues(rule.id, s.doc, match)
     rewrite = Rewrite(doc=s.doc, original=c.original[start:end], match=match, cues=cues, harsh=harsh)
     words = " … ".join(_runs(c.original, start, s.doc, cues))
-    return _Pending(rule, start, end, value, words), candidates(rule.rephrase, rewrite)
+    return _Pending(rule, start, end, value, words), candidates(rule.rephrase, rewrite), rewrite
 
 
 def _runs(original: str, offset: int, doc, cues) -> list[str]:
@@ -164,10 +164,10 @@ def _judge(e: Engine, c: _Comment, start: int, end: int, s: Sentence, options: O
         rule = e.rules[rule_id]
         pending = None
         if rephrase and shows(value, options.sensitivity):
-            pending, found = _pending(e, rule, c, start, end, s, match, value, tuple(sorted(harsh)))
+            pending, found, rewrite = _pending(e, rule, c, start, end, s, match, value, tuple(sorted(harsh)))
             if flagged is None:
                 cues = tuple(_runs(c.original, start, s.doc, harsh))
-                flagged = Flagged(start, end, c.original[start:end], cues)
+                flagged = Flagged(start, end, c.original[start:end], cues, jab_clause(rewrite))
                 c.flagged.append(flagged)
             flagged.add(found)
         c.hits.append((value, pending))
@@ -223,8 +223,9 @@ def _parse_check(e: Engine, texts: list[str]) -> None:
 
 
 def _masked(text: str) -> str:
-    """Code masked as when the comment was parsed; a sentence that opens with code opens with 'Code'."""
-    masked = extract(text).masked
+    """Each code span said as one word, so the parse sees a noun where a name was (offsets do not matter
+    here); a sentence that opens with code opens with 'Code'."""
+    masked = re.sub(r"code +", "code ", re.sub(r"(?<=code) +(?=[.,;:!?])", "", extract(text).masked))
     return "C" + masked[1:] if text.startswith("`") and masked.startswith("c") else masked
 
 

@@ -20,7 +20,9 @@ _URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]`]+", re.I)
 _LINK = re.compile(r"\]\([^)\s]+\)")
 _NUMBER = re.compile(r"(?<![\w.])\d[\d.,:%]*(?:[a-zA-Z]{1,3}\b)?")
 # Names a reader would copy: snake_case, dotted.names, paths/like/this, camelCase, #123 and @someone.
-_IDENT = re.compile(r"(?<![\w/.#@-])(?:[#@][\w-]+|\w+(?:[._/]\w+)+/?|[a-z]+[A-Z]\w*|[A-Z]\w*[A-Z]\w*[a-z]\w*)")
+_IDENT = re.compile(
+    r"(?<![\w/.#@-])(?:[#@][\w-]+|\w+(?:[._/]\w+)+/?|[a-z]+[A-Z]\w*|[A-Z]\w*[A-Z]\w*[a-z]\w*|[A-Za-z]+\d\w*)"
+)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 # Marks left behind by a cut: ", ." "is ;" "(" with no ")", an empty emphasis, a comma opening a sentence.
 _BAD_PUNCT = (
@@ -32,6 +34,7 @@ _BAD_PUNCT = (
     re.compile(r"\(\s*\)|\[\s*\]"),
     re.compile(r"(?:^|\s)\*{1,2}\s*\*{0,2}(?:\s|$)|(?:^|\s)_{1,2}(?:\s|$)"),
     re.compile(r"^\s*[,;:.!?]"),
+    re.compile(r"\b(?:is|are|was|were|be|a|an|the)\s+(?:and|or|but)\b|\b(?:is|are|was|were|a|an|the)\s*[,;.!?]", re.I),
 )
 _PAIRS = (("(", ")"), ("[", "]"), ("“", "”"))
 # A rewrite must still say at least this share of what the sentence said besides the jab.
@@ -116,13 +119,18 @@ def bad_punctuation(original: str, rewrite: str) -> list[str]:
 
 
 def leftover_cues(original: str, rewrite: str, cues: tuple[str, ...]) -> list[str]:
-    """Cue words still in the rewrite more often than the original had them outside the cue."""
-    words = Counter(w.lower() for w in _WORD.findall(prose(rewrite)))
-    before = Counter(w.lower() for w in _WORD.findall(prose(original)))
-    cue_count: Counter = Counter()
-    for cue in cues:  # two rules may name the same words ("Hello??" and "Hello"): count each word once per cue
-        cue_count |= Counter(w.lower() for w in _WORD.findall(cue))
-    return [w for w, n in cue_count.items() if words[w] > before[w] - n]
+    """Cues still in the rewrite more often than the original had them besides the cue itself. A cue of
+    several words counts as a phrase: 'This change broke the build' keeps 'broke' but not 'You broke'."""
+    before, after = prose(original), prose(rewrite)
+    left = []
+    for cue in dict.fromkeys(cues):
+        words = _WORD.findall(cue)
+        if not words:
+            continue
+        phrase = re.compile(r"(?<![\w'])" + r"\W+".join(map(re.escape, words)) + r"(?![\w'])", re.I)
+        if len(phrase.findall(after)) > len(phrase.findall(before)) - 1:
+            left.append(cue)
+    return left
 
 
 FINITE = ("VBZ", "VBP", "VBD", "MD")
@@ -145,9 +153,14 @@ def full_sentences(doc: Doc) -> bool:
         if words[0].lower_ in DEPENDENT_OPENERS and not sent.text.rstrip().endswith("?"):
             return False  # "When `X` is unset." is half of a sentence whose main clause was cut
         verbs = [t for t in words if t.pos_ in ("VERB", "AUX")]
-        imperative = words[0].tag_ == "VB" or (len(words) > 1 and words[0].lower_ == "please")
+        imperative = words[0].tag_ == "VB" or words[0].lower_ in ("please", "don't", "do", "let", "let's")
         if not verbs or not (imperative or any(t.tag_ in FINITE for t in verbs)):
             return False
+        statement = not sent.text.rstrip().endswith("?")
+        finite = next((t for t in words if t.tag_ in FINITE), None)
+        before = [t for t in words if finite is not None and t.i < finite.i]
+        if statement and not imperative and not any(t.pos_ in ("NOUN", "PROPN", "PRON", "NUM") for t in before):
+            return False  # "Honestly have tested this." lost its subject with the jab
     return True
 
 

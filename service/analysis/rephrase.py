@@ -162,8 +162,8 @@ def _soften(r: Rewrite, drop: frozenset[int] | Cut) -> str | None:
     if imperative and any(c.dep_ == "neg" for c in words[0].children):
         return None  # "Could you don't commit ...?": a negative request is left as the plain cut says it
     asks = _asks(r, words)
-    if not asks and words[0].tag_ in WH:
-        return None  # "how this cache works" is a topic, not a sentence
+    if not asks and words[0].tag_ in WH or words[0].lower_ in ("so", "and", "but", "or", "that"):
+        return None  # "how this cache works" is a topic, not a sentence; "so is the ..." lost its first half
     if not (asks or imperative):
         _hedge_verb(r, cut)
     body = _no_final_punct(_sentence_case(_text(r, list(r.doc), frozenset(cut.drop), cut.replace)))
@@ -272,12 +272,18 @@ def point_to_gap(r: Rewrite) -> str | None:
     return None
 
 
+TAG_QUESTION = re.compile(r",?\s*\b(?:right|ok|okay|yes|no|eh|huh|yeah|correct)\s*\?*$", re.I)
+
+
 def _finish(r: Rewrite, text: str) -> str | None:
-    """End a proposal the way the sentence ended: a question stays one, anything else gets a full stop."""
-    text = _no_final_punct(text)
+    """End a proposal the way the sentence ended: a question stays one, anything else gets a full stop; a
+    tag question ('..., right?') becomes the statement it was."""
+    tagged = bool(TAG_QUESTION.search(text)) and text.rstrip().endswith("?")
+    text = _no_final_punct(TAG_QUESTION.sub("", text) if tagged else text)
     if not text:
         return None
-    ends = "?" if r.doc.text.rstrip().endswith("?") and text.split()[0].lower() in QUESTION_WORDS else "."
+    asks = r.doc.text.rstrip().endswith("?") and text.split()[0].lower() in QUESTION_WORDS and not tagged
+    ends = "?" if asks else "."
     return text + ends
 
 
@@ -291,8 +297,45 @@ def plain(r: Rewrite) -> str | None:
     return _finish(r, _upper_first(_sentence_case(text)))
 
 
-SEPARATOR = re.compile(r"\s*(?:[,;:]|\s[—–-])\s+")
+SEPARATOR = re.compile(r"(?:[,;:]|\s[—–-])\s+")  # on masked text, where code spans hold no commas
 LINKING = re.compile(r"^(?:but|and|so|then|yet|also|anyway)\b[,\s]*", re.I)
+
+
+CARRIERS = ("attr", "acomp", "dobj", "obj", "pobj", "oprd", "nsubj", "nsubjpass")
+
+
+def words_only(r: Rewrite) -> str | None:
+    """The smallest cut of all: the cue words alone ('the damn script' → 'the script'), with a 'that' the
+    lead-in leaves at the front ('You do know that X' → 'X')."""
+    cues = {i for i in r.all_cues if not r.doc[i].is_punct or r.doc[i].text in QUOTE_MARKS}
+    if not cues:
+        return None
+    drop = set(cues) | {c.i for i in cues for c in r.doc[i].children if c.dep_ == "det" and c.i + 1 == i}
+    for i in cues:  # "This code is garbage" without its complement reads "This code is."
+        t = r.doc[i]
+        if t.dep_ in CARRIERS and t.head.i not in cues:
+            if not any(c.i not in drop and c.dep_ in (*CARRIERS, "prep", "ccomp", "xcomp") for c in t.head.children):
+                return None
+    kept = [t for t in r.doc if t.i not in drop and not (t.is_punct or t.is_space)]
+    while kept and kept[0].lower_ in ("that", "and", "but", "so"):
+        drop.add(kept.pop(0).i)
+    if len(kept) < 3:
+        return None
+    return _finish(r, _upper_first(_sentence_case(_text(r, list(r.doc), frozenset(drop)))))
+
+
+def jab_clause(r: Rewrite) -> str:
+    """The comma- or colon-separated piece that holds the first cue ('Holy crap' in 'Holy crap, the ...')."""
+    cues = [r.doc[i].idx for i in r.all_cues if not r.doc[i].is_punct]
+    if not cues:
+        return ""
+    last = 0
+    for m in [*SEPARATOR.finditer(r.doc.text), None]:
+        end = m.start() if m else len(r.doc.text)
+        if last <= min(cues) < end:
+            return r.original[last:end]
+        last = m.end() if m else end
+    return ""
 
 
 def clauses(r: Rewrite) -> str | None:
@@ -475,7 +518,7 @@ PLAIN_FIRST = frozenset({"drop-cue", "hedge", "soften-request", "state-plainly",
                          "normal-case", "name-concern", "focus-on-code", "de-personalize"})
 
 
-BUILT_IN = {"plain": plain, "clauses": clauses}
+BUILT_IN = {"plain": plain, "clauses": clauses, "words-only": words_only}
 
 
 def all_template_words() -> frozenset[str]:
@@ -492,7 +535,7 @@ def candidates(strategy: str, rewrite: Rewrite) -> tuple[tuple[str, frozenset[st
     own strategy, then the general ones. None is vetted yet (the engine gates them all in one batch)."""
     found: list[tuple[str, frozenset[str]]] = []
     order = ("plain", strategy) if strategy in PLAIN_FIRST else (strategy, "plain")
-    for name in (*order, "clauses", *SECOND_TRIES):
+    for name in (*order, "clauses", "words-only", *SECOND_TRIES):
         text = BUILT_IN[name](rewrite) if name in BUILT_IN else STRATEGIES[name](rewrite)
         if not text or text.strip() == rewrite.original.strip() or any(text == t for t, _ in found):
             continue
