@@ -104,7 +104,7 @@ def _for_vader(text: str) -> str:
 
 
 def _pending(e: Engine, rule: Rule, c: _Comment, start: int, end: int, s: Sentence, match, value, harsh):
-    cues = e.matchers.cues(rule.id, s.doc, match)
+    cues = e.matchers.cues(rule.id, s.doc, match) or match  # a rule of shapes ("YOU") has no words: its match
     rewrite = Rewrite(doc=s.doc, original=c.original[start:end], match=match, cues=cues, harsh=harsh)
     words = " … ".join(_runs(c.original, start, s.doc, cues))
     return _Pending(rule, start, end, value, words), candidates(rule.rephrase, rewrite), rewrite

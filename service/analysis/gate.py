@@ -34,7 +34,8 @@ _BAD_PUNCT = (
     re.compile(r"\(\s*\)|\[\s*\]"),
     re.compile(r"(?:^|\s)\*{1,2}\s*\*{0,2}(?:\s|$)|(?:^|\s)_{1,2}(?:\s|$)"),
     re.compile(r"^\s*[,;:.!?]"),
-    re.compile(r"\b(?:is|are|was|were|be|a|an|the)\s+(?:and|or|but)\b|\b(?:is|are|was|were|a|an|the)\s*[,;.!?]", re.I),
+    re.compile(r"\b(?:is|are|was|were|be|a|an|the)\s+(?:and|or|but)\b|\b(?:is|are|was|were|a|an|the)\s*[,;.!?]"
+               r"|\b(?:it|that|this|there|what|who)['’]s\s*[,;.!?]", re.I),
 )
 _PAIRS = (("(", ")"), ("[", "]"), ("“", "”"))
 # A rewrite must still say at least this share of what the sentence said besides the jab.
@@ -127,7 +128,9 @@ def leftover_cues(original: str, rewrite: str, cues: tuple[str, ...]) -> list[st
         words = _WORD.findall(cue)
         if not words:
             continue
-        phrase = re.compile(r"(?<![\w'])" + r"\W+".join(map(re.escape, words)) + r"(?![\w'])", re.I)
+        # Where the letters' case is the cue ("YOU", "iT wOrKs"), the same words in plain case are the fix.
+        flags = 0 if any(w != w.lower() and w != w.capitalize() for w in words) else re.I
+        phrase = re.compile(r"(?<![\w'])" + r"\W+".join(map(re.escape, words)) + r"(?![\w'])", flags)
         if len(phrase.findall(after)) > len(phrase.findall(before)) - 1:
             left.append(cue)
     return left
@@ -156,6 +159,8 @@ def full_sentences(doc: Doc) -> bool:
         imperative = words[0].tag_ == "VB" or words[0].lower_ in ("please", "don't", "do", "let", "let's")
         if not verbs or not (imperative or any(t.tag_ in FINITE for t in verbs)):
             return False
+        if words[0].tag_ in ("VBN", "VBG") or (sent.root.pos_ not in ("VERB", "AUX") and not imperative):
+            return False  # "Known the API was ..." or "Another architect who has ...": no main clause
         statement = not sent.text.rstrip().endswith("?")
         finite = next((t for t in words if t.tag_ in FINITE), None)
         before = [t for t in words if finite is not None and t.i < finite.i]

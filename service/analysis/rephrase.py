@@ -81,6 +81,16 @@ def _text(r: Rewrite, tokens: list[Token], drop: frozenset[int] = frozenset(), r
 
 
 def _tidy(text: str) -> str:
+    """Spaces and marks left by a cut, mended outside code only (`git add .` keeps its space and dot)."""
+    spans = [m.group(0) for m in CODE_SPAN.finditer(text)]
+    text = CODE_SPAN.sub("\x00", text)
+    text = _mend(text)
+    for span in spans:
+        text = text.replace("\x00", span, 1)
+    return text
+
+
+def _mend(text: str) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)
     text = re.sub(r"([!?.])\1+", r"\1", text)
@@ -301,7 +311,8 @@ SEPARATOR = re.compile(r"(?:[,;:]|\s[—–-])\s+")  # on masked text, where cod
 LINKING = re.compile(r"^(?:but|and|so|then|yet|also|anyway)\b[,\s]*", re.I)
 
 
-CARRIERS = ("attr", "acomp", "dobj", "obj", "pobj", "oprd", "nsubj", "nsubjpass")
+COMPLEMENTS = ("attr", "acomp", "dobj", "obj", "pobj", "oprd")
+SUBJECTS = ("nsubj", "nsubjpass", "expl")
 
 
 def words_only(r: Rewrite) -> str | None:
@@ -313,9 +324,11 @@ def words_only(r: Rewrite) -> str | None:
     drop = set(cues) | {c.i for i in cues for c in r.doc[i].children if c.dep_ == "det" and c.i + 1 == i}
     for i in cues:  # "This code is garbage" without its complement reads "This code is."
         t = r.doc[i]
-        if t.dep_ in CARRIERS and t.head.i not in cues:
-            if not any(c.i not in drop and c.dep_ in (*CARRIERS, "prep", "ccomp", "xcomp") for c in t.head.children):
-                return None
+        if t.dep_ not in (*COMPLEMENTS, *SUBJECTS) or t.head.i in cues:
+            continue
+        same = (*COMPLEMENTS, "prep", "ccomp", "xcomp") if t.dep_ in COMPLEMENTS else SUBJECTS
+        if not any(c.i not in drop and c.dep_ in same for c in t.head.children):
+            return None
     kept = [t for t in r.doc if t.i not in drop and not (t.is_punct or t.is_space)]
     while kept and kept[0].lower_ in ("that", "and", "but", "so"):
         drop.add(kept.pop(0).i)
@@ -338,27 +351,44 @@ def jab_clause(r: Rewrite) -> str:
     return ""
 
 
-def clauses(r: Rewrite) -> str | None:
-    """Cut the comma- or colon-separated pieces that hold a cue and keep the others as written: 'Fucking
-    hell, the `Dockerfile` runs as root.' → 'The `Dockerfile` runs as root.' This needs no parse of the
-    jab itself, so it works for any rule's words; the gate checks that what is left is a full sentence."""
-    masked = r.doc.text
-    cues = [(r.doc[i].idx, r.doc[i].idx + len(r.doc[i])) for i in r.all_cues if not r.doc[i].is_punct]
+def _pieces(r: Rewrite) -> list[tuple[str, list[Token]]]:
+    """The sentence cut at commas, semicolons, colons and dashes: (separator before it, its tokens)."""
+    pieces, last, before = [], 0, ""
+    for m in [*SEPARATOR.finditer(r.doc.text), None]:
+        start, end = (m.start(), m.end()) if m else (len(r.doc.text), len(r.doc.text))
+        pieces.append((before, [t for t in r.doc if last <= t.idx < start]))
+        before, last = (r.original[start:end] if m else ""), end
+    return [(sep, tokens) for sep, tokens in pieces if tokens]
+
+
+def clauses(r: Rewrite, strip: bool = False) -> str | None:
+    """Cut the comma- or colon-separated pieces that are only a jab, and the cue words from the others:
+    'Fucking hell, the `Dockerfile` runs as root.' → 'The `Dockerfile` runs as root.'; 'Just don't commit
+    `.env` files, it's not rocket science.' → 'Don't commit `.env` files.' This needs no parse of the jab
+    itself, so it works for any rule's words; the gate checks that what is left is a full sentence. Without
+    `strip`, every piece with a cue goes (the first example); with it, only those with nothing else in them."""
+    cues = frozenset(i for i in r.all_cues if not r.doc[i].is_punct)
     if not cues:
         return None
-    pieces, last, before = [], 0, ""
-    for m in [*SEPARATOR.finditer(masked), None]:
-        start, end = (m.start(), m.end()) if m else (len(masked), len(masked))
-        pieces.append((before, last, start))
-        before, last = (r.original[start:end] if m else ""), end
-    kept = [(sep, a, b) for sep, a, b in pieces if not any(a <= c < b for c, _ in cues)]
-    if not kept or len(kept) == len(pieces):
+    out, cut, after_jab = [], False, False
+    for sep, tokens in _pieces(r):
+        if not any(t.i in cues for t in tokens):
+            aside = after_jab and len(tokens) <= 4 and not any(t.pos_ in ("VERB", "AUX") for t in tokens)
+            if not aside:  # "the day before" in "Like I said yesterday, and the day before, ..." goes too
+                out.append((sep, r.original[tokens[0].idx : _end(r, tokens[-1])]))
+            after_jab = after_jab and aside
+            continue
+        cut = True
+        own = [t for t in tokens if t.i not in cues and t.is_alpha and not t.is_stop]
+        after_jab = len(own) <= 1 or not strip
+        if not after_jab:
+            out.append((sep, _text(r, tokens, cues)))
+    if not cut or not out:
         return None
-    text = "".join((sep if n else "") + r.original[a:b] for n, (sep, a, b) in enumerate(kept))
-    text = LINKING.sub("", text.strip())
+    text = LINKING.sub("", "".join((sep if n else "") + piece for n, (sep, piece) in enumerate(out)).strip())
     if len(text.split()) < 3:
         return None
-    return _finish(r, _upper_first(_sentence_case(text)))
+    return _finish(r, _upper_first(_sentence_case(_tidy(text))))
 
 
 QUESTION_WORDS = ("what", "why", "how", "who", "where", "when", "which", "is", "are", "was", "were", "do", "does",
@@ -518,7 +548,8 @@ PLAIN_FIRST = frozenset({"drop-cue", "hedge", "soften-request", "state-plainly",
                          "normal-case", "name-concern", "focus-on-code", "de-personalize"})
 
 
-BUILT_IN = {"plain": plain, "clauses": clauses, "words-only": words_only}
+BUILT_IN = {"plain": plain, "clauses": clauses, "pieces": functools.partial(clauses, strip=True),
+            "words-only": words_only}
 
 
 def all_template_words() -> frozenset[str]:
@@ -535,7 +566,7 @@ def candidates(strategy: str, rewrite: Rewrite) -> tuple[tuple[str, frozenset[st
     own strategy, then the general ones. None is vetted yet (the engine gates them all in one batch)."""
     found: list[tuple[str, frozenset[str]]] = []
     order = ("plain", strategy) if strategy in PLAIN_FIRST else (strategy, "plain")
-    for name in (*order, "clauses", "words-only", *SECOND_TRIES):
+    for name in (*order, "clauses", "pieces", "words-only", *SECOND_TRIES):
         text = BUILT_IN[name](rewrite) if name in BUILT_IN else STRATEGIES[name](rewrite)
         if not text or text.strip() == rewrite.original.strip() or any(text == t for t, _ in found):
             continue
