@@ -71,8 +71,14 @@ def technical_tokens(text: str) -> list[str]:
     tokens = code_spans(text) + _URL.findall(text)
     bare = _URL.sub(" ", prose(text).replace(" code ", " "))
     tokens += [m.group(0).rstrip(".,:") for m in _NUMBER.finditer(bare)]
-    tokens += [m.group(0).rstrip("/") for m in _IDENT.finditer(bare)]
+    tokens += [m.group(0).rstrip("/") for m in _IDENT.finditer(bare) if not _mocking(m.group(0))]
     return [t for t in tokens if t]
+
+
+def _mocking(word: str) -> bool:
+    """'iT', 'wOrKs': case flipping at every letter is a voice, not a name."""
+    flips = sum(a.isupper() != b.isupper() for a, b in zip(word, word[1:], strict=False) if a.isalpha() and b.isalpha())
+    return word.isalpha() and len(word) >= 2 and flips >= len(word) - 1
 
 
 def missing_tokens(original: str, rewrite: str, exempt: str = "") -> list[str]:
@@ -129,7 +135,7 @@ def leftover_cues(original: str, rewrite: str, cues: tuple[str, ...]) -> list[st
         if not words:
             continue
         # Where the letters' case is the cue ("YOU", "iT wOrKs"), the same words in plain case are the fix.
-        flags = 0 if any(w != w.lower() and w != w.capitalize() for w in words) else re.I
+        flags = 0 if _case_is_cue(cue) else re.I
         phrase = re.compile(r"(?<![\w'])" + r"\W+".join(map(re.escape, words)) + r"(?![\w'])", flags)
         if len(phrase.findall(after)) > len(phrase.findall(before)) - 1:
             left.append(cue)
@@ -180,6 +186,18 @@ def kept_share(original: str, rewrite: str, exempt: str = "") -> float:
     return 1.0 - len(lost_words(original, rewrite, exempt)) / len(point) if point else 1.0
 
 
+_NEGATION = re.compile(r"\b(?:not|no|never|nothing|nobody|none|neither|nor|cannot)\b|n['’]t\b", re.I)
+
+
+def _case_is_cue(cue: str) -> bool:
+    """'YOU', 'wOrKs': the letters' case is what lands badly, not the words."""
+    return any(w != w.lower() and w != w.capitalize() for w in _WORD.findall(cue))
+
+
+def _negations(text: str) -> int:
+    return len(_NEGATION.findall(prose(text)))
+
+
 def check(original: str, rewrite: str, *, cues: tuple[str, ...] = (), template: frozenset[str] = frozenset(),
           exempt: str = "") -> Verdict:
     """Every string check at once; the engine adds the parse (full_sentences) and the analyzer's verdict."""
@@ -193,6 +211,8 @@ def check(original: str, rewrite: str, *, cues: tuple[str, ...] = (), template: 
     added = new_words(original, rewrite, template)
     if added:
         return Verdict(False, f"adds {sorted(added)[0]!r}")
+    if _negations(rewrite) < _negations(original) - _negations(" ".join(c for c in cues if not _case_is_cue(c))):
+        return Verdict(False, "drops a negation")  # "THIS IS NOT HOW WE DO IT" must not become "We do it."
     marks = bad_punctuation(original, rewrite)
     if marks:
         return Verdict(False, f"punctuation {marks[0]!r}")

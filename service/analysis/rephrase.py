@@ -455,6 +455,9 @@ def _alternating(word: str) -> bool:
 def normal_case(r: Rewrite) -> str | None:
     """The same words without the raised voice. Mocking case is undone across its whole run ("iT wOrKs On My
     MaChInE"), the shouted words of the match ("YOU") are lowercased, and other capitals (acronyms) stay."""
+    calm = _sentence_case(r.original)
+    if calm != r.original:  # the whole sentence is shouted: all of it comes back in sentence case
+        return _tidy(calm)
     words = [(t, r.original[t.idx : _end(r, t)]) for t in r.doc]
     mocking = {t.i for t, word in words if _alternating(word)}
     lo, hi = (min(mocking), max(mocking)) if len(mocking) > 1 else (-1, -1)
@@ -538,10 +541,11 @@ TEMPLATE_WORDS: dict[str, frozenset[str]] = {
     "revisit": frozenset({"revisit", "explained"}),
     "focus-on-code": frozenset({"need", "needs", "work", "together"}),
     "de-personalize": frozenset({"need", "needs", "work", "together"}),
+    "remove-words": frozenset({"need", "needs", "work", "together"}),  # it falls back on focus-on-code
     "name-concern": frozenset({"bit", "worried", "talk"}),
 }
 # Tried after a rule's own strategy, whichever that is, when it has nothing concrete to offer.
-SECOND_TRIES = ("name-concern", "drop-cue")
+SECOND_TRIES = ("normal-case", "name-concern", "drop-cue")
 # Strategies that only cut or hedge: the plain cut goes first, as the smaller edit. The others change the
 # sentence's form on purpose ("why didn't you just X?" becomes "Could we X here?"), so they go first.
 PLAIN_FIRST = frozenset({"drop-cue", "hedge", "soften-request", "state-plainly", "explain-concern", "remove-words",
