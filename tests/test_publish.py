@@ -89,7 +89,8 @@ def test_a_comment_gets_one_note_listing_each_phrase_and_the_whole_rewrite():
                 item(comment_id=8, line=30, suggestion="Another comment's rewrite.")]
     first, second = check_run_output(findings).annotations
     assert first["title"] == "Review tone: 2 phrasings (condescension, blame)"
-    assert "\u201cObviously this is wrong.\u201d, condescension (`obviously`): Obviously may talk down." in first["message"]
+    phrase = "\u201cObviously this is wrong.\u201d, condescension (`obviously`): Obviously may talk down."
+    assert phrase in first["message"]
     assert "\u201cYou broke the build.\u201d, blame (`you-broke`)" in first["message"]
     assert first["message"].endswith(f"{REWRITE_HEAD}\n\n> {rewrite}")
     assert first["message"].count(REWRITE_HEAD) == 1

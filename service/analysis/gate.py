@@ -16,7 +16,7 @@ from spacy.tokens import Doc
 
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]{0,3}\1[ \t]*$|\Z)", re.S | re.M)
 _CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
-_URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]`]+", re.I)
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]`]*[^\s<>()\[\]`.,;:!?'\"]", re.I)  # not the full stop after it
 _LINK = re.compile(r"\]\([^)\s]+\)")
 _NUMBER = re.compile(r"(?<![\w.])\d[\d.,:%]*(?:[a-zA-Z]{1,3}\b)?")
 # Names a reader would copy: snake_case, dotted.names, paths/like/this, camelCase, #123 and @someone.
@@ -68,7 +68,7 @@ def prose(text: str) -> str:
 
 def technical_tokens(text: str) -> list[str]:
     """Everything a rewrite has to keep verbatim: code, URLs, numbers, identifiers, paths, #refs, @names."""
-    tokens = code_spans(text) + _URL.findall(text)
+    tokens = code_spans(text) + [url.rstrip(".,;:!?)'\"") for url in _URL.findall(_FENCE.sub(" ", text))]
     bare = _URL.sub(" ", prose(text).replace(" code ", " "))
     tokens += [m.group(0).rstrip(".,:") for m in _NUMBER.finditer(bare)]
     tokens += [m.group(0).rstrip("/") for m in _IDENT.finditer(bare) if not _mocking(m.group(0))]
