@@ -11,8 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import gate
-from .rephrase import SHARED_WORDS
+from .rephrase import SHARED_PROPOSALS, SHARED_WORDS, template
 
+# Proposals that pass the string checks before the first batch goes to the analyzer; more only if all fail.
+FIRST_ROUND = 2
 DROP = ""  # a sentence that is only a jab ("Come on.", "Very inspiring.") can go when the comment says more
 _EMPTY_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]*$\n?", re.M)
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -27,14 +29,42 @@ class Sentence:
     text: str
     cues: tuple[str, ...]
     jab_clause: str = ""  # the comma-separated piece of the sentence that holds the first cue
-    options: list[tuple[str, frozenset[str]]] = field(default_factory=list)
+    makers: list[tuple[object, str, Callable[[], str | None]]] = field(default_factory=list)
+    options: list[tuple[str, frozenset[str]]] = field(default_factory=list)  # those that passed the string gate
+    made: int = 0
     good: list[tuple[str, frozenset[str]]] = field(default_factory=list)
     chosen: tuple[str, frozenset[str]] | None = None
 
-    def add(self, found) -> None:
-        for option in found:
-            if all(option[0] != text for text, _ in self.options):
-                self.options.append(option)
+    def add(self, rule_id: str, found) -> None:
+        """A rule's proposals; those every rule makes alike ('plain', 'clauses', ...) are kept once."""
+        keys = {key for key, _, _ in self.makers}
+        for name, make in found:
+            key = name if name in SHARED_PROPOSALS else (name, rule_id)
+            if key not in keys:
+                self.makers.append((key, name, make))
+                keys.add(key)
+
+    def shortlist(self, to_the_end: bool = False) -> list[str]:
+        """Make the proposals in order and keep those that pass the gate's string checks, stopping at one
+        that keeps the whole point with no stray word (nothing after it could rank higher); a second call
+        with `to_the_end` goes on from there, for when the analyzer or the parse turned that one down."""
+        aside, start = self._aside, self.made
+        for n, (_, name, make) in enumerate(self.makers[start:], start):
+            self.made = n + 1
+            text = make()
+            if text is None or any(text == t for t, _ in self.options):
+                continue
+            words = template(name)
+            if gate.check(self.text, text, cues=self.cues, template=words, exempt=self.exempt).ok:
+                self.options.append((text, words))
+                perfect = gate.kept_share(self.text, text, aside) == 1.0 and not self._strays(text)
+                if not to_the_end and (perfect or len(self.options) >= FIRST_ROUND):
+                    break
+        return [text for text, _ in self.options]
+
+    @property
+    def _aside(self) -> str:
+        return self.exempt + " " + self.jab_clause if self.jab_clause != self.text else self.exempt
 
     @property
     def exempt(self) -> str:
@@ -43,10 +73,8 @@ class Sentence:
     def choose(self, passes: Callable[[str], bool]) -> None:
         """Keep the proposals the gate and the analyzer accept, best first: the most of the point kept, then
         the fewest stray words of the jab's clause ('Holy, the pipeline...'), then the smaller edit."""
-        good = [(n, text, words) for n, (text, words) in enumerate(self.options)
-                if gate.check(self.text, text, cues=self.cues, template=words, exempt=self.exempt).ok and passes(text)]
-        aside = self.exempt + " " + self.jab_clause if self.jab_clause != self.text else self.exempt
-        good.sort(key=lambda g: (-gate.kept_share(self.text, g[1], aside), self._strays(g[1]), g[0]))
+        good = [(n, text, words) for n, (text, words) in enumerate(self.options) if passes(text)]
+        good.sort(key=lambda g: (-gate.kept_share(self.text, g[1], self._aside), self._strays(g[1]), g[0]))
         self.good = [(text, words) for _, text, words in good]
         self.chosen = self.good[0] if self.good else None
 

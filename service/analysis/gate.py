@@ -7,6 +7,7 @@ properties; the one that needs the parse (full sentences) reads a spaCy Doc the 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -66,13 +67,14 @@ def prose(text: str) -> str:
     return text
 
 
-def technical_tokens(text: str) -> list[str]:
+@functools.lru_cache(maxsize=8192)
+def technical_tokens(text: str) -> tuple[str, ...]:
     """Everything a rewrite has to keep verbatim: code, URLs, numbers, identifiers, paths, #refs, @names."""
     tokens = code_spans(text) + [url.rstrip(".,;:!?)'\"") for url in _URL.findall(_FENCE.sub(" ", text))]
     bare = _URL.sub(" ", prose(text).replace(" code ", " "))
     tokens += [m.group(0).rstrip(".,:") for m in _NUMBER.finditer(bare)]
     tokens += [m.group(0).rstrip("/") for m in _IDENT.finditer(bare) if not _mocking(m.group(0))]
-    return [t for t in tokens if t]
+    return tuple(t for t in tokens if t)
 
 
 def _mocking(word: str) -> bool:
@@ -97,10 +99,11 @@ def _stem(word: str) -> str:
     return word
 
 
-def content_words(text: str) -> set[str]:
+@functools.lru_cache(maxsize=8192)
+def content_words(text: str) -> frozenset[str]:
     """Stems of the words outside code that say something (not 'the', 'could', 'we')."""
     words = _WORD.findall(prose(text))
-    return {_stem(w) for w in words if w.lower() not in FREE_WORDS and _base(w) not in FREE_WORDS}
+    return frozenset(_stem(w) for w in words if w.lower() not in FREE_WORDS and _base(w) not in FREE_WORDS)
 
 
 def _base(word: str) -> str:

@@ -565,14 +565,18 @@ def template(strategy: str) -> frozenset[str]:
     return SHARED_WORDS | TEMPLATE_WORDS.get(strategy, frozenset())
 
 
-def candidates(strategy: str, rewrite: Rewrite) -> tuple[tuple[str, frozenset[str]], ...]:
-    """Proposals for one sentence with the words each may add, most faithful first: the plain cut, the rule's
-    own strategy, then the general ones. None is vetted yet (the engine gates them all in one batch)."""
-    found: list[tuple[str, frozenset[str]]] = []
+# Proposals that read only the sentence's shared cues, so every rule of a sentence would make the same one.
+SHARED_PROPOSALS = frozenset({"plain", "clauses", "pieces", "words-only", "name-concern", "drop-cue"})
+
+
+def _make(name: str, rewrite: Rewrite) -> str | None:
+    text = BUILT_IN[name](rewrite) if name in BUILT_IN else STRATEGIES[name](rewrite)
+    return None if not text or text.strip() == rewrite.original.strip() else text
+
+
+def candidates(strategy: str, rewrite: Rewrite) -> list[tuple[str, Callable[[], str | None]]]:
+    """Proposals for one sentence, most faithful first, made only when asked for (name, maker): the plain cut,
+    the rule's own strategy, the clause and word cuts, then the general ones. The engine gates them."""
     order = ("plain", strategy) if strategy in PLAIN_FIRST else (strategy, "plain")
-    for name in (*order, "clauses", "pieces", "words-only", *SECOND_TRIES):
-        text = BUILT_IN[name](rewrite) if name in BUILT_IN else STRATEGIES[name](rewrite)
-        if not text or text.strip() == rewrite.original.strip() or any(text == t for t, _ in found):
-            continue
-        found.append((text, template(name)))
-    return tuple(found)
+    return [(name, functools.partial(_make, name, rewrite)) for name in (*order, "clauses", "pieces", "words-only",
+                                                                          *SECOND_TRIES)]
