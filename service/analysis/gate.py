@@ -61,9 +61,11 @@ def code_spans(text: str) -> list[str]:
 
 
 def prose(text: str) -> str:
-    """The text without code, URLs and link targets: where words and punctuation are checked."""
-    for pattern in (_FENCE, _CODE, _LINK, _URL):
-        text = pattern.sub(" code ", text)
+    """The text without code, URLs and link targets: where words and punctuation are checked. Inline ones
+    become one word in place, so "`/`." is still a word and its full stop."""
+    text = _FENCE.sub(" code ", text)
+    for pattern in (_CODE, _LINK, _URL):
+        text = pattern.sub("code", text)
     return text
 
 

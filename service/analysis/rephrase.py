@@ -255,13 +255,20 @@ def _subject_you(r: Rewrite, verb: Token | None) -> Token | None:
 
 
 def describe_effect(r: Rewrite) -> str | None:
-    """'You broke the build again.' says what changed: 'This change broke the build.'"""
+    """'You broke the build again.' says what changed: 'This change broke the build.'; 'Your refactor broke
+    the login page.' becomes 'This refactor broke the login page.'"""
     verb = _head_verb(r)
     subject = _subject_you(r, verb)
-    if subject is None:
+    owner = None
+    if subject is None and verb is not None:
+        noun = next((c for c in verb.children if c.dep_ == "nsubj" and c.pos_ in ("NOUN", "PROPN")), None)
+        owner = next((c for c in noun.children if c.lower_ == "your"), None) if noun is not None else None
+    if subject is None and owner is None:
         return None
-    asides = {i for i in r.all_cues if i not in (verb.i, subject.i) and r.doc[i].dep_ in ("advmod", "intj")}
-    text = _text(r, list(r.doc), frozenset(asides), {subject.i: "this change"})
+    said = {subject.i: "this change"} if subject is not None else {owner.i: "this"}
+    keep = {verb.i, *said}
+    asides = {i for i in r.all_cues if i not in keep and r.doc[i].dep_ in ("advmod", "intj")}
+    text = _text(r, list(r.doc), frozenset(asides), said)
     return _finish(r, _upper_first(text))
 
 
@@ -292,7 +299,8 @@ def _finish(r: Rewrite, text: str) -> str | None:
     text = _no_final_punct(TAG_QUESTION.sub("", text) if tagged else text)
     if not text:
         return None
-    asks = r.doc.text.rstrip().endswith("?") and text.split()[0].lower() in QUESTION_WORDS and not tagged
+    first = text.split()[0].lower()
+    asks = (r.doc.text.rstrip().endswith("?") or first in WH_WORDS) and first in QUESTION_WORDS and not tagged
     ends = "?" if asks else "."
     return text + ends
 
@@ -391,6 +399,7 @@ def clauses(r: Rewrite, strip: bool = False) -> str | None:
     return _finish(r, _upper_first(_sentence_case(_tidy(text))))
 
 
+WH_WORDS = ("what", "why", "how", "who", "where", "when", "which")
 QUESTION_WORDS = ("what", "why", "how", "who", "where", "when", "which", "is", "are", "was", "were", "do", "does",
                   "did", "can", "could", "would", "should", "will", "have", "has", "shall", "may", "might")
 
