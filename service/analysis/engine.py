@@ -207,9 +207,9 @@ def _rewrite(e: Engine, comments: list[_Comment], options: Options) -> None:
     for to_the_end in (False, True):
         texts = [text for f in flagged for text in f.shortlist(to_the_end)]
         _vet(e, texts)
-        _parse_check(e, texts)
+        _parse_check(e, [t for t in texts if e.verdicts[t]])  # the parse only for those the analyzer passed
         for f in flagged:
-            f.choose(lambda text: e.verdicts[text] and e.parses_whole[text])
+            f.choose(lambda text: e.verdicts[text] and e.parses_whole.get(text, False))
         flagged = [f for f in flagged if f.chosen is None and f.made < len(f.makers)]
     for c in comments:
         whole = assemble(c.original, c.flagged) if c.flagged else None
