@@ -107,7 +107,7 @@ def web_server_process(extra_env: dict[str, str], log_path: Path) -> Iterator[st
                 raise RuntimeError(f"tact serve exited early:\n{log_path.read_text()[-4000:]}")
             try:
                 return requests.get(f"{url}/healthz", timeout=2).status_code == 200
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # a first answer slower than 2 s on a busy machine
                 return False
 
         wait_for(healthy, timeout=60, interval=0.2)

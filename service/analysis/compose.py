@@ -97,10 +97,6 @@ class Whole:
     exempt: str
 
 
-def proposals(sentences: list[Sentence]) -> list[str]:
-    return [text for s in sentences for text, _ in s.options]
-
-
 def assemble(original: str, sentences: list[Sentence]) -> Whole | None:
     """The comment with every flagged sentence edited; None when one has no edit or nothing would be left.
 

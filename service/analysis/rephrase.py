@@ -409,13 +409,6 @@ def revisit(r: Rewrite) -> str | None:
     return f"Could we revisit {obj}? I may not have explained it well." if obj else None
 
 
-def _with_tail(text: str | None, tail: str) -> str | None:
-    """A hedged claim gets an offer to work on it together; a question or request already invites an answer."""
-    if text is None or not text.endswith("."):
-        return text
-    return f"{text[:-1]}; {tail}"
-
-
 def focus_on_code(r: Rewrite) -> str | None:
     """'This API is laughable.' says what needs work, about the thing the sentence is about."""
     cues = set(r.all_cues)
