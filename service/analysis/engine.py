@@ -114,9 +114,9 @@ def _runs(original: str, offset: int, doc, cues) -> list[str]:
     """The cue tokens as written in the original, one string per run of adjacent tokens."""
     runs: list[list[int]] = []
     for i in sorted(cues):
-        # "Your refactor broke": cues a word or two apart are one phrase, unless code or a number sits between
+        # "Your refactor broke": cues one word apart are one phrase, unless code, a number or a "not" is between
         gap = original[offset + doc[runs[-1][-1]].idx : offset + doc[i].idx] if runs else ""
-        if runs and i - runs[-1][-1] <= 3 and not re.search(r"[`\d,;:.!?]", gap):
+        if runs and i - runs[-1][-1] <= 2 and not re.search(r"[`\d,;:.!?]|\b(?:not|never|no)\b|n't", gap):
             runs[-1].append(i)
         else:
             runs.append([i])
