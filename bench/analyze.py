@@ -4,6 +4,8 @@
 
 Without --corpus it generates comments from our own corpus and rule examples (never /work/shared).
 The ratio is what holds across machines: analysis should cost no more than the parse alone (>= 1.0).
+It also times `tact analyze "text"` from a cold start (a new process: imports, pipeline, rules), the wait a
+user has at the command line.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import argparse
 import json
 import random
 import resource
+import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -65,12 +69,27 @@ def rate(fn, texts: list[str]) -> float:
     return len(texts) / (time.perf_counter() - start)
 
 
+COLD_TEXT = "Obviously this is wrong. You broke the build again."
+
+
+def cold_start(runs: int = 3) -> float:
+    """Median wall time of `tact analyze TEXT` in a fresh process."""
+    tact = Path(sys.executable).with_name("tact")
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([str(tact), "analyze", COLD_TEXT], check=True, capture_output=True, timeout=120)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--corpus", help="JSON Lines with a text field; default: generated from our own corpus"
     )
     parser.add_argument("--limit", type=int, default=3000)
+    parser.add_argument("--cold-runs", type=int, default=3, help="fresh `tact analyze` runs to time (0: skip)")
     args = parser.parse_args()
     texts = from_file(args.corpus, args.limit) if args.corpus else generated(args.limit)
     analysis.load()
@@ -95,6 +114,9 @@ def main() -> None:
     print(f"analyze_many:   {full_rate:8.1f} comments/s")
     print(f"ratio:          {full_rate / bare_rate:8.2f}  (target >= 1.0)")
     print(f"peak RSS:       {peak_mb:8.1f} MB  (target < 400)")
+    if args.cold_runs:
+        seconds = cold_start(args.cold_runs)
+        print(f"cold start:     {seconds:8.2f} s   (tact analyze \"text\", median of {args.cold_runs})")
 
 
 if __name__ == "__main__":

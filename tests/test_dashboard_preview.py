@@ -21,7 +21,7 @@ def test_a_harsh_comment_without_github_becomes_a_preview_on_the_repository_page
     page = app.test_client().get(f"/repos/{payloads.REPO_ID}").text
     assert "Check runs Tact would publish" in page
     assert "1 phrasing that may land harder than intended" in page
-    assert "<code>app.py</code> 12" in page and "A gentler wording:" in page
+    assert "<code>app.py</code> 12" in page and "A gentler wording of the whole comment:" in page
 
 
 def test_the_preview_follows_the_comment_when_it_is_edited_kindly(app):

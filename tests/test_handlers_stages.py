@@ -88,7 +88,7 @@ def test_an_allowed_phrase_drops_the_finding_it_covers(github_app, github_world)
 def test_an_allowed_phrase_leaves_other_findings_alone(github_app, github_world):
     opt_in(github_world, "enabled: true\nallow: [stupid simple]\n")
     deliver_and_wait(github_app, payloads.review_comment("This is a stupid simple fix. You broke it again."))
-    assert [a.title for a in github_world.check_runs[-1].annotations] == ["Review tone: blame (you-broke)"]
+    assert [a.title for a in github_world.check_runs[-1].annotations] == ["Review tone: 1 phrasing (blame)"]
 
 
 def test_the_summary_gives_the_exact_allow_line(github_app, github_world):
@@ -155,8 +155,10 @@ def test_at_most_max_notes_annotations_newest_first_and_the_rest_counted(github_
 
 
 def test_an_edit_that_changes_nothing_visible_publishes_nothing(github_app, github_world):
+    """The note shows the whole comment rewritten, so any change of wording is visible; an edit event whose
+    text is the same (a title or label change, a re-sent event) is not."""
     opt_in(github_world)
-    deliver_and_wait(github_app, payloads.review_comment("Thanks fo the patch. " + HARSH, comment_id=8181))
+    deliver_and_wait(github_app, payloads.review_comment("Thanks for the patch. " + HARSH, comment_id=8181))
     writes = len(_writes(github_world))
     typo_fixed = payloads.review_comment("Thanks for the patch. " + HARSH, comment_id=8181, action="edited")
     delivery = deliver_and_wait(github_app, typo_fixed)

@@ -2,7 +2,16 @@
 
 import pytest
 
-from worker.check_run import CHECK_NAME, MESSAGE_LIMIT, SUMMARY_LIMIT, TITLE_LIMIT, Item, check_run_output
+from worker.check_run import (
+    CHECK_NAME,
+    MESSAGE_LIMIT,
+    NO_REWRITE,
+    REWRITE_HEAD,
+    SUMMARY_LIMIT,
+    TITLE_LIMIT,
+    Item,
+    check_run_output,
+)
 
 
 def item(**overrides) -> Item:
@@ -66,6 +75,38 @@ def test_the_bots_own_sentences_pass_the_analyzer():
     analysis.load()
     output = check_run_output([item(kind="review", path=None, line=None)], comments_read=1)
     texts = [output.title, output.summary, check_run_output([], comments_read=2).summary,
-             check_run_output([], comments_read=2).title, *[a["description"] for a in output.actions]]
+             check_run_output([], comments_read=2).title, *[a["description"] for a in output.actions],
+             REWRITE_HEAD, NO_REWRITE, check_run_output([item(suggestion="")]).annotations[0]["message"]]
     for text in texts:
         assert analysis.analyze(text).findings == (), text
+
+
+def test_a_comment_gets_one_note_listing_each_phrase_and_the_whole_rewrite():
+    rewrite = "This is wrong. This change broke the build."
+    findings = [item(comment_id=7, rule="obviously", category="condescension", message="Obviously may talk down.",
+                     excerpt="Obviously this is wrong.", suggestion=rewrite),
+                item(comment_id=7, excerpt="You broke the build.", suggestion=rewrite),
+                item(comment_id=8, line=30, suggestion="Another comment's rewrite.")]
+    first, second = check_run_output(findings).annotations
+    assert first["title"] == "Review tone: 2 phrasings (condescension, blame)"
+    phrase = "\u201cObviously this is wrong.\u201d, condescension (`obviously`): Obviously may talk down."
+    assert phrase in first["message"]
+    assert "\u201cYou broke the build.\u201d, blame (`you-broke`)" in first["message"]
+    assert first["message"].endswith(f"{REWRITE_HEAD}\n\n> {rewrite}")
+    assert first["message"].count(REWRITE_HEAD) == 1
+    assert second["end_line"] == 30 and "Another comment's rewrite." in second["message"]
+
+
+def test_without_a_rewrite_the_note_says_so_instead_of_offering_boilerplate():
+    [note] = check_run_output([item(suggestion="", excerpt="Any beginner knows this.")]).annotations
+    assert note["message"].endswith(NO_REWRITE) and REWRITE_HEAD not in note["message"]
+    assert "\u201cAny beginner knows this.\u201d" in note["message"]
+
+
+def test_comments_outside_the_diff_get_the_same_note_in_the_summary():
+    rewrite = "Line one.\n\nLine two with `code`."
+    output = check_run_output([item(kind="review", path=None, line=None, url="https://x/review", comment_id=1,
+                                    suggestion=rewrite)])
+    assert output.annotations == ()
+    assert "[review](https://x/review)" in output.summary
+    assert f"{REWRITE_HEAD}\n\n> Line one.\n>\n> Line two with `code`." in output.summary

@@ -1,5 +1,8 @@
 """Findings -> the "Review tone" check run's output, within GitHub's limits. Pure: no I/O.
 
+One note per comment: every flagged phrase with how it may read, then the whole comment rewritten (the
+suggestion is the same for every finding of a comment), or, where no rewrite kept the point, a line saying so.
+
 Limits (GitHub Checks API, see docs "Create a check run"): title <= 255 characters,
 summary and text <= 65,535, an annotation message <= 64 KB; at most 50 annotations
 per request (``service.github.publish_check_run`` batches them). Actions: label <= 20,
@@ -11,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import groupby
 
 from service.github import CheckRunOutput, clip
 
@@ -20,6 +24,9 @@ SUMMARY_LIMIT = 65_535
 TITLE_LIMIT = 255
 MESSAGE_LIMIT = 64 * 1024 - 1
 SHORTENED = "\n\n(shortened to fit GitHub's limit)"
+REWRITE_HEAD = "A gentler wording of the whole comment:"
+NO_REWRITE = ("No rewrite kept every point of this comment without these words, so none is offered; each line "
+              "above says how the words may read.")
 LOOKS_FINE_ACTION = {"label": "Looks fine", "identifier": LOOKS_FINE,
                      "description": "Hide these notes on this pull request"}
 
@@ -40,6 +47,11 @@ class Item:
     message: str
     suggestion: str
     excerpt: str | None
+    comment_id: int | None = None  # findings of one comment share one note
+
+    @property
+    def comment_key(self) -> tuple:
+        return (self.comment_id, self.kind, self.url, self.path, self.line)
 
     @property
     def on_a_line(self) -> bool:
@@ -50,9 +62,10 @@ class Item:
 def check_run_output(items: Sequence[Item], *, annotation_level: str = "notice", conclusion: str = "neutral",
                      comments_read: int = 0, settings_note: str = "", head_sha: str = "",
                      run_key: str = "") -> CheckRunOutput:
-    """The whole PR's current state: an annotation per flagged line, the rest listed in the summary."""
-    annotations = tuple(_annotation(item, annotation_level) for item in items if item.on_a_line)
-    elsewhere = [item for item in items if not item.on_a_line]
+    """The whole PR's current state: a note per flagged comment on its line, the rest listed in the summary."""
+    comments = _by_comment(items)
+    annotations = tuple(_annotation(group, annotation_level) for group in comments if group[0].on_a_line)
+    elsewhere = [group for group in comments if not group[0].on_a_line]
     title = _title(len(items))
     summary = _summary(items, elsewhere, comments_read, settings_note)
     return CheckRunOutput(
@@ -73,7 +86,12 @@ def _title(count: int) -> str:
     return f"{count} phrasing{'s' if count != 1 else ''} that may land harder than intended"
 
 
-def _summary(items: Sequence[Item], elsewhere: Sequence[Item], comments_read: int, settings_note: str) -> str:
+def _by_comment(items: Sequence[Item]) -> list[list[Item]]:
+    """Findings grouped by their comment, in the order the comments came (the publisher sends them so)."""
+    return [list(group) for _, group in groupby(items, key=lambda item: item.comment_key)]
+
+
+def _summary(items: Sequence[Item], elsewhere: Sequence[list[Item]], comments_read: int, settings_note: str) -> str:
     parts = []
     if settings_note:
         parts.append(settings_note)
@@ -82,32 +100,54 @@ def _summary(items: Sequence[Item], elsewhere: Sequence[Item], comments_read: in
                      "request and has no suggestions.")
     else:
         parts.append("Tact is an automated reviewer of tone. Each note below explains how a phrase may read and "
-                     "offers a gentler wording; the choice is always yours. This check never blocks a merge "
-                     "unless your repository asks it to.")
+                     "offers a gentler wording of the whole comment; the choice is always yours. This check never "
+                     "blocks a merge unless your repository asks it to.")
     if elsewhere:
-        parts.append("### Comments outside the diff\n" + "\n".join(_summary_line(item) for item in elsewhere))
+        parts.append("### Comments outside the diff\n\n" + "\n\n".join(_summary_entry(group) for group in elsewhere))
     return "\n\n".join(parts)
 
 
-def _summary_line(item: Item) -> str:
+def _summary_entry(group: list[Item]) -> str:
+    item = group[0]
     where = {"review": "review", "issue_comment": "conversation comment"}.get(item.kind, "outdated comment")
     link = f"[{where}]({item.url})" if item.url else where
     by = f" by @{item.author}" if item.author else ""
-    return f"- {link}{by}: {item.message} Suggestion: \u201c{_one_line(item.suggestion)}\u201d"
+    return f"**{link}{by}**\n\n{_note(group)}"
 
 
-def _annotation(item: Item, level: str) -> dict:
+def _note(group: list[Item]) -> str:
+    """Each flagged phrase with its reason, then the one rewrite of the whole comment (or why there is none)."""
+    lines = [f"- {_phrase(item)}{item.message}" for item in group]
+    rewrite = group[0].suggestion.strip()
+    tail = f"{REWRITE_HEAD}\n\n{_quoted(rewrite)}" if rewrite else NO_REWRITE
+    return "\n".join(lines) + "\n\n" + tail
+
+
+def _phrase(item: Item) -> str:
+    label = f"{item.category} (`{item.rule}`)"  # in code, so a rule id such as you-broke reads as a name
+    return f"\u201c{_one_line(item.excerpt)}\u201d, {label}: " if item.excerpt else f"{label}: "
+
+
+def _quoted(text: str) -> str:
+    return "\n".join(f"> {line}" if line else ">" for line in text.splitlines())
+
+
+def _annotation(group: list[Item], level: str) -> dict:
+    item = group[0]
     start = item.start_line if item.start_line and item.start_line <= item.line else item.line
+    categories = ", ".join(dict.fromkeys(i.category for i in group))
+    count = f"{len(group)} phrasings" if len(group) > 1 else "1 phrasing"
     annotation = {
         "path": item.path,
         "start_line": start,
         "end_line": item.line,
         "annotation_level": level,
-        "title": _clip(f"Review tone: {item.category} ({item.rule})", TITLE_LIMIT),
-        "message": _clip(f"{item.message}\n\nA gentler wording: {item.suggestion}", MESSAGE_LIMIT),
+        "title": _clip(f"Review tone: {count} ({categories})", TITLE_LIMIT),
+        "message": _clip(_note(group), MESSAGE_LIMIT),
     }
-    if item.excerpt:
-        annotation["raw_details"] = _clip(item.excerpt, MESSAGE_LIMIT)
+    excerpts = [i.excerpt for i in group if i.excerpt]
+    if excerpts:
+        annotation["raw_details"] = _clip("\n".join(dict.fromkeys(excerpts)), MESSAGE_LIMIT)
     return annotation
 
 

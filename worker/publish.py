@@ -49,4 +49,4 @@ def _item(comment: storage.Comment, finding: storage.Finding) -> Item:
     return Item(kind=comment.kind, url=comment.url, author=comment.author, path=comment.path, line=comment.line,
                 start_line=comment.start_line, rule=finding.rule, category=finding.category,
                 severity=finding.severity, message=finding.message, suggestion=finding.suggestion,
-                excerpt=finding.excerpt)
+                excerpt=finding.excerpt, comment_id=comment.id)

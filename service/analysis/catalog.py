@@ -313,10 +313,11 @@ class Finding:
     end: int
     text: str
     message: str
-    suggestion: str
+    suggestion: str  # the whole comment rewritten (the same for every finding of a comment); "" when none passed
     score: float
     link: str
     matched: str = ""  # the matched words themselves, from the first matched token to the last
+    words: str = ""  # the rule's own words in the span, as written: what the note names when there is no rewrite
 
 
 @dataclass(frozen=True)
@@ -328,3 +329,4 @@ class Analysis:
     sentiment: float
     findings: tuple[Finding, ...]
     notes: tuple[str, ...] = ()
+    rewrite: str = ""  # the whole comment with every harsh sentence edited, passed by the gate; "" when none

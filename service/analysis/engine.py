@@ -10,11 +10,14 @@ from dataclasses import dataclass, field
 
 from spacy.language import Language
 
+from . import gate
 from . import nlp as nlp_module
 from .catalog import Analysis, Finding, Options, Rule, load_rules, load_signals
+from .compose import Sentence as Flagged
+from .compose import assemble
 from .markdown import extract
 from .matchers import Matchers, compile_rules
-from .rephrase import STRATEGIES, Rewrite, candidates, choose
+from .rephrase import STRATEGIES, Rewrite, candidates, jab_clause
 from .scoring import GUARDS, Sentence, guarded, score, shows
 from .segment import sentences
 
@@ -35,6 +38,7 @@ class Engine:
     rules: dict[str, Rule]
     matchers: Matchers
     verdicts: dict[str, bool] = field(default_factory=dict)
+    parses_whole: dict[str, bool] = field(default_factory=dict)
 
 
 @functools.cache
@@ -65,17 +69,19 @@ class _Comment:
     notes: tuple[str, ...]
     compounds: list[float] = field(default_factory=list)
     hits: list[tuple[float, _Pending | None]] = field(default_factory=list)
+    flagged: list[Flagged] = field(default_factory=list)
+    rewrite: str = ""
 
 
 @dataclass(frozen=True)
 class _Pending:
-    """A finding to show whose suggestion still has to be vetted (all of a batch's are vetted at once)."""
+    """A finding to show; the comment's rewrite is settled once every sentence of the batch is vetted."""
 
     rule: Rule
     start: int
     end: int
     value: float
-    proposals: tuple[str, ...]
+    words: str
     matched: str = ""
 
 
@@ -99,9 +105,11 @@ def _for_vader(text: str) -> str:
 
 
 def _pending(e: Engine, rule: Rule, c: _Comment, start: int, end: int, s: Sentence, match, value, harsh):
-    cues = e.matchers.cues(rule.id, s.doc, match)
+    cues = e.matchers.cues(rule.id, s.doc, match) or match  # a rule of shapes ("YOU") has no words: its match
     rewrite = Rewrite(doc=s.doc, original=c.original[start:end], match=match, cues=cues, harsh=harsh)
-    return _Pending(rule, start, end, value, candidates(rule.rephrase, rewrite), _matched_words(s.doc, match))
+    words = " … ".join(_runs(c.original, start, s.doc, cues))
+    return _Pending(rule, start, end, value, words, _matched_words(s.doc, match)), candidates(rule.rephrase, rewrite), \
+        rewrite
 
 
 def _matched_words(doc, match: tuple[int, ...]) -> str:
@@ -109,7 +117,20 @@ def _matched_words(doc, match: tuple[int, ...]) -> str:
     return doc[min(match) : max(match) + 1].text if match else ""
 
 
-def _finding(c: _Comment, p: _Pending, passes) -> Finding:
+def _runs(original: str, offset: int, doc, cues) -> list[str]:
+    """The cue tokens as written in the original, one string per run of adjacent tokens."""
+    runs: list[list[int]] = []
+    for i in sorted(cues):
+        # "Your refactor broke": cues one word apart are one phrase, unless code, a number or a "not" is between
+        gap = original[offset + doc[runs[-1][-1]].idx : offset + doc[i].idx] if runs else ""
+        if runs and i - runs[-1][-1] <= 2 and not re.search(r"[`\d,;:.!?]|\b(?:not|never|no)\b|n't", gap):
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return [original[offset + doc[r[0]].idx : offset + doc[r[-1]].idx + len(doc[r[-1]])] for r in runs]
+
+
+def _finding(c: _Comment, p: _Pending) -> Finding:
     rule = p.rule
     return Finding(
         rule=rule.id,
@@ -119,10 +140,11 @@ def _finding(c: _Comment, p: _Pending, passes) -> Finding:
         end=p.end,
         text=c.original[p.start : p.end],
         message=rule.message,
-        suggestion=choose(p.proposals, rule.category, passes),
+        suggestion=c.rewrite,
         score=p.value,
         link=rule.link,
         matched=p.matched,
+        words=p.words,
     )
 
 
@@ -168,11 +190,17 @@ def _judge(e: Engine, c: _Comment, start: int, end: int, s: Sentence, options: O
     harsh = {i for rule_id, (_, m) in best.items() for i in e.matchers.cues(rule_id, s.doc, m)}
     if best:  # harsh nouns no rule flags alone ("this mess") still have no place in a suggestion
         harsh |= {i for a, b in s.signals.get("harsh_nouns", ()) for i in range(a, b)}
-    for rule_id, (value, match) in best.items():
+    flagged = None
+    for rule_id, (value, match) in sorted(best.items(), key=lambda item: -item[1][0]):
         rule = e.rules[rule_id]
         pending = None
         if rephrase and shows(value, options.sensitivity):
-            pending = _pending(e, rule, c, start, end, s, match, value, tuple(sorted(harsh)))
+            pending, found, rewrite = _pending(e, rule, c, start, end, s, match, value, tuple(sorted(harsh)))
+            if flagged is None:
+                cues = tuple(_runs(c.original, start, s.doc, harsh))
+                flagged = Flagged(start, end, c.original[start:end], cues, jab_clause(rewrite))
+                c.flagged.append(flagged)
+            flagged.add(rule.id, found)
         c.hits.append((value, pending))
 
 
@@ -193,26 +221,66 @@ def _run(e: Engine, comments: list[_Comment], options: Options, rephrase: bool) 
         )
         _judge(e, c, start, end, s, options, rephrase)
     if rephrase:
-        _vet(e, [text for c in comments for _, p in c.hits if p is not None for text in p.proposals])
-    return [_verdict(e, c, options) for c in comments]
+        _rewrite(e, comments, options)
+    return [_verdict(c, options) for c in comments]
 
 
-def _verdict(e: Engine, c: _Comment, options: Options) -> Analysis:
+def _rewrite(e: Engine, comments: list[_Comment], options: Options) -> None:
+    """Gate every sentence's proposals (strings first, then the analyzer and the parse, in one batch), then
+    assemble each comment's rewrite and gate it whole.
+
+    The whole is not analyzed again: each edited sentence passed alone at the highest sensitivity, and the
+    untouched ones showed nothing at the repository's; taking harsh sentences out only raises the comment's
+    lowest sentiment, which can lower scores, never raise them (test_properties checks the shown rewrites)."""
+    flagged = [f for c in comments for f in c.flagged]
+    for to_the_end in (False, True):
+        texts = [text for f in flagged for text in f.shortlist(to_the_end)]
+        _vet(e, texts)
+        _parse_check(e, [t for t in texts if e.verdicts[t]])  # the parse only for those the analyzer passed
+        for f in flagged:
+            f.choose(lambda text: e.verdicts[text] and e.parses_whole.get(text, False))
+        flagged = [f for f in flagged if f.chosen is None and f.made < len(f.makers)]
+    for c in comments:
+        whole = assemble(c.original, c.flagged) if c.flagged else None
+        if whole and gate.check(c.original, whole.text, cues=whole.cues, template=whole.template,
+                                exempt=whole.exempt).ok:
+            c.rewrite = whole.text
+
+
+def _parse_check(e: Engine, texts: list[str]) -> None:
+    """Whether each proposal parses into full sentences (gate.full_sentences), remembered like verdicts."""
+    new = sorted({t for t in texts if t and t not in e.parses_whole})
+    if len(e.parses_whole) + len(new) > 10_000:
+        e.parses_whole.clear()
+        new = sorted({t for t in texts if t})
+    docs = e.nlp.pipe(_masked(t) for t in new)
+    e.parses_whole.update({t: gate.full_sentences(doc) for t, doc in zip(new, docs, strict=True)})
+
+
+def _masked(text: str) -> str:
+    """Each code span said as one word, so the parse sees a noun where a name was (offsets do not matter
+    here); a sentence that opens with code opens with 'Code'."""
+    masked = re.sub(r"code +", "code ", re.sub(r"(?<=code) +(?=[.,;:!?])", "", extract(text).masked))
+    return "C" + masked[1:] if text.startswith("`") and masked.startswith("c") else masked
+
+
+def _verdict(c: _Comment, options: Options) -> Analysis:
     shown = [value for value, _ in c.hits if shows(value, options.sensitivity)]
     pending = [p for _, p in c.hits if p is not None]
-    findings = tuple(
-        sorted((_finding(c, p, e.verdicts.__getitem__) for p in pending), key=lambda f: (f.start, -f.score))
-    )
+    findings = tuple(sorted((_finding(c, p) for p in pending), key=lambda f: (f.start, -f.score)))
     top = max((value for value, _ in c.hits), default=0.0)
     sentiment = round(sum(c.compounds) / len(c.compounds), 3) if c.compounds else 0.0
-    return Analysis(flagged=bool(shown), score=top, sentiment=sentiment, findings=findings, notes=c.notes)
+    return Analysis(
+        flagged=bool(shown), score=top, sentiment=sentiment, findings=findings, notes=c.notes, rewrite=c.rewrite
+    )
 
 
 def _vet(e: Engine, proposals: list[str]) -> None:
     """Analyze a batch's new proposals in one pass; one passes if nothing shows even at high sensitivity."""
-    new = sorted({p for p in proposals if p not in e.verdicts})
+    new = sorted({p for p in proposals if p and p not in e.verdicts})
     if len(e.verdicts) + len(new) > 10_000:
-        e.verdicts.clear()
+        e.verdicts.clear()  # then every proposal of this batch is new again
+        new = sorted({p for p in proposals if p})
     if new:
         results = _run(e, [_prepare(t) for t in new], _CHECK, rephrase=False)
         e.verdicts.update({text: not r.flagged for text, r in zip(new, results, strict=True)})

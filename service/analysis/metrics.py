@@ -63,3 +63,31 @@ def tally(rows: Iterable[tuple[dict, bool]], by: str | None) -> tuple[Counts, di
             for value in group_values(row.get(by)):
                 groups.setdefault(value, Counts()).add(bool(row["harsh"]), flagged)
     return overall, dict(sorted(groups.items()))
+
+
+def keeps_and_drops(rewrite: str, keep: list[str], drop: list[str]) -> bool:
+    """The suggestion set's grade (tests/corpus/SUGGESTIONS.md): every keep item verbatim, no drop item."""
+    lowered = rewrite.lower()
+    return all(k in rewrite for k in keep) and not any(d.lower() in lowered for d in drop)
+
+
+@dataclass
+class RewriteCounts:
+    """How the rewrites of one group of graded rows fared; a flagged row is one finding of the set."""
+
+    rows: int = 0
+    flagged: int = 0
+    rewritten: int = 0
+    graded: int = 0  # rewritten, and keeps every keep item and drops every drop item
+    failed_gate: int = 0  # shown although a re-check of the gate or the analyzer finds fault: must stay 0
+
+    def add(self, flagged: bool, rewrite: str, grade: bool, gate_ok: bool) -> None:
+        self.rows += 1
+        self.flagged += flagged
+        shown = flagged and bool(rewrite)
+        self.rewritten += shown
+        self.graded += shown and grade
+        self.failed_gate += shown and not gate_ok
+
+    def share(self, count: int) -> float | None:
+        return count / self.flagged if self.flagged else None

@@ -1,7 +1,13 @@
-"""Named rephrasing strategies; each suggestion is re-analyzed, and a failing one gives way to a fallback."""
+"""Named rephrasing strategies: each proposes a sentence that drops the jab and keeps the point, or nothing.
+
+Proposals are not shown as they are: the engine runs each through the quality gate (gate.py) and the analyzer,
+and the first that passes becomes the sentence's part of the whole-comment rewrite. There is no fallback
+sentence: when no proposal passes, the note names the words that may land badly instead.
+"""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Callable
@@ -9,18 +15,9 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
 
-from .trim import Cut, plan, request
+from .trim import NEUTRAL_NOUN, Cut, plan, request
 
-# Each fallback is a sentence a reviewer could post as is; a test checks that each passes the analyzer.
-FALLBACK = {
-    "condescension": "I think there may be a simpler way here; could we talk it through?",
-    "blame": "Something seems off after this change; could you take a look?",
-    "insult": "I think this needs some more work; could we go over it together?",
-    "profanity": "This part seems tricky; could we look at it together?",
-    "sarcasm": "This change seems to cause a few problems; could you take a look?",
-    "impatience": "Could you take a look at this when you get a chance?",
-    "dismissive": "I'm not sure this is needed yet; could you say more about the goal?",
-}
+CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 # Verbs that take "may" gracefully in a hedged claim; others keep their tense ("I think this runs ...").
 MAY = ("be", "need", "have")
 WH = ("WP", "WDT", "WRB", "WP$")
@@ -43,13 +40,21 @@ class Rewrite:
     cues: tuple[int, ...]
     harsh: tuple[int, ...] = ()
 
+    @functools.cached_property
+    def code_ends(self) -> dict[int, int]:
+        return {m.start(): m.end() for m in CODE_SPAN.finditer(self.original)}
+
     @property
     def all_cues(self) -> tuple[int, ...]:
         return tuple(sorted(set(self.cues) | set(self.harsh)))
 
 
 def _end(r: Rewrite, token: Token) -> int:
-    """Where a token ends in the original: inline code was masked to a shorter placeholder, so extend it."""
+    """Where a token ends in the original: inline code was masked to a shorter placeholder, so extend it to
+    the span's closing backtick (a span with spaces inside, `ORDER BY`, is still one piece)."""
+    span = r.code_ends.get(token.idx)
+    if span is not None:
+        return span
     end = token.idx + len(token)
     while end < len(r.original) and r.doc.text[end] == " " and r.original[end] != " ":
         end += 1
@@ -76,9 +81,21 @@ def _text(r: Rewrite, tokens: list[Token], drop: frozenset[int] = frozenset(), r
 
 
 def _tidy(text: str) -> str:
+    """Spaces and marks left by a cut, mended outside code only (`git add .` keeps its space and dot)."""
+    spans = [m.group(0) for m in CODE_SPAN.finditer(text)]
+    text = CODE_SPAN.sub("\x00", text)
+    text = _mend(text)
+    for span in spans:
+        text = text.replace("\x00", span, 1)
+    return text
+
+
+def _mend(text: str) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)
     text = re.sub(r"([!?.])\1+", r"\1", text)
+    text = re.sub(r"[,;:]+([.!?])", r"\1", text)  # "CI is flaky again,." lost the word after its comma
+    text = re.sub(r"([,;:])[,;:]+", r"\1", text)
     return text.strip(" ,;:-")
 
 
@@ -152,9 +169,11 @@ def _soften(r: Rewrite, drop: frozenset[int] | Cut) -> str | None:
         cut.drop.add(words[0].i)  # "Please clean up..." becomes "Could you clean up...?"
         words = words[1:]
     imperative = request(words, cut)
+    if imperative and any(c.dep_ == "neg" for c in words[0].children):
+        return None  # "Could you don't commit ...?": a negative request is left as the plain cut says it
     asks = _asks(r, words)
-    if not asks and words[0].tag_ in WH:
-        return None  # "how this cache works" is a topic, not a sentence
+    if not asks and words[0].tag_ in WH or words[0].lower_ in ("so", "and", "but", "or", "that"):
+        return None  # "how this cache works" is a topic, not a sentence; "so is the ..." lost its first half
     if not (asks or imperative):
         _hedge_verb(r, cut)
     body = _no_final_punct(_sentence_case(_text(r, list(r.doc), frozenset(cut.drop), cut.replace)))
@@ -202,43 +221,192 @@ def soften_request(r: Rewrite) -> str | None:
     return drop_cue(r)
 
 
-def ask_instead(r: Rewrite) -> str | None:
-    """'Did you even test this?' asks about the work: 'Would it help to test this?'"""
+def _verb_phrase(r: Rewrite) -> str | None:
+    """The bare verb after the rhetorical frame and what follows it: 'use a dict' in 'Why didn't you just
+    use a dict?'."""
     cues = set(r.all_cues)
     verb = next((t for t in r.doc if t.i > min(r.match) and t.tag_ == "VB" and t.i not in cues), None)
     if verb is None:
         return None
     rest = [t for t in r.doc if t.i > verb.i]
     phrase = _no_final_punct(_text(r, rest, frozenset(cues)))
-    return f"Would it help to {verb.lemma_} {phrase}?".replace("  ", " ").replace(" ?", "?")
+    return f"{verb.lemma_} {phrase}".strip()
+
+
+def ask_instead(r: Rewrite) -> str | None:
+    """A rhetorical 'why didn't you just X?' or 'did you even X?' becomes a proposal: 'Could we X here?'"""
+    phrase = _verb_phrase(r)
+    if phrase is None:
+        return None
+    here = "" if re.search(r"\b(here|there|first|too|instead)$", phrase) else " here"
+    return f"Could we {phrase}{here}?"
 
 
 def ask_reason(r: Rewrite) -> str | None:
-    return "Could you share the reasoning behind this? I may be missing some context."
+    """'Why would you ever X?' asks for the reason, genuinely: 'Is there a reason to X?'"""
+    phrase = _verb_phrase(r)
+    return f"Is there a reason to {phrase}?" if phrase else None
+
+
+def _subject_you(r: Rewrite, verb: Token | None) -> Token | None:
+    if verb is None:
+        return None
+    return next((c for c in verb.children if c.dep_ == "nsubj" and c.lower_ == "you"), None)
 
 
 def describe_effect(r: Rewrite) -> str | None:
-    obj = _object(r, _head_verb(r))
-    if obj:
-        return f"It looks like this change affects {obj}; could you take a look?"
-    return _with_tail(drop_cue(r), "could we look at it together?")
+    """'You broke the build again.' says what changed: 'This change broke the build.'; 'Your refactor broke
+    the login page.' becomes 'This refactor broke the login page.'"""
+    verb = _head_verb(r)
+    subject = _subject_you(r, verb)
+    owner = None
+    if subject is None and verb is not None:
+        noun = next((c for c in verb.children if c.dep_ == "nsubj" and c.pos_ in ("NOUN", "PROPN")), None)
+        owner = next((c for c in noun.children if c.lower_ == "your"), None) if noun is not None else None
+    if subject is None and owner is None:
+        return None
+    said = {subject.i: "this change"} if subject is not None else {owner.i: "this"}
+    keep = {verb.i, *said}
+    asides = {i for i in r.all_cues if i not in keep and r.doc[i].dep_ in ("advmod", "intj")}
+    text = _text(r, list(r.doc), frozenset(asides), said)
+    return _finish(r, _upper_first(text))
 
 
 def point_to_gap(r: Rewrite) -> str | None:
-    obj = _object(r, _head_verb(r))
-    return f"It looks like {obj} may still be missing; could you add it?" if obj else None
+    """'You forgot the migration.' names the gap: 'The migration may still be missing; could you add it?'"""
+    verb = _head_verb(r)
+    if verb is None:
+        return None
+    for child in verb.children:
+        if child.i in r.match and child.dep_ != "xcomp":
+            continue
+        if child.dep_ == "xcomp" and child.tag_ == "VB":  # "forgot to update the tests"
+            words = [t for t in child.subtree if not (t.dep_ == "aux" and t.lower_ == "to")]
+            return f"Could you {_no_final_punct(_text(r, words))}?"
+        if child.dep_ in ("dobj", "obj"):
+            obj = _upper_first(_text(r, list(child.subtree)))
+            return f"{obj} may still be missing; could you add it?"
+    return None
+
+
+TAG_QUESTION = re.compile(r",?\s*\b(?:right|ok|okay|yes|no|eh|huh|yeah|correct)\s*\?*$", re.I)
+
+
+def _finish(r: Rewrite, text: str) -> str | None:
+    """End a proposal the way the sentence ended: a question stays one, anything else gets a full stop; a
+    tag question ('..., right?') becomes the statement it was."""
+    tagged = bool(TAG_QUESTION.search(text)) and text.rstrip().endswith("?")
+    text = _no_final_punct(TAG_QUESTION.sub("", text) if tagged else text)
+    if not text:
+        return None
+    first = text.split()[0].lower()
+    asks = (r.doc.text.rstrip().endswith("?") or first in WH_WORDS) and first in QUESTION_WORDS and not tagged
+    ends = "?" if asks else "."
+    return text + ends
+
+
+def plain(r: Rewrite) -> str | None:
+    """The minimal edit: the harsh words cut, the rest as the author wrote it ('Obviously this is wrong.' →
+    'This is wrong.'). Blunt and civil is fine; a hedge is only tried when this is still flagged."""
+    cut = _trimmed(r) if r.all_cues else None
+    if cut is None or len(_words(r, frozenset(cut.drop))) < 2:
+        return None
+    text = _text(r, list(r.doc), frozenset(cut.drop), cut.replace)
+    return _finish(r, _upper_first(_sentence_case(text)))
+
+
+SEPARATOR = re.compile(r"(?:[,;:]|\s[—–-])\s+")  # on masked text, where code spans hold no commas
+LINKING = re.compile(r"^(?:but|and|so|then|yet|also|anyway)\b[,\s]*", re.I)
+
+
+COMPLEMENTS = ("attr", "acomp", "dobj", "obj", "pobj", "oprd")
+SUBJECTS = ("nsubj", "nsubjpass", "expl")
+
+
+def words_only(r: Rewrite) -> str | None:
+    """The smallest cut of all: the cue words alone ('the damn script' → 'the script'), with a 'that' the
+    lead-in leaves at the front ('You do know that X' → 'X')."""
+    cues = {i for i in r.all_cues if not r.doc[i].is_punct or r.doc[i].text in QUOTE_MARKS}
+    if not cues:
+        return None
+    drop = set(cues) | {c.i for i in cues for c in r.doc[i].children if c.dep_ == "det" and c.i + 1 == i}
+    for i in cues:  # "This code is garbage" without its complement reads "This code is."
+        t = r.doc[i]
+        if t.dep_ not in (*COMPLEMENTS, *SUBJECTS) or t.head.i in cues:
+            continue
+        same = (*COMPLEMENTS, "prep", "ccomp", "xcomp") if t.dep_ in COMPLEMENTS else SUBJECTS
+        if not any(c.i not in drop and c.dep_ in same for c in t.head.children):
+            return None
+    kept = [t for t in r.doc if t.i not in drop and not (t.is_punct or t.is_space)]
+    while kept and kept[0].lower_ in ("that", "and", "but", "so"):
+        drop.add(kept.pop(0).i)
+    if len(kept) < 3:
+        return None
+    return _finish(r, _upper_first(_sentence_case(_text(r, list(r.doc), frozenset(drop)))))
+
+
+def jab_clause(r: Rewrite) -> str:
+    """The comma- or colon-separated piece that holds the first cue ('Holy crap' in 'Holy crap, the ...')."""
+    cues = [r.doc[i].idx for i in r.all_cues if not r.doc[i].is_punct]
+    if not cues:
+        return ""
+    last = 0
+    for m in [*SEPARATOR.finditer(r.doc.text), None]:
+        end = m.start() if m else len(r.doc.text)
+        if last <= min(cues) < end:
+            return r.original[last:end]
+        last = m.end() if m else end
+    return ""
+
+
+def _pieces(r: Rewrite) -> list[tuple[str, list[Token]]]:
+    """The sentence cut at commas, semicolons, colons and dashes: (separator before it, its tokens)."""
+    pieces, last, before = [], 0, ""
+    for m in [*SEPARATOR.finditer(r.doc.text), None]:
+        start, end = (m.start(), m.end()) if m else (len(r.doc.text), len(r.doc.text))
+        pieces.append((before, [t for t in r.doc if last <= t.idx < start]))
+        before, last = (r.original[start:end] if m else ""), end
+    return [(sep, tokens) for sep, tokens in pieces if tokens]
+
+
+def clauses(r: Rewrite, strip: bool = False) -> str | None:
+    """Cut the comma- or colon-separated pieces that are only a jab, and the cue words from the others:
+    'Fucking hell, the `Dockerfile` runs as root.' → 'The `Dockerfile` runs as root.'; 'Just don't commit
+    `.env` files, it's not rocket science.' → 'Don't commit `.env` files.' This needs no parse of the jab
+    itself, so it works for any rule's words; the gate checks that what is left is a full sentence. Without
+    `strip`, every piece with a cue goes (the first example); with it, only those with nothing else in them."""
+    cues = frozenset(i for i in r.all_cues if not r.doc[i].is_punct)
+    if not cues:
+        return None
+    out, cut, after_jab = [], False, False
+    for sep, tokens in _pieces(r):
+        if not any(t.i in cues for t in tokens):
+            aside = after_jab and len(tokens) <= 4 and not any(t.pos_ in ("VERB", "AUX") for t in tokens)
+            if not aside:  # "the day before" in "Like I said yesterday, and the day before, ..." goes too
+                out.append((sep, r.original[tokens[0].idx : _end(r, tokens[-1])]))
+            after_jab = after_jab and aside
+            continue
+        cut = True
+        own = [t for t in tokens if t.i not in cues and t.is_alpha and not t.is_stop]
+        after_jab = len(own) <= 1 or not strip
+        if not after_jab:
+            out.append((sep, _text(r, tokens, cues)))
+    if not cut or not out:
+        return None
+    text = LINKING.sub("", "".join((sep if n else "") + piece for n, (sep, piece) in enumerate(out)).strip())
+    if len(text.split()) < 3:
+        return None
+    return _finish(r, _upper_first(_sentence_case(_tidy(text))))
+
+
+WH_WORDS = ("what", "why", "how", "who", "where", "when", "which")
+QUESTION_WORDS = ("what", "why", "how", "who", "where", "when", "which", "is", "are", "was", "were", "do", "does",
+                  "did", "can", "could", "would", "should", "will", "have", "has", "shall", "may", "might")
 
 
 def revisit(r: Rewrite) -> str | None:
     obj = _object(r, _head_verb(r))
     return f"Could we revisit {obj}? I may not have explained it well." if obj else None
-
-
-def _with_tail(text: str | None, tail: str) -> str | None:
-    """A hedged claim gets an offer to work on it together; a question or request already invites an answer."""
-    if text is None or not text.endswith("."):
-        return text
-    return f"{text[:-1]}; {tail}"
 
 
 def focus_on_code(r: Rewrite) -> str | None:
@@ -262,7 +430,8 @@ def focus_on_code(r: Rewrite) -> str | None:
 
 
 def de_personalize(r: Rewrite) -> str | None:
-    return "I think we see this differently; could we talk it through?"
+    """An attack on the person has no point to keep apart from the code it was about."""
+    return focus_on_code(r)
 
 
 def remove_words(r: Rewrite) -> str | None:
@@ -288,6 +457,9 @@ def _alternating(word: str) -> bool:
 def normal_case(r: Rewrite) -> str | None:
     """The same words without the raised voice. Mocking case is undone across its whole run ("iT wOrKs On My
     MaChInE"), the shouted words of the match ("YOU") are lowercased, and other capitals (acronyms) stay."""
+    calm = _sentence_case(r.original)
+    if calm != r.original:  # the whole sentence is shouted: all of it comes back in sentence case
+        return _tidy(calm)
     words = [(t, r.original[t.idx : _end(r, t)]) for t in r.doc]
     mocking = {t.i for t, word in words if _alternating(word)}
     lo, hi = (min(mocking), max(mocking)) if len(mocking) > 1 else (-1, -1)
@@ -362,27 +534,51 @@ STRATEGIES: dict[str, Callable[[Rewrite], str | None]] = {
 }
 
 
+# Words each strategy may bring in that the comment did not have; the gate lets in these and no others. Words
+# every strategy shares (the neutral noun for a harsh one, "think" of a hedge, "change" of a description) go too.
+SHARED_WORDS = frozenset({NEUTRAL_NOUN, "think", "change", "please"})
+TEMPLATE_WORDS: dict[str, frozenset[str]] = {
+    "ask-reason": frozenset({"reason"}),
+    "point-to-gap": frozenset({"missing", "add", "still"}),
+    "revisit": frozenset({"revisit", "explained"}),
+    "focus-on-code": frozenset({"need", "needs", "work", "together"}),
+    "de-personalize": frozenset({"need", "needs", "work", "together"}),
+    "remove-words": frozenset({"need", "needs", "work", "together"}),  # it falls back on focus-on-code
+    "name-concern": frozenset({"bit", "worried", "talk"}),
+}
 # Tried after a rule's own strategy, whichever that is, when it has nothing concrete to offer.
-SECOND_TRIES = ("name-concern",)
+SECOND_TRIES = ("normal-case", "name-concern", "drop-cue")
+# Strategies that only cut or hedge: the plain cut goes first, as the smaller edit. The others change the
+# sentence's form on purpose ("why didn't you just X?" becomes "Could we X here?"), so they go first.
+PLAIN_FIRST = frozenset({"drop-cue", "hedge", "soften-request", "state-plainly", "explain-concern", "remove-words",
+                         "normal-case", "name-concern", "focus-on-code", "de-personalize"})
 
 
-def is_general_advice(text: str) -> bool:
-    """A category's fallback gives advice about the category, not a rephrasing of the sentence."""
-    return text in FALLBACK.values()
+BUILT_IN = {"plain": plain, "clauses": clauses, "pieces": functools.partial(clauses, strip=True),
+            "words-only": words_only}
 
 
-def candidates(strategy: str, rewrite: Rewrite) -> tuple[str, ...]:
-    """The rule's own rephrasing first, then more general ones, not yet vetted; empty when none says more
-    than the category's fallback."""
-    found: list[str] = []
-    for name in (strategy, *SECOND_TRIES):
-        text = STRATEGIES[name](rewrite)
-        if not text or text.strip() == rewrite.original.strip() or is_general_advice(text) or text in found:
-            continue
-        found.append(text)
-    return tuple(found)
+def all_template_words() -> frozenset[str]:
+    """Every word some strategy may bring in: what a re-check of a shown rewrite allows."""
+    return SHARED_WORDS.union(*TEMPLATE_WORDS.values())
 
 
-def choose(proposals: tuple[str, ...], category: str, passes: Callable[[str], bool]) -> str:
-    """The first proposal the analyzer finds nothing in, else the category's fallback (tested to pass)."""
-    return next((p for p in proposals if passes(p)), FALLBACK[category])
+def template(strategy: str) -> frozenset[str]:
+    return SHARED_WORDS | TEMPLATE_WORDS.get(strategy, frozenset())
+
+
+# Proposals that read only the sentence's shared cues, so every rule of a sentence would make the same one.
+SHARED_PROPOSALS = frozenset({"plain", "clauses", "pieces", "words-only", "name-concern", "drop-cue"})
+
+
+def _make(name: str, rewrite: Rewrite) -> str | None:
+    text = BUILT_IN[name](rewrite) if name in BUILT_IN else STRATEGIES[name](rewrite)
+    return None if not text or text.strip() == rewrite.original.strip() else text
+
+
+def candidates(strategy: str, rewrite: Rewrite) -> list[tuple[str, Callable[[], str | None]]]:
+    """Proposals for one sentence, most faithful first, made only when asked for (name, maker): the plain cut,
+    the rule's own strategy, the clause and word cuts, then the general ones. The engine gates them."""
+    order = ("plain", strategy) if strategy in PLAIN_FIRST else (strategy, "plain")
+    return [(name, functools.partial(_make, name, rewrite)) for name in (*order, "clauses", "pieces", "words-only",
+                                                                          *SECOND_TRIES)]

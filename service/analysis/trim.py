@@ -15,6 +15,7 @@ NOMINAL = ("nsubj", "nsubjpass", "dobj", "pobj")
 # Roles a sentence cannot lose: cutting the verb's complement leaves "This module is a." behind.
 ESSENTIAL = ("ROOT", "attr", "acomp", "oprd", "xcomp", "ccomp", "dobj")
 NEUTRAL_NOUN = "code"
+WORK_DETERMINERS = ("this", "that", "these", "those", "your", "such")
 QUOTES = "\"'“”‘’"
 # A sentence that now opens with one of these lost its first half: "and ship it", "before opening a PR".
 DANGLING = ("cc", "prep", "mark", "aux", "auxpass", "dative", "pobj", "agent", "prt")
@@ -87,6 +88,12 @@ def _detachable(doc: Doc, cue: Token) -> set[int] | None:
     return None
 
 
+def _the_work(noun: Token) -> bool:
+    """'your mess', 'this garbage' point at the work, so 'code' can stand in; 'any beginner' or 'an idiot' are
+    people, and 'any code knows this' would be nonsense."""
+    return any(c.dep_ in ("det", "poss") and c.lower_ in WORK_DETERMINERS for c in noun.children)
+
+
 def _one(doc: Doc, cue: Token, cues: set[int], cut: Cut, replace_nouns: bool) -> bool:
     """Plan the cut for one cue; False when the cue is the sentence's backbone and nothing useful remains."""
     if cue.i in cut.drop or cue.i in cut.replace:
@@ -106,7 +113,7 @@ def _one(doc: Doc, cue: Token, cues: set[int], cut: Cut, replace_nouns: bool) ->
     if lead_in is not None:
         cut.drop |= _with_edges(doc, lead_in)
         return True
-    if cue.pos_ == "NOUN" and cue.dep_ in NOMINAL and replace_nouns and cue.head.i not in cues:
+    if cue.pos_ == "NOUN" and cue.dep_ in NOMINAL and replace_nouns and cue.head.i not in cues and _the_work(cue):
         cut.replace[cue.i] = NEUTRAL_NOUN
         return True
     if cue.pos_ in ("NOUN", "PROPN") and cue.dep_ not in ESSENTIAL and not replace_nouns:

@@ -69,19 +69,29 @@ def _batches(items: list, label: str) -> Iterator[list]:
 
 
 def _finding_json(f) -> dict:
-    keys = ("rule", "category", "severity", "start", "end", "text", "message", "suggestion")
+    keys = ("rule", "category", "severity", "start", "end", "text", "words", "message", "suggestion")
     return {k: getattr(f, k) for k in keys}
 
 
+NO_REWRITE = ("No rewrite kept every point of the comment without these words, so none is offered; "
+              "the notes above say how each one may read.")
+
+
 def _echo_findings(result) -> None:
+    """Each flagged span with its words and reason, then the one rewrite of the whole comment."""
     for f in result.findings:
         head = click.style(
             f"{f.start}-{f.end} {f.severity} {f.rule}", fg=SEVERITY_COLORS[f.severity], bold=True
         )
         click.echo(f"{head} ({f.category}, score {f.score:.2f})")
-        click.echo(f"  text:       {f.text}")
-        click.echo(f"  why:        {f.message}")
-        click.echo(f"  suggestion: {click.style(f.suggestion, fg='green')}")
+        click.echo(f"  text:  {f.text}")
+        click.echo(f"  words: {f.words}")
+        click.echo(f"  why:   {f.message}")
+    if result.findings and result.rewrite:
+        click.echo("rewrite of the whole comment:")
+        click.echo(click.style("  " + result.rewrite.replace("\n", "\n  "), fg="green"))
+    elif result.findings:
+        click.echo(f"no rewrite: {NO_REWRITE}")
     summary = f"{len(result.findings)} finding(s)" if result.findings else "No findings."
     click.echo(f"{summary} score {result.score:.2f}, sentiment {result.sentiment:+.2f}")
     for note in result.notes:
@@ -115,6 +125,7 @@ def analyze_command(text: str | None, jsonl, sensitivity: str) -> None:
                 "flagged": result.flagged,
                 "score": result.score,
                 "sentiment": result.sentiment,
+                "rewrite": result.rewrite,
                 "findings": [_finding_json(f) for f in result.findings],
             }
             click.echo(json.dumps(out, ensure_ascii=False))
@@ -164,21 +175,29 @@ def _show_errors(pairs, kind: str, limit: int) -> None:
     "--show", type=click.Choice(["fp", "fn"]), help="Print misjudged rows (for tuning on dev data)."
 )
 @click.option("--limit", default=20, show_default=True, help="How many rows --show prints.")
-def eval_command(file, by: str | None, sensitivity: str, check: bool, show: str | None, limit: int) -> None:
-    """Precision, recall, F1 and FPR of the analyzer on {"text", "harsh"} rows."""
+@click.option("--suggestions", is_flag=True,
+              help="FILE is a graded suggestion set (text, category, keep, drop): report rewrite quality.")
+def eval_command(file, by: str | None, sensitivity: str, check: bool, show: str | None, limit: int,
+                 suggestions: bool) -> None:
+    """Precision, recall, F1 and FPR of the analyzer on {"text", "harsh"} rows (or rewrites, --suggestions)."""
     from service.analysis.engine import analyze_many
     from service.analysis.metrics import tally
-    from service.analysis.rephrase import is_general_advice
 
+    if suggestions:
+        from service.cli.rewrites import evaluate
+
+        rows = [r for _, r in _read_jsonl(file, {"text": str, "category": str, "keep": list, "drop": list})]
+        evaluate(rows, _batches, _options(sensitivity), check)
+        return
     rows = [r for _, r in _read_jsonl(file, {"text": str, "harsh": bool}) if _usable(r)]
     options = _options(sensitivity)
     flags: list[bool] = []
-    findings = general = 0
+    findings = rewritten = 0
     for batch in _batches(rows, "evaluating"):
         results = analyze_many([r["text"] for r in batch], options)
         flags += [a.flagged for a in results]
-        suggestions = [f.suggestion for a in results for f in a.findings]
-        findings, general = findings + len(suggestions), general + sum(map(is_general_advice, suggestions))
+        findings += sum(len(a.findings) for a in results)
+        rewritten += sum(len(a.findings) for a in results if a.rewrite)
     pairs = list(zip(rows, flags, strict=True))
     overall, groups = tally(pairs, by)
     click.echo(
@@ -188,11 +207,10 @@ def eval_command(file, by: str | None, sensitivity: str, check: bool, show: str 
     click.echo(_report_line("overall", overall))
     for name, counts in groups.items():
         click.echo(_report_line(f"{by}={name}", counts))
-    if findings:  # how often a suggestion rephrases its own sentence rather than giving the category's advice
-        own = findings - general
+    if findings:  # how often a finding comes with a rewrite of its comment that passed the gate
         click.echo(
-            f"suggestions: {findings} findings, {own} ({own / findings:.0%}) rephrase their own sentence, "
-            f"{general} give their category's general advice"
+            f"rewrites: {findings} findings, {rewritten} ({rewritten / findings:.0%}) come with a gated rewrite "
+            f"of the whole comment, {findings - rewritten} with none (the note explains the words)"
         )
     if show:
         _show_errors(pairs, show, limit)

@@ -14,3 +14,9 @@ def analysis():
 
     engine.load(MODEL)
     return engine
+
+
+@pytest.fixture(scope="session")
+def nlp_pipeline(analysis):
+    """The loaded spaCy pipeline itself, for checks that read a parse."""
+    return analysis.engine(MODEL).nlp

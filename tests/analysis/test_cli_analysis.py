@@ -15,12 +15,20 @@ def cli(analysis):
     return CliRunner()
 
 
-def test_analyze_prints_each_finding_with_its_suggestion(cli):
-    result = cli.invoke(analyze_command, ["You broke the build again."])
+def test_analyze_prints_each_finding_and_one_rewrite_of_the_whole_comment(cli):
+    result = cli.invoke(analyze_command, ["Obviously this is wrong. You broke the build again."])
     assert result.exit_code == 0
-    assert "0-26 high you-broke" in result.output
-    assert "suggestion: It looks like this change affects the build" in result.output
+    assert "0-24 medium obviously" in result.output and "25-51 high you-broke" in result.output
+    assert "words: You broke" in result.output
+    assert "rewrite of the whole comment:\n  This is wrong. This change broke the build again.\n" in result.output
+    assert result.output.count("rewrite of the whole comment") == 1
     assert "\x1b[" not in result.output  # no colors when the output is not a terminal
+
+
+def test_analyze_names_the_words_when_no_rewrite_keeps_the_point(cli):
+    result = cli.invoke(analyze_command, ["Any beginner knows this."])
+    assert "words: Any beginner" in result.output
+    assert "no rewrite: " in result.output and "I think" not in result.output
 
 
 def test_analyze_says_so_when_there_is_nothing_to_report(cli):
@@ -33,6 +41,7 @@ def test_analyze_jsonl_writes_one_line_per_input_in_order(cli):
     result = cli.invoke(analyze_command, ["--jsonl", "-"], input=stdin)
     out = [json.loads(line) for line in result.output.splitlines()]
     assert [o["id"] for o in out] == ["a", 7] and [o["flagged"] for o in out] == [False, True]
+    assert out[1]["rewrite"] == "This is wrong." and out[0]["rewrite"] == ""
     assert set(out[1]["findings"][0]) == {
         "rule",
         "category",
@@ -40,6 +49,7 @@ def test_analyze_jsonl_writes_one_line_per_input_in_order(cli):
         "start",
         "end",
         "text",
+        "words",
         "message",
         "suggestion",
     }
@@ -78,8 +88,33 @@ def test_eval_reports_overall_and_per_field_figures_and_skips_disputed_rows(cli,
     overall = result.output.splitlines()[1].split()
     assert overall == ["overall", "3", "2", "1", "1.000", "0.500", "0.667", "0.000"]
     assert "kind=blunt" in result.output and "kind=blame" in result.output
-    # "You broke the build again." gets a rephrasing of its own, not the blame category's general advice.
-    assert "suggestions: 1 findings, 1 (100%) rephrase their own sentence, 0 give" in result.output
+    # "You broke the build again." gets a gated rewrite of its own, not the blame category's general advice.
+    assert "rewrites: 1 findings, 1 (100%) come with a gated rewrite of the whole comment, 0 with none" in result.output
+
+
+def test_eval_suggestions_reports_gated_and_graded_rewrites_per_category(cli, tmp_path):
+    rows = [
+        {"id": "s1", "text": "Obviously this is wrong.", "category": "presupposed-knowledge", "keep": ["is wrong"],
+         "drop": ["obviously"], "acceptable": ["This is wrong."]},
+        {"id": "s2", "text": "Any beginner knows this.", "category": "presupposed-knowledge", "keep": [],
+         "drop": ["any beginner"], "acceptable": ["Could you say more?"]},
+        {"id": "s3", "text": "You broke the build again.", "category": "blame", "keep": ["the build"],
+         "drop": ["again"], "acceptable": ["This change broke the build."]},
+        {"id": "s4", "text": "Could we add a test?", "category": "blame", "keep": [], "drop": ["x"],
+         "acceptable": ["Could we add a test?"]},
+    ]
+    path = tmp_path / "suggestions.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = cli.invoke(eval_command, [str(path), "--suggestions"])
+    assert result.exit_code == 0, result.output
+    lines = {line.split()[0]: line.split()[1:] for line in result.output.splitlines()[1:4]}
+    # rows, flagged, share with a gated rewrite, share with none, share graded (keep/drop), gate faults
+    assert lines["overall"] == ["4", "3", "67%", "33%", "33%", "0"]
+    assert lines["blame"] == ["2", "1", "100%", "0%", "0%", "0"]  # "again" stays: kept, but not graded
+    assert lines["presupposed-knowledge"] == ["2", "2", "50%", "50%", "50%", "0"]
+    path.write_text(json.dumps(rows[1]) + "\n", encoding="utf-8")  # a finding with no rewrite at all
+    failing = cli.invoke(eval_command, [str(path), "--suggestions", "--check"])
+    assert failing.exit_code == 1 and "below the agreed floors: rewritten 0% < 60%" in failing.output
 
 
 def test_eval_check_fails_below_the_floors(cli, tmp_path):

@@ -60,3 +60,45 @@ def test_emoji_runs_binary_noise_and_invisible_characters_are_handled(analysis):
         "\u200b\u202e" * 5_000,
     ]:
         assert analysis.analyze(text).flagged in (True, False)
+
+
+# Harsh sentences from the rule files, and civil technical ones carrying code, names, numbers and links.
+def _flag_examples():
+    from service.analysis.engine import validated_rules
+
+    return sorted({t for r in validated_rules() for t in r.flag_examples})
+
+
+TECHNICAL_SENTENCES = st.sampled_from([
+    "The loop in `dedupe()` skips the last element.",
+    "See https://docs.example.com/locks for the 30 ms timeout.",
+    "`retry_count` is read twice in src/app.py, see #42.",
+    "```suggestion\nreturn None\n```",
+    "> You broke it, said the old bot.",
+    "- `make test` fails on `main` since v2.3.1",
+])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.sampled_from(_flag_examples()), TECHNICAL_SENTENCES), min_size=1, max_size=4))
+def test_every_rewrite_shown_passes_the_gate_and_keeps_the_markdown(analysis, parts):
+    """Whatever the mix of harsh and technical sentences, a rewrite that is shown is clean, keeps every code
+    span, URL, number and name, and leaves quotes and code blocks as they were."""
+    from service.analysis import gate
+    from service.analysis.catalog import Options
+    from service.analysis.rephrase import all_template_words
+
+    text = "\n\n".join(parts)
+    result = analysis.analyze(text)
+    assert {f.suggestion for f in result.findings} <= {result.rewrite}
+    if not result.rewrite:
+        return
+    cues = tuple(w for f in result.findings for w in f.words.split(" … ") if w)
+    verdict = gate.check(text, result.rewrite, cues=cues, template=all_template_words(), exempt=" ".join(cues))
+    assert verdict.ok, verdict.problem
+    assert analysis.analyze(result.rewrite, Options()).findings == ()
+    for block in gate.code_spans(text):
+        assert block in result.rewrite
+    for line in text.splitlines():
+        if line.startswith(">"):
+            assert line in result.rewrite

@@ -1,6 +1,6 @@
 """Split each hand-written master corpus into dev and test halves, then validate and count them.
 
-    python tests/corpus/build.py [--check] [reviews|threads|families ...]
+    python tests/corpus/build.py [--check] [reviews|threads|families|suggestions ...]
 
 Without --check it rewrites the splits from the master lists; with --check it only re-reads and
 validates them (CI runs that). The splits are stratified by category with a fixed seed, so they
@@ -141,13 +141,64 @@ def build(corpus: Corpus, check_only: bool) -> None:
     report(corpus, parts)
 
 
+# The graded suggestion set (SUGGESTIONS.md): every row is harsh, so it has no `harsh` field; it is split
+# like the tone corpora (stratified by category, fixed seed) by the same split().
+SUGGESTION_FIELDS = ("id", "text", "category", "keep", "drop", "acceptable")
+SUGGESTIONS = Corpus("suggestions", "suggestions-all.jsonl", "s",
+                     ("presupposed-knowledge", "teaching-down", "minimizer", "blame", "sarcasm", "refusal",
+                      "repetition", "insult", "profanity", "impatience"), (), seed=23)
+
+
+def check_suggestion(row: object) -> str | None:
+    """What is wrong with a suggestion row: exact fields, known category, keep/drop taken from the text."""
+    if not isinstance(row, dict) or tuple(row) != SUGGESTION_FIELDS:
+        return f"fields must be {list(SUGGESTION_FIELDS)} in that order"
+    if not str(row["id"]).startswith("s") or not str(row["id"])[1:].isdigit():
+        return f"id {row['id']!r} must look like s0001"
+    if row["category"] not in SUGGESTIONS.categories:
+        return f"unknown category {row['category']!r}"
+    missing = [k for k in row["keep"] if k not in row["text"]]
+    missing += [d for d in row["drop"] if d.lower() not in row["text"].lower()]
+    if missing:
+        return f"{missing[0]!r} is not in the text"
+    if not row["drop"] or not row["acceptable"]:
+        return "drop and acceptable must not be empty"
+    return None
+
+
+def load_suggestions(path: Path) -> list[dict]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for number, row in enumerate(rows, 1):
+        problem = check_suggestion(row)
+        if problem:
+            sys.exit(f"{path.name}:{number}: {problem}")
+    return rows
+
+
+def build_suggestions(check_only: bool) -> None:
+    """Split suggestions-all.jsonl into dev and test (or only check the split), then print the counts."""
+    master = load_suggestions(HERE / SUGGESTIONS.master)
+    if not check_only:
+        for name, part in split(SUGGESTIONS, master).items():
+            lines = (json.dumps(r, ensure_ascii=False) + "\n" for r in part)
+            SUGGESTIONS.split_path(name).write_text("".join(lines), encoding="utf-8")
+    parts = {name: load_suggestions(SUGGESTIONS.split_path(name)) for name in SPLITS}
+    every = sorted((r for name in SPLITS for r in parts[name]), key=lambda r: r["id"])
+    if every != sorted(master, key=lambda r: r["id"]):
+        sys.exit("suggestion splits differ from suggestions-all.jsonl: rerun build.py suggestions")
+    print("suggestions:" + "".join(f" {name} {len(parts[name])}" for name in SPLITS) + "\n")
+
+
 def main() -> None:
     args = [a for a in sys.argv[1:] if a != "--check"]
-    unknown = set(args) - set(CORPORA)
+    unknown = set(args) - set(CORPORA) - {"suggestions"}
     if unknown:
-        sys.exit(f"unknown corpus {sorted(unknown)[0]!r}; choose from {', '.join(CORPORA)}")
-    for name in args or CORPORA:
-        build(CORPORA[name], check_only="--check" in sys.argv)
+        sys.exit(f"unknown corpus {sorted(unknown)[0]!r}; choose from {', '.join(CORPORA)}, suggestions")
+    for name in args or [*CORPORA, "suggestions"]:
+        if name == "suggestions":
+            build_suggestions(check_only="--check" in sys.argv)
+        else:
+            build(CORPORA[name], check_only="--check" in sys.argv)
 
 
 if __name__ == "__main__":

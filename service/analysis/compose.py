@@ -1,0 +1,137 @@
+"""The whole-comment rewrite: each harsh sentence replaced by its first gated proposal, the rest untouched.
+
+Code blocks, inline code, quotes and links are never inside a flagged sentence's edit (the engine only
+flags prose), so splicing the edited sentences back into the original keeps the Markdown as it was.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from . import gate
+from .rephrase import SHARED_PROPOSALS, SHARED_WORDS, template
+
+# Proposals that pass the string checks before the first batch goes to the analyzer; more only if all fail.
+FIRST_ROUND = 2
+DROP = ""  # a sentence that is only a jab ("Come on.", "Very inspiring.") can go when the comment says more
+_EMPTY_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]*$\n?", re.M)
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+@dataclass
+class Sentence:
+    """One flagged sentence: where it is, its harsh words as written, and the proposals for it in order."""
+
+    start: int
+    end: int
+    text: str
+    cues: tuple[str, ...]
+    jab_clause: str = ""  # the comma-separated piece of the sentence that holds the first cue
+    makers: list[tuple[object, str, Callable[[], str | None]]] = field(default_factory=list)
+    options: list[tuple[str, frozenset[str]]] = field(default_factory=list)  # those that passed the string gate
+    made: int = 0
+    good: list[tuple[str, frozenset[str]]] = field(default_factory=list)
+    chosen: tuple[str, frozenset[str]] | None = None
+
+    def add(self, rule_id: str, found) -> None:
+        """A rule's proposals; those every rule makes alike ('plain', 'clauses', ...) are kept once."""
+        keys = {key for key, _, _ in self.makers}
+        for name, make in found:
+            key = name if name in SHARED_PROPOSALS else (name, rule_id)
+            if key not in keys:
+                self.makers.append((key, name, make))
+                keys.add(key)
+
+    def shortlist(self, to_the_end: bool = False) -> list[str]:
+        """Make the proposals in order and keep those that pass the gate's string checks, stopping at one
+        that keeps the whole point with no stray word (nothing after it could rank higher); a second call
+        with `to_the_end` goes on from there, for when the analyzer or the parse turned that one down."""
+        aside, start = self._aside, self.made
+        for n, (_, name, make) in enumerate(self.makers[start:], start):
+            self.made = n + 1
+            text = make()
+            if text is None or any(text == t for t, _ in self.options):
+                continue
+            words = template(name)
+            if gate.check(self.text, text, cues=self.cues, template=words, exempt=self.exempt).ok:
+                self.options.append((text, words))
+                perfect = gate.kept_share(self.text, text, aside) == 1.0 and not self._strays(text)
+                if not to_the_end and (perfect or len(self.options) >= FIRST_ROUND):
+                    break
+        return [text for text, _ in self.options]
+
+    @property
+    def _aside(self) -> str:
+        return self.exempt + " " + self.jab_clause if self.jab_clause != self.text else self.exempt
+
+    @property
+    def exempt(self) -> str:
+        return " ".join(self.cues)
+
+    def choose(self, passes: Callable[[str], bool]) -> None:
+        """Keep the proposals the gate and the analyzer accept, best first: the most of the point kept, then
+        the fewest stray words of the jab's clause ('Holy, the pipeline...'), then the smaller edit."""
+        good = [(n, text, words) for n, (text, words) in enumerate(self.options) if passes(text)]
+        good.sort(key=lambda g: (-gate.kept_share(self.text, g[1], self._aside), self._strays(g[1]), g[0]))
+        self.good = [(text, words) for _, text, words in good]
+        self.chosen = self.good[0] if self.good else None
+
+    def _strays(self, text: str) -> int:
+        return len(gate.content_words(text) & gate.content_words(self.exempt + " " + self.jab_clause))
+
+    @property
+    def droppable(self) -> bool:
+        """Only a jab: no code, number or name, and at most one word of its own besides the cue ('Are you
+        stupid or just careless?', 'Come on.'), so the comment loses nothing when it goes."""
+        own_words = gate.new_words(self.exempt, self.text)
+        return not gate.missing_tokens(self.text, DROP, self.exempt) and len(own_words) <= 1
+
+
+@dataclass(frozen=True)
+class Whole:
+    text: str
+    cues: tuple[str, ...]
+    template: frozenset[str]
+    exempt: str
+
+
+def assemble(original: str, sentences: list[Sentence]) -> Whole | None:
+    """The comment with every flagged sentence edited; None when one has no edit or nothing would be left.
+
+    A sentence that is only a jab goes, when the rest of the comment still says something; otherwise its
+    best proposal stands in for it."""
+    first = [_drop_first(s) for s in sentences]
+    whole = _splice(original, sentences, first)
+    if whole is None and any(c and c[0] == DROP for c in first):
+        whole = _splice(original, sentences, [s.chosen for s in sentences])
+    return whole
+
+
+def _drop_first(s: Sentence) -> tuple[str, frozenset[str]] | None:
+    if s.droppable and (s.chosen is None or s.chosen[1] - SHARED_WORDS):
+        return (DROP, frozenset())  # dropping beats a templated sentence ("I'm a bit worried about ...")
+    return s.chosen
+
+
+def _splice(original: str, sentences: list[Sentence], chosen: list) -> Whole | None:
+    if any(c is None for c in chosen):
+        return None
+    out, last = [], 0
+    for s, (text, _) in sorted(zip(sentences, chosen, strict=True), key=lambda pair: pair[0].start):
+        out.append(original[last : s.start])
+        last = s.end
+        if text == DROP:
+            while last < len(original) and original[last] in " \t":
+                last += 1
+            continue
+        out.append(text)
+    out.append(original[last:])
+    text = _EMPTY_ITEM.sub("", "".join(out)) if any(c[0] == DROP for c in chosen) else "".join(out)
+    text = re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]+\n", "\n", text)).strip()
+    if len(_WORD.findall(gate.prose(text))) < 2 and not gate.code_spans(text):
+        return None
+    cues = tuple(c for s in sentences for c in s.cues)
+    template = frozenset().union(*(c[1] for c in chosen))
+    return Whole(text=text, cues=cues, template=template, exempt=" ".join(cues))
