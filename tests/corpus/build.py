@@ -1,6 +1,6 @@
 """Split each hand-written master corpus into dev and test halves, then validate and count them.
 
-    python tests/corpus/build.py [--check] [reviews|threads ...]
+    python tests/corpus/build.py [--check] [reviews|threads|families ...]
 
 Without --check it rewrites the splits from the master lists; with --check it only re-reads and
 validates them (CI runs that). The splits are stratified by category with a fixed seed, so they
@@ -27,7 +27,7 @@ class Corpus:
     harsh: tuple[str, ...]
     not_harsh: tuple[str, ...]
     seed: int
-    distinct_from: str | None = None  # another master list whose texts must not repeat here
+    distinct_from: tuple[str, ...] = ()  # other master lists whose texts must not repeat here
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -45,7 +45,12 @@ CORPORA = {
                       ("impatience", "mocking", "irony", "insulting", "name-calling", "entitlement", "vulgarity",
                        "dismissive"),
                       ("neutral", "blunt", "frustrated-civil", "softened", "question"), seed=11,
-                      distinct_from="all.jsonl"),
+                      distinct_from=("all.jsonl",)),
+    "families": Corpus("families", "families-all.jsonl", "f",
+                       ("presupposed-knowledge", "teaching-down", "minimizer", "blame", "sarcasm", "refusal",
+                        "repetition", "insult"),
+                       ("tool-grumble", "self-directed", "hedged", "blunt", "neutral", "quoted"), seed=17,
+                       distinct_from=("all.jsonl", "threads-all.jsonl")),
 }
 
 
@@ -96,18 +101,18 @@ def split(corpus: Corpus, rows: list[dict]) -> dict[str, list[dict]]:
 
 
 def validate(corpus: Corpus, parts: dict[str, list[dict]], master: list[dict]) -> None:
-    """Check ids and texts are unique, distinct from the other corpus, and equal to the master list."""
+    """Check ids and texts are unique, distinct from the other corpora, and equal to the master list."""
     every = [r for name in SPLITS for r in parts[name]]
     for field in ("id", "text"):
         repeated = [value for value, n in Counter(r[field] for r in every).items() if n > 1]
         if repeated:
             sys.exit(f"{corpus.name}: duplicate {field}: {repeated[0]!r}")
-    if corpus.distinct_from:
-        lines = (HERE / corpus.distinct_from).read_text(encoding="utf-8").splitlines()
+    for other in corpus.distinct_from:
+        lines = (HERE / other).read_text(encoding="utf-8").splitlines()
         taken = {json.loads(line)["text"] for line in lines}
         clash = [r["id"] for r in every if r["text"] in taken]
         if clash:
-            sys.exit(f"{clash[0]} repeats a text from {corpus.distinct_from}")
+            sys.exit(f"{clash[0]} repeats a text from {other}")
     if sorted(every, key=lambda r: r["id"]) != sorted(master, key=lambda r: r["id"]):
         sys.exit(f"splits differ from {corpus.master}: rerun build.py {corpus.name}")
 
