@@ -88,6 +88,14 @@ def self_directed(s: Sentence, match: tuple[int, ...]) -> bool:
     return any(_clause(s.doc[a]).i in clauses for a, _ in s.signals.get("first_person", ()))
 
 
+def about_writer(s: Sentence, match: tuple[int, ...]) -> bool:
+    """The writer is the subject of the matched clause ("I learned this on day one", "I'll go read the
+    manual"): they talk about themselves, not the reader. Narrower than self-directed, which also counts a
+    first person in a clause above ("I assumed everybody knew" is still about everybody)."""
+    verbs = {_clause(s.doc[i]).i for i in match}
+    return any(c.dep_ in ("nsubj", "nsubjpass") and c.lower_ == "i" for v in verbs for c in s.doc[v].children)
+
+
 def compound(s: Sentence, match: tuple[int, ...]) -> bool:
     """In a compound noun a strong word names a thing ("garbage collector", "junk data"), not a verdict."""
     return any(s.doc[i].dep_ == "compound" for i in match)
@@ -144,6 +152,7 @@ GUARDS: dict[str, Callable[[Sentence, tuple[int, ...]], bool]] = {
     "negated": negated,
     "compound": compound,
     "self-directed": self_directed,
+    "about-writer": about_writer,
     "positive": positive,
     "modest": modest,
     "thanked": thanked,
