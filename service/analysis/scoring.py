@@ -96,6 +96,12 @@ def about_writer(s: Sentence, match: tuple[int, ...]) -> bool:
     return any(c.dep_ in ("nsubj", "nsubjpass") and c.lower_ == "i" for v in verbs for c in s.doc[v].children)
 
 
+def no_harm_named(s: Sentence, match: tuple[int, ...]) -> bool:
+    """Credit is not blame: "thanks to your change, the build is faster" names no harm, "... prod is down"
+    does. True when the sentence names no harm outside the match."""
+    return not _signal_outside(s, "harm", match)
+
+
 def compound(s: Sentence, match: tuple[int, ...]) -> bool:
     """In a compound noun a strong word names a thing ("garbage collector", "junk data"), not a verdict."""
     return any(s.doc[i].dep_ == "compound" for i in match)
@@ -153,6 +159,7 @@ GUARDS: dict[str, Callable[[Sentence, tuple[int, ...]], bool]] = {
     "compound": compound,
     "self-directed": self_directed,
     "about-writer": about_writer,
+    "no-harm-named": no_harm_named,
     "positive": positive,
     "modest": modest,
     "thanked": thanked,
