@@ -20,7 +20,7 @@ NEGATIVE, POSITIVE = -0.5, 0.5
 CONTRAST = -0.25
 LONG_SENTENCE = 8
 # A refusal in a comment this long almost always comes with its reason (a bare "Nope." is a few words).
-EXPLAINED_WORDS = 20
+EXPLAINED_WORDS = 10
 SENTIMENT_WEIGHT = 0.1
 MODIFIERS = ("amod", "compound", "nmod", "advmod")
 QUOTES = "\"'“”‘’`"
