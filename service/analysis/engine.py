@@ -40,7 +40,7 @@ class Engine:
 @functools.cache
 def validated_rules() -> tuple[Rule, ...]:
     """Every rule, validated, without loading spaCy (for `tact rules` and the docs)."""
-    return load_rules(guards=frozenset(GUARDS), strategies=frozenset(STRATEGIES))
+    return load_rules(guards=frozenset(GUARDS), strategies=STRATEGIES)
 
 
 @functools.cache
