@@ -22,6 +22,11 @@ _TRAILER = re.compile(
     r"|^patch set \d+:[^\n]*$",
     re.I | re.M,
 )
+# Names written without backticks are still code: a path ("platform/wtf/Assertions.h"), a call ("__ffs()"), a
+# snake_case or dotted name ("dumb_terminal", "self.stupid_flag"). Each stands in for a name, like inline code.
+_BARE_NAME = re.compile(
+    r"(?<![\w/])(?:[\w.-]+/[\w./-]*\w|\w+\(\)|\w*_\w+(?:\.\w+)*|\w+(?:\.\w+)+\(?\)?)(?![\w/])"
+)
 _BLANKED = (_FENCE, _HTML_COMMENT, _QUOTE, _INDENTED, _IMAGE, _LINK_TARGET, _URL, _HTML_TAG, _TRAILER)
 
 
@@ -45,6 +50,17 @@ def _code_placeholder(chars: list[str], start: int, end: int) -> None:
     chars[start : start + min(4, end - start)] = list("code"[: end - start])
 
 
+def _is_name(word: str) -> bool:
+    """Tell a bare name from prose that looks like one: "and/or", "CI/CD", "e.g." and "3.5" stay prose."""
+    if not any(ch.isalpha() for ch in word):
+        return False
+    if "/" in word and "_" not in word and not word.endswith("()"):
+        return word.count("/") >= 2 or "." in word.rsplit("/", 1)[-1]
+    if "." in word and "_" not in word and not word.endswith("()"):
+        return min(len(part) for part in word.split(".")) >= 2
+    return True
+
+
 def extract(text: str) -> Prose:
     """Blank code, quotes, URLs, markup and trailers, and neutralize invisible characters, in place."""
     chars = list(text)
@@ -54,6 +70,9 @@ def extract(text: str) -> Prose:
     masked = "".join(chars)
     for match in _INLINE_CODE.finditer(masked):
         if "\n" not in match.group(0):
+            _code_placeholder(chars, match.start(), match.end())
+    for match in _BARE_NAME.finditer("".join(chars)):
+        if _is_name(match.group(0)):
             _code_placeholder(chars, match.start(), match.end())
     for i, ch in enumerate(chars):
         if ch not in "\n\t" and unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
