@@ -72,7 +72,8 @@ def extract(text: str) -> Prose:
         if "\n" not in match.group(0):
             _code_placeholder(chars, match.start(), match.end())
     for match in _BARE_NAME.finditer("".join(chars)):
-        if _is_name(match.group(0)):
+        shortcode = text[match.start() - 1 : match.start()] == ":" == text[match.end() : match.end() + 1]
+        if _is_name(match.group(0)) and not shortcode:  # ":rolling_eyes:" is an emoji, not a name
             _code_placeholder(chars, match.start(), match.end())
     for i, ch in enumerate(chars):
         if ch not in "\n\t" and unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
