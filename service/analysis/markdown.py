@@ -22,11 +22,10 @@ _TRAILER = re.compile(
     r"|^patch set \d+:[^\n]*$",
     re.I | re.M,
 )
-# Names written without backticks are still code: a path ("platform/wtf/Assertions.h"), a call ("__ffs()"), a
-# snake_case or dotted name ("dumb_terminal", "self.stupid_flag"). Each stands in for a name, like inline code.
-_BARE_NAME = re.compile(
-    r"(?<![\w/])(?:[\w.-]+/[\w./-]*\w|\w+\(\)|\w*_\w+(?:\.\w+)*|\w+(?:\.\w+)+\(?\)?)(?![\w/])"
-)
+# Names written without backticks are still code where the tokenizer would cut them into words: a path
+# ("platform/wtf/Assertions.h") or an underscored call ("__ffs()"). A plain "close()" or "utils.py" stays one
+# token, or reads as the word it is, so it is left for the parser.
+_BARE_NAME = re.compile(r"(?<![\w/])(?:[\w.-]+/[\w./-]*\w|\w*_\w*\(\))(?![\w/])")
 _BLANKED = (_FENCE, _HTML_COMMENT, _QUOTE, _INDENTED, _IMAGE, _LINK_TARGET, _URL, _HTML_TAG, _TRAILER)
 
 
@@ -51,14 +50,10 @@ def _code_placeholder(chars: list[str], start: int, end: int) -> None:
 
 
 def _is_name(word: str) -> bool:
-    """Tell a bare name from prose that looks like one: "and/or", "CI/CD", "e.g." and "3.5" stay prose."""
-    if not any(ch.isalpha() for ch in word):
-        return False
-    if "/" in word and "_" not in word and not word.endswith("()"):
+    """Tell a bare name from prose that looks like one: "and/or", "CI/CD" and "read/write" stay prose."""
+    if "/" in word:
         return word.count("/") >= 2 or "." in word.rsplit("/", 1)[-1]
-    if "." in word and "_" not in word and not word.endswith("()"):
-        return min(len(part) for part in word.split(".")) >= 2
-    return True
+    return any(ch.isalpha() for ch in word)
 
 
 def extract(text: str) -> Prose:

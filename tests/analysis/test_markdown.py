@@ -60,14 +60,17 @@ def test_link_text_is_prose_but_its_target_is_not(analysis):
         "We should call it __ffs() then, like Linux.",
         "The dumb_terminal flag is set by the installer.",
         "Rename self.stupid_flag before the release.",
+        "See src/crap/parser.py for the old version.",
     ],
-    ids=["path", "call", "snake-case", "dotted"],
+    ids=["path", "call", "snake-case", "dotted", "directory"],
 )
 def test_bare_names_outside_backticks_are_code_too(analysis, body):
     assert analysis.analyze(body, Options(sensitivity="high")).findings == ()
 
 
-@pytest.mark.parametrize("body", ["CI/CD is stupid.", "This is, e.g., stupid.", "It is 3.5 times slower and stupid."])
+@pytest.mark.parametrize(
+    "body", ["CI/CD is stupid.", "This read/write lock is stupid.", "It is 3.5 times slower and stupid."]
+)
 def test_prose_that_looks_like_a_name_is_still_read(analysis, body):
     assert [f.rule for f in analysis.analyze(body, Options(sensitivity="high")).findings] == ["stupid"]
 
