@@ -157,3 +157,10 @@ def test_committed_rules_doc_matches_the_generated_one():
 
     generated = CliRunner().invoke(rules_command, ["--markdown"]).output
     assert DOCS.read_text(encoding="utf-8") == generated
+
+
+def test_a_sentence_is_parsed_only_when_it_has_every_word_some_pattern_requires(analysis):
+    """ "Had you checked" needs both "had" and "you": a sentence with only "had" skips the parse."""
+    e = engine()
+    assert e.matchers.needs_parse(e.nlp.make_doc("Had you checked the logs, this would be clear."))
+    assert not e.matchers.needs_parse(e.nlp.make_doc("The job had three retries and then stopped."))
