@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import json
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +24,13 @@ SEVERITIES = ("low", "medium", "high")
 SENSITIVITIES = ("low", "medium", "high")
 MATCH_KINDS = ("phrases", "tokens", "dependency")
 
-_EXAMPLES = {"type": "array", "minItems": 2, "items": {"type": "string", "minLength": 1}}
+# Three of each, so a rule shows its reach and its limits: one example of a kind is a phrase, three are a shape.
+MIN_EXAMPLES = 3
+_EXAMPLES = {"type": "array", "minItems": MIN_EXAMPLES, "items": {"type": "string", "minLength": 1}}
+# A guard that always fires when one of these signal words is inside a phrase: "negated" sees the phrase's
+# own "not", "self-directed" its own "I". Such a phrase can never be reported, so the loader rejects it.
+SUPPRESSING_SIGNALS = {"negated": "negations", "self-directed": "first_person"}
+_WORD = re.compile(r"n't|[\w'’-]+")
 RULE_SCHEMA = {
     "type": "object",
     "required": ["id", "severity", "message", "match", "rephrase", "examples"],
@@ -158,6 +166,8 @@ def _describe(error: jsonschema.ValidationError) -> str:
         return f"unknown key {extra[0]!r}" if extra else error.message
     if error.validator == "required":
         return error.message.replace("is a required property", "is required")
+    if error.validator == "minItems" and where in ("flag", "pass"):
+        return f"examples.{where}: needs at least {error.validator_value} examples, has {len(error.instance)}"
     return f"{where}: {error.message}" if where else error.message
 
 
@@ -198,19 +208,26 @@ def _plain(value):
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
+        if any(isinstance(v, bool) for v in value):  # YAML reads a bare on/off/yes/no in a list as a boolean
+            raise ValueError("a word in a list reads as true/false; quote it (\"on\", \"no\")")
         return [_plain(v) for v in value]
     return value
 
 
 def _rule(path: Path, category: str, raw: _LineDict) -> Rule:
     kind = next(iter(raw["match"]))
+    try:
+        patterns = _normalize_patterns(kind, raw["match"][kind])
+    except ValueError as exc:
+        line = raw.key_lines.get("match", raw.line)
+        raise RuleError(f"{_name(path)}: rule {raw['id']!r}: {exc} (line {line})") from exc
     return Rule(
         id=raw["id"],
         category=category,
         severity=raw["severity"],
         message=" ".join(raw["message"].split()),
         kind=kind,
-        patterns_json=json.dumps(_normalize_patterns(kind, raw["match"][kind])),
+        patterns_json=json.dumps(patterns),
         unless=tuple(raw.get("unless", ())),
         rephrase=raw["rephrase"],
         flag_examples=tuple(raw["examples"]["flag"]),
@@ -221,28 +238,89 @@ def _rule(path: Path, category: str, raw: _LineDict) -> Rule:
     )
 
 
+def _words(phrase: str) -> set[str]:
+    return set(_WORD.findall(phrase.lower().replace("’", "'").replace("n't", " n't")))
+
+
+def _check_phrases(rule: Rule, line: int, seen: dict[str, str], signals: dict[str, tuple[str, ...]]) -> None:
+    """No phrase twice (in this rule or another), and none that the rule's own guards always suppress."""
+    where = f"{rule.file}: rule {rule.id!r}"
+    for phrase in rule.patterns:
+        key = " ".join(phrase.lower().split())
+        if key in seen:
+            other = seen[key]
+            also = "twice in this rule" if other == where else f"also in {other}"
+            raise RuleError(f"{where}: phrase {phrase!r} is listed {also} (line {line})")
+        seen[key] = where
+        for guard in rule.unless:
+            words = {w.lower() for w in signals.get(SUPPRESSING_SIGNALS.get(guard, ""), ())}
+            inside = sorted(_words(phrase) & words)
+            if inside:
+                raise RuleError(
+                    f"{where}: phrase {phrase!r} contains {inside[0]!r}, so its own guard {guard!r} always "
+                    f"suppresses it (line {line})"
+                )
+
+
+def _aliases(strategies: Mapping[str, Callable] | frozenset[str]) -> dict[str, str]:
+    """Each strategy name that is another name for an earlier strategy's function, mapped to that name."""
+    if not isinstance(strategies, Mapping):
+        return {}
+    first: dict[int, str] = {}
+    aliases = {}
+    for name, function in strategies.items():
+        target = getattr(function, "__wrapped__", function)
+        if id(target) in first:
+            aliases[name] = first[id(target)]
+        first.setdefault(id(target), name)
+    return aliases
+
+
+def _check_names(rule: Rule, raw: _LineDict, guards, strategies, aliases: dict[str, str]) -> None:
+    where = f"{rule.file}: rule {rule.id!r}"
+    unknown = [g for g in rule.unless if g not in guards]
+    if unknown:
+        raise RuleError(f"{where}: unknown guard {unknown[0]!r} (line {raw.key_lines.get('unless', rule.line)})")
+    line = raw.key_lines.get("rephrase", rule.line)
+    if rule.rephrase not in strategies:
+        raise RuleError(f"{where}: unknown rephrase strategy {rule.rephrase!r} (line {line})")
+    if rule.rephrase in aliases:
+        raise RuleError(
+            f"{where}: rephrase strategy {rule.rephrase!r} is another name for {aliases[rule.rephrase]!r}; "
+            f"one strategy, one name (line {line})"
+        )
+
+
 def load_rules(
-    directory: Path = RULES_DIR, *, guards: frozenset[str], strategies: frozenset[str]
+    directory: Path = RULES_DIR,
+    *,
+    guards: frozenset[str],
+    strategies: Mapping[str, Callable] | frozenset[str],
+    signals: dict[str, tuple[str, ...]] | None = None,
 ) -> tuple[Rule, ...]:
-    """Every rule in every category file, validated; raises RuleError on the first problem."""
+    """Every rule in every category file, validated; raises RuleError on the first problem.
+
+    Pass the strategies as a mapping (name to function) to have aliases rejected; signals default to
+    signals.yml and tell which phrases a rule's own guards would always suppress.
+    """
+    signals = load_signals() if signals is None else signals
+    aliases = _aliases(strategies)
     rules: list[Rule] = []
     seen: dict[str, str] = {}
+    phrases: dict[str, str] = {}
     for path in sorted(directory.glob("*.yml")):
         doc = _parse(path)
         _validate_file(path, doc)
         for raw in doc["rules"]:
             rule = _rule(path, doc["category"], raw)
-            where = f"{rule.file}: rule {rule.id!r}"
             if rule.id in seen:
-                raise RuleError(f"{where}: id already used in {seen[rule.id]} (line {rule.line})")
+                raise RuleError(
+                    f"{rule.file}: rule {rule.id!r}: id already used in {seen[rule.id]} (line {rule.line})"
+                )
             seen[rule.id] = rule.file
-            unknown = [g for g in rule.unless if g not in guards]
-            if unknown:
-                line = raw.key_lines.get("unless", rule.line)
-                raise RuleError(f"{where}: unknown guard {unknown[0]!r} (line {line})")
-            if rule.rephrase not in strategies:
-                line = raw.key_lines.get("rephrase", rule.line)
-                raise RuleError(f"{where}: unknown rephrase strategy {rule.rephrase!r} (line {line})")
+            _check_names(rule, raw, guards, strategies, aliases)
+            if rule.kind == "phrases":
+                _check_phrases(rule, raw.key_lines.get("match", rule.line), phrases, signals)
             rules.append(rule)
     return tuple(rules)
 

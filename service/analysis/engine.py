@@ -44,7 +44,7 @@ class Engine:
 @functools.cache
 def validated_rules() -> tuple[Rule, ...]:
     """Every rule, validated, without loading spaCy (for `tact rules` and the docs)."""
-    return load_rules(guards=frozenset(GUARDS), strategies=frozenset(STRATEGIES))
+    return load_rules(guards=frozenset(GUARDS), strategies=STRATEGIES)
 
 
 @functools.cache
@@ -217,7 +217,8 @@ def _run(e: Engine, comments: list[_Comment], options: Options, rephrase: bool) 
     docs = e.nlp.pipe((t[3] for t in todo), batch_size=BATCH_SIZE)
     for (c, start, end, _, compound), doc in zip(todo, docs, strict=True):
         s = Sentence(
-            doc=doc, signals=e.matchers.signal_spans(doc), compound=compound, comment_low=min(c.compounds)
+            doc=doc, signals=e.matchers.signal_spans(doc), compound=compound, comment_low=min(c.compounds),
+            comment_words=len(c.masked.split()),
         )
         _judge(e, c, start, end, s, options, rephrase)
     if rephrase:

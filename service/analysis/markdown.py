@@ -29,6 +29,10 @@ _TRAILER = re.compile(
 # A writer's own "I mean this": an HTML comment GitHub does not render. It must be read before
 # extract() blanks HTML comments with the rest of the markup.
 _DELIBERATE = re.compile(r"<!--\s*tact\s*:\s*ignore\s*-->", re.I)
+# Names written without backticks are still code where the tokenizer would cut them into words: a path
+# ("platform/wtf/Assertions.h") or an underscored call ("__ffs()"). A plain "close()" or "utils.py" stays one
+# token, or reads as the word it is, so it is left for the parser.
+_BARE_NAME = re.compile(r"(?<![\w/])(?:[\w.-]+/[\w./-]*\w|\w*_\w*\(\))(?![\w/])")
 _BLANKED = (_FENCE, _HTML_COMMENT, _QUOTE, _INDENTED, _IMAGE, _LINK_TARGET, _URL, _HTML_TAG, _TRAILER)
 
 
@@ -52,6 +56,13 @@ def _code_placeholder(chars: list[str], start: int, end: int) -> None:
     chars[start : start + min(4, end - start)] = list("code"[: end - start])
 
 
+def _is_name(word: str) -> bool:
+    """Tell a bare name from prose that looks like one: "and/or", "CI/CD" and "read/write" stay prose."""
+    if "/" in word:
+        return word.count("/") >= 2 or "." in word.rsplit("/", 1)[-1]
+    return any(ch.isalpha() for ch in word)
+
+
 def extract(text: str) -> Prose:
     """Blank code, quotes, URLs, markup and trailers, and neutralize invisible characters, in place."""
     chars = list(text)
@@ -61,6 +72,10 @@ def extract(text: str) -> Prose:
     masked = "".join(chars)
     for match in _INLINE_CODE.finditer(masked):
         if "\n" not in match.group(0):
+            _code_placeholder(chars, match.start(), match.end())
+    for match in _BARE_NAME.finditer("".join(chars)):
+        shortcode = text[match.start() - 1 : match.start()] == ":" == text[match.end() : match.end() + 1]
+        if _is_name(match.group(0)) and not shortcode:  # ":rolling_eyes:" is an emoji, not a name
             _code_placeholder(chars, match.start(), match.end())
     for i, ch in enumerate(chars):
         if ch not in "\n\t" and unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):

@@ -52,6 +52,8 @@ class Matchers:
     surface: Matcher
     anchors: frozenset[str]
     signals: PhraseMatcher
+    # anchor word -> the word sets each pattern anchored on it also needs (one word of each must be present)
+    requirements: dict[str, list[tuple[frozenset[str], ...]]] = field(default_factory=dict)
     rule_ids: dict[int, str] = field(default_factory=dict)
     cue_words: dict[str, tuple[frozenset[str], tuple[re.Pattern, ...]]] = field(default_factory=dict)
 
@@ -65,9 +67,12 @@ class Matchers:
         )
 
     def needs_parse(self, doc: Doc) -> bool:
-        """True when a tokenized sentence could match some rule: only those sentences are parsed."""
-        if any(t.lower_ in self.anchors for t in doc):
-            return True
+        """True when a tokenized sentence could match some rule: only those sentences are parsed. A pattern
+        can match only if the sentence has one word of each of its required word lists, not just its anchor."""
+        words = {t.lower_ for t in doc}
+        for word in words & self.anchors:
+            if any(all(words & need for need in needs) for needs in self.requirements.get(word, ())):
+                return True
         return bool(self.phrases(doc)) or bool(self.surface(doc))
 
     def hits(self, doc: Doc) -> list[tuple[str, tuple[int, ...]]]:
@@ -89,7 +94,8 @@ def _token_dicts(kind: str, pattern: list[dict]) -> list[dict]:
 
 
 def _required_words(token: dict) -> set[str] | None:
-    if token.get("OP") in ("?", "*", "!"):
+    op = token.get("OP", "")
+    if op in ("?", "*", "!") or op.startswith("{0") or op.startswith("{,"):
         return None
     for attr in LITERAL_ATTRS:
         value = token.get(attr)
@@ -104,6 +110,11 @@ def _literal_anchor(attrs: list[dict]) -> set[str] | None:
     """Lowercase words one required token must be; any sentence without one cannot match."""
     options = [words for words in map(_required_words, attrs) if words]
     return min(options, key=lambda words: len(words & COMMON) / len(words), default=None)
+
+
+def _needs(attrs: list[dict]) -> tuple[frozenset[str], ...]:
+    """Every required token's word list: a sentence must have a word from each for the pattern to match."""
+    return tuple(frozenset(words) for words in map(_required_words, attrs) if words)
 
 
 def _cue_words(attrs: list[dict]) -> tuple[set[str], set[str]]:
@@ -141,6 +152,8 @@ def _add(rule: Rule, nlp: Language, m: Matchers, anchors: set[str]) -> None:
             m.surface.add(rule.id, [pattern])
         elif anchor:
             anchors |= anchor
+            for word in anchor:
+                m.requirements.setdefault(word, []).append(_needs(attrs))
         else:
             raise RuleError(
                 f"{rule.file}: rule {rule.id!r}: a pattern needs one required LOWER word or only surface "

@@ -19,6 +19,8 @@ MAX_SOFTENING = 0.35
 NEGATIVE, POSITIVE = -0.5, 0.5
 CONTRAST = -0.25
 LONG_SENTENCE = 8
+# A refusal in a comment this long almost always comes with its reason (a bare "Nope." is a few words).
+EXPLAINED_WORDS = 10
 SENTIMENT_WEIGHT = 0.1
 MODIFIERS = ("amod", "compound", "nmod", "advmod")
 QUOTES = "\"'“”‘’`"
@@ -32,6 +34,7 @@ class Sentence:
     signals: dict[str, list[tuple[int, int]]]
     compound: float
     comment_low: float = 0.0  # the most negative sentence's compound in the whole comment
+    comment_words: int = 0  # words in the whole comment (0 when unknown: then nothing counts as explained)
 
 
 def _signal_outside(s: Sentence, name: str, match: tuple[int, ...]) -> bool:
@@ -86,6 +89,42 @@ def self_directed(s: Sentence, match: tuple[int, ...]) -> bool:
     clauses = {t.i for i in match for t in [s.doc[i], *s.doc[i].ancestors] if t.pos_ in ("VERB", "AUX")}
     clauses |= {_clause(s.doc[i]).i for i in match}
     return any(_clause(s.doc[a]).i in clauses for a, _ in s.signals.get("first_person", ()))
+
+
+def about_writer(s: Sentence, match: tuple[int, ...]) -> bool:
+    """The writer is the subject of the matched clause ("I learned this on day one", "I'll go read the
+    manual"): they talk about themselves, not the reader. Narrower than self-directed, which also counts a
+    first person in a clause above ("I assumed everybody knew" is still about everybody)."""
+    verbs = {_clause(s.doc[i]).i for i in match}
+    return any(c.dep_ in ("nsubj", "nsubjpass") and c.lower_ == "i" for v in verbs for c in s.doc[v].children)
+
+
+def no_harm_named(s: Sentence, match: tuple[int, ...]) -> bool:
+    """Credit is not blame: "thanks to your change, the build is faster" names no harm, "... prod is down"
+    does. True when the sentence names no harm outside the match."""
+    return not _signal_outside(s, "harm", match)
+
+
+def explained(s: Sentence, match: tuple[int, ...]) -> bool:
+    """A "no" that gives its reason ("not merging until CI is green", "nah, the caller validates") is an
+    answer; a bare refusal is a brush-off. The reason may be in the sentence or in the rest of the comment."""
+    return _signal_outside(s, "reasons", match) or s.comment_words > EXPLAINED_WORDS
+
+
+def second_person(s: Sentence) -> bool:
+    return any(t.lower_ in ("you", "your", "yours", "yourself", "u", "ya") for t in s.doc)
+
+
+def at_tools(s: Sentence, match: tuple[int, ...]) -> bool:
+    """Grumbling at a tool, CI or the weather of the build ("ugh, the e2e suite died on a DNS blip") is aimed
+    at no one: a tool is named and the reader is not."""
+    return bool(s.signals.get("tools")) and not second_person(s)
+
+
+def concedes(s: Sentence, match: tuple[int, ...]) -> bool:
+    """ "Obviously not for this PR", "clearly out of scope, but...": the cue grants a point before making
+    another, a hedge rather than a put-down."""
+    return _signal_outside(s, "concessions", match)
 
 
 def compound(s: Sentence, match: tuple[int, ...]) -> bool:
@@ -144,6 +183,11 @@ GUARDS: dict[str, Callable[[Sentence, tuple[int, ...]], bool]] = {
     "negated": negated,
     "compound": compound,
     "self-directed": self_directed,
+    "about-writer": about_writer,
+    "no-harm-named": no_harm_named,
+    "explained": explained,
+    "at-tools": at_tools,
+    "concedes": concedes,
     "positive": positive,
     "modest": modest,
     "thanked": thanked,

@@ -53,13 +53,20 @@ def _trim(text: str, start: int, end: int):
     return start, end
 
 
+def _quoting(head: str) -> bool:
+    """Inside an open quotation ('The UI string "Are you sure? This is dumb." is from the mock') a full stop
+    ends the quoted words, not the writer's sentence, so the quotation stays whole and reads as quoted."""
+    return head.count('"') % 2 == 1 or head.count("“") > head.count("”")
+
+
 def sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence with at least one word, in order, whitespace trimmed."""
     spans = []
     for block_start, block_end in _blocks(text):
         cursor = block_start
         block = text[block_start:block_end]
-        cuts = [block_start + m.end() for m in _SENTENCE_END.finditer(block)] + [block_end]
+        cuts = [block_start + m.end() for m in _SENTENCE_END.finditer(block) if not _quoting(block[: m.end()])]
+        cuts.append(block_end)
         for cut in cuts:
             start, end = _trim(text, cursor, cut)
             cursor = cut

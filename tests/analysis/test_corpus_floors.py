@@ -24,14 +24,34 @@ THREADS_TEST = Path(__file__).resolve().parents[1] / "corpus" / "threads-test.js
 THREADS_FLOORS = {"precision": 0.85, "recall": 0.35, "fpr": 0.06}
 
 
-def test_held_out_thread_comments_meet_their_floors(analysis):
-    """Heated issue-thread comments are harder than review comments, so they get floors of their own."""
+def _counts(analysis, path: Path):
     from service.analysis.metrics import tally
 
-    rows = [json.loads(line) for line in THREADS_TEST.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     flags = [a.flagged for a in analysis.analyze_many([r["text"] for r in rows])]
     counts, _ = tally(zip(rows, flags, strict=True), None)
-    print(f"\nthreads-test: P {counts.precision:.3f} R {counts.recall:.3f} FPR {counts.fpr:.3f}")
+    print(f"\n{path.stem}: P {counts.precision:.3f} R {counts.recall:.3f} FPR {counts.fpr:.3f}")
+    return counts
+
+
+def test_held_out_thread_comments_meet_their_floors(analysis):
+    """Heated issue-thread comments are harder than review comments, so they get floors of their own."""
+    counts = _counts(analysis, THREADS_TEST)
     assert counts.precision >= THREADS_FLOORS["precision"]
     assert counts.recall >= THREADS_FLOORS["recall"]
     assert counts.fpr <= THREADS_FLOORS["fpr"]
+
+
+FAMILIES_TEST = Path(__file__).resolve().parents[1] / "corpus" / "families-test.jsonl"
+# Set after one look at families-test.jsonl with the family rules (P 0.836, R 0.391, FPR 0.058; before them
+# P 0.660, R 0.224, FPR 0.087). Tune on families-dev.jsonl only; the issue's targets (R 0.70 at P 0.90, FPR 0.03)
+# are not met yet, so these floors only keep what the families gained.
+FAMILIES_FLOORS = {"precision": 0.80, "recall": 0.36, "fpr": 0.065}
+
+
+def test_held_out_family_comments_meet_their_floors(analysis):
+    """Comments written, before the family rules, by a teammate who had not read them: new wording per family."""
+    counts = _counts(analysis, FAMILIES_TEST)
+    assert counts.precision >= FAMILIES_FLOORS["precision"]
+    assert counts.recall >= FAMILIES_FLOORS["recall"]
+    assert counts.fpr <= FAMILIES_FLOORS["fpr"]

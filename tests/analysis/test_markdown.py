@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from service.analysis.catalog import Options
 from service.analysis.markdown import extract
 
 HARSH = "You broke the build again."
@@ -50,3 +51,30 @@ def test_an_unclosed_fence_hides_the_rest_of_the_comment(analysis):
 def test_link_text_is_prose_but_its_target_is_not(analysis):
     (finding,) = analysis.analyze("[You broke the build](https://ci.example/you-broke).").findings
     assert finding.rule == "you-broke"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Can we move the macro to platform/wtf/Assertions.h?",
+        "We should call it __ffs() then, like Linux.",
+        "The dumb_terminal flag is set by the installer.",
+        "Rename self.stupid_flag before the release.",
+        "See src/crap/parser.py for the old version.",
+    ],
+    ids=["path", "call", "snake-case", "dotted", "directory"],
+)
+def test_bare_names_outside_backticks_are_code_too(analysis, body):
+    assert analysis.analyze(body, Options(sensitivity="high")).findings == ()
+
+
+@pytest.mark.parametrize(
+    "body", ["CI/CD is stupid.", "This read/write lock is stupid.", "It is 3.5 times slower and stupid."]
+)
+def test_prose_that_looks_like_a_name_is_still_read(analysis, body):
+    assert [f.rule for f in analysis.analyze(body, Options(sensitivity="high")).findings] == ["stupid"]
+
+
+def test_a_quotation_with_its_own_full_stop_stays_one_quoted_sentence(analysis):
+    body = 'The UI string "Are you sure? This is dumb." is from the design mock.'
+    assert analysis.analyze(body, Options(sensitivity="high")).findings == ()
