@@ -21,7 +21,6 @@ from service.config import Config
 
 log = logging.getLogger(__name__)
 
-SWEEP_EVERY = timedelta(seconds=60)
 # What sending or pinging raises when Redis is down: kombu wraps refused connections.
 BrokerUnavailable = (OperationalError, OSError)
 
@@ -62,13 +61,26 @@ def celery_settings(config: Config) -> dict:
         # about a second; the delivery row is already committed and the sweeper sends it later.
         "task_publish_retry_policy": {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.3,
                                       "interval_max": 0.5},
-        # A message unacked for an hour (a worker that vanished) is handed to another worker.
+        # A message unacked for an hour (a worker that vanished) is handed to another worker; the
+        # delivery's lease and the sweep bring its work back much sooner (docs/reliability.md).
         "broker_transport_options": {"visibility_timeout": 3600},
+        # Keep consuming after the broker comes back (Redis restarted empty): reconnect for ever.
+        "broker_connection_retry": True,
+        "broker_connection_max_retries": None,
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
         "worker_hijack_root_logger": False,
-        "beat_schedule": {
-            "sweep-stuck-deliveries": {"task": "tact.sweep_stuck_deliveries", "schedule": SWEEP_EVERY},
-        },
+        "beat_schedule": beat_schedule(config),
     }
+
+
+def beat_schedule(config: Config) -> dict:
+    """The sweep every few seconds; recovery from GitHub's delivery log when the app has credentials."""
+    schedule = {"sweep-stuck-deliveries": {"task": "tact.sweep_stuck_deliveries",
+                                           "schedule": timedelta(seconds=config.sweep_interval_seconds)}}
+    if config.github_app_configured:
+        schedule["recover-deliveries"] = {"task": "tact.recover_deliveries",
+                                          "schedule": timedelta(seconds=config.recover_interval_seconds)}
+    return schedule
 
 
 class CeleryQueue:
@@ -77,10 +89,10 @@ class CeleryQueue:
     def __init__(self, celery: Celery):
         self.celery = celery
 
-    def send(self, name: str, args: list) -> None:
+    def send(self, name: str, args: list, countdown: float = 0.0) -> None:
         # send_task ignores the global task_ignore_result: without this it subscribes to a result
         # channel first, which hangs for ~20 s when Redis is down and piles up subscriptions.
-        self.celery.send_task(name, args=args, ignore_result=True)
+        self.celery.send_task(name, args=args, ignore_result=True, countdown=countdown or None)
 
     def ping(self) -> None:
         with self.celery.connection_for_write() as conn:
@@ -104,20 +116,32 @@ class InProcessQueue:
         self._jobs: stdlib_queue.Queue = stdlib_queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._sent = 0
+        self._sweep_every = app.config["TACT"].sweep_interval_seconds
 
-    def send(self, name: str, args: list) -> None:
+    def send(self, name: str, args: list, countdown: float = 0.0) -> None:
+        """In order, at once: one thread runs everything, so a burst coalesces without waiting."""
         self._ensure_thread()
+        self._sent += 1
         self._jobs.put((name, args))
 
     def ping(self) -> None:
         return None
 
     def join(self, timeout: float = 30.0) -> bool:
-        """Wait until every job sent so far has run (used by tests and `tact analyze` demos)."""
-        done = threading.Event()
-        self._jobs.put(("__barrier__", done))
-        self._ensure_thread()
-        return done.wait(timeout)
+        """Wait until every job sent so far, and every job those sent, has run (tests and demos)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            sent = self._sent
+            done = threading.Event()
+            self._jobs.put(("__barrier__", done))
+            self._ensure_thread()
+            if not done.wait(max(0.0, deadline - time.monotonic())):
+                return False
+            if self._sent == sent:
+                return True
 
     def _ensure_thread(self) -> None:
         with self._lock:
@@ -130,7 +154,7 @@ class InProcessQueue:
         self._jobs.put(("tact.sweep_stuck_deliveries", []))
         while True:
             try:
-                name, args = self._jobs.get(timeout=SWEEP_EVERY.total_seconds())
+                name, args = self._jobs.get(timeout=self._sweep_every)
             except stdlib_queue.Empty:
                 name, args = "tact.sweep_stuck_deliveries", []
             if name == "__barrier__":

@@ -41,9 +41,10 @@ def test_a_rate_limit_hands_the_delivery_back_for_a_later_retry(github_app, gith
     opt_in(github_world)
     github_world.fail_next("GET", r"/contents/", status=429, headers={"retry-after": "120"}, times=1)
     delivery_id = _stored(github_app, payloads.review_comment("You broke the build again."))
-    with pytest.raises(github.RateLimited) as caught:
+    with pytest.raises(deliveries.RetryLater) as caught:
         _process(github_app, delivery_id)
-    assert caught.value.retry_after == pytest.approx(120, abs=2)
+    assert caught.value.countdown == pytest.approx(120, abs=2)
+    assert isinstance(caught.value.__cause__, github.RateLimited)
     state, reason = _state(github_app, delivery_id)
     assert state == storage.RECEIVED and "will retry" in reason
     assert _process(github_app, delivery_id).state == storage.DONE
@@ -74,6 +75,7 @@ def test_the_sweep_resends_deliveries_a_crash_left_behind(app):
         storage.claim_delivery(session, stuck)
         for row in session.query(storage.Delivery):
             row.updated_at = storage.utcnow() - timedelta(hours=1)
+            row.lease_until = row.lease_until and storage.utcnow() - timedelta(seconds=1)
     sent = []
     with app.extensions["tact.db"].session() as session:
         deliveries.sweep(session, lambda name, args: sent.append((name, args)))

@@ -2,43 +2,81 @@
 
 from __future__ import annotations
 
-import random
-
 from celery import shared_task
 from flask import current_app
 
-from service import github
+from service import github, storage
 from worker import delivery as deliveries
+from worker.context import credentials, retry_policy
+from worker.transient import is_transient
 
-# Backoff for GitHub outages and rate limits: 2 s, 4 s, ... up to 10 minutes, 8 tries (~30 min).
-MAX_RETRIES = 8
+
+def _send(name: str, args: list, countdown: float = 0.0) -> None:
+    current_app.extensions["tact.queue"].send(name, args, countdown=countdown)
 
 
-@shared_task(name="tact.process_delivery", bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def _retry(task, exc: BaseException) -> None:
+    """An outage: try again later, for as long as it lasts (only a bug ends a delivery `failed`).
+
+    In the in-process queue (eager tasks) Celery would retry at once, in a loop: there the row's
+    lease and the periodic sweep bring the work back instead.
+    """
+    if task.request.is_eager:
+        return
+    config = current_app.config["TACT"]
+    countdown = getattr(exc, "countdown", None)
+    if countdown is None:
+        countdown = deliveries.retry_delay(exc, task.request.retries + 1, config)
+    raise task.retry(exc=exc, countdown=countdown, max_retries=None)
+
+
+@shared_task(name="tact.process_delivery", bind=True, acks_late=True)
 def process_delivery(self, delivery_id: int) -> str | None:
     db = current_app.extensions["tact.db"]
     try:
         with db.session() as session:
             outcome = deliveries.process_delivery(session, delivery_id, current_app.config["TACT"],
-                                                claimant=self.request.id)
-    except github.Unavailable as exc:
-        if self.request.retries >= self.max_retries:
-            with db.session() as session:
-                reason = f"GitHub still unavailable after {self.max_retries} retries: {exc}"
-                deliveries.give_up(session, delivery_id, reason)
-            return "failed"
-        backoff = min(600, 2 ** (self.request.retries + 1)) * random.uniform(0.5, 1.0)  # jitter spreads a herd
-        countdown = exc.retry_after if exc.retry_after is not None else backoff
-        raise self.retry(exc=exc, countdown=countdown) from exc
+                                                claimant=self.request.id, send=_send, heartbeat_db=db)
+    except Exception as exc:
+        if isinstance(exc, deliveries.RetryLater) or is_transient(exc):
+            _retry(self, exc)
+            return "retry"
+        raise
     return outcome.state if outcome else None
+
+
+@shared_task(name="tact.publish_pull_request", bind=True, acks_late=True)
+def publish_pull_request(self, pull_request_id: int) -> str | None:
+    """The one writer of a pull request's check run (worker/publish.py explains the coalescing)."""
+    db = current_app.extensions["tact.db"]
+    try:
+        with db.session() as session:
+            return deliveries.run_publish(session, current_app.config["TACT"], pull_request_id, self.request.id,
+                                          _send, heartbeat_db=db)
+    except Exception as exc:
+        if isinstance(exc, deliveries.RetryLater) or is_transient(exc):
+            _retry(self, exc)
+            return "retry"
+        raise
 
 
 @shared_task(name="tact.sweep_stuck_deliveries")
 def sweep_stuck_deliveries() -> int:
-    """Re-send deliveries a crashed worker or a Redis outage left behind (run by beat every minute)."""
-    queue = current_app.extensions["tact.queue"]
+    """Re-send deliveries a crashed worker or a Redis outage left behind (beat runs it every few seconds)."""
     with current_app.extensions["tact.db"].session() as session:
-        return len(deliveries.sweep(session, queue.send))
+        return len(deliveries.sweep(session, _send, current_app.config["TACT"]))
+
+
+@shared_task(name="tact.recover_deliveries")
+def recover_deliveries() -> int:
+    """Ask GitHub to redeliver webhooks it failed to deliver and Tact never stored (beat, with credentials)."""
+    config = current_app.config["TACT"]
+    if not config.github_app_configured:
+        return 0
+    with current_app.extensions["tact.db"].session() as session:
+        found = github.recover(credentials(config), lambda guids: storage.stored_guids(session, guids),
+                               since_seconds=config.recover_lookback_seconds, policy=retry_policy(config))
+    return len(found.redelivered)
 
 
 @shared_task(name="tact.ping", ignore_result=False)

@@ -25,13 +25,17 @@ from service.github.client import (
     list_pull_request_comments,
     read_file,
 )
+from service.github.hooks import HookDelivery, Recovery, hook_deliveries, recover, redeliver
+from service.github.pacing import MemoryPacer, Pacer, RedisPacer
 from service.github.retry import BadCredentials, GitHubError, NotFound, RateLimited, RetryPolicy, Unavailable
 from service.github.tokens import MemoryTokenCache, RedisTokenCache, TokenCache
 from service.github.user import authorize_url, exchange_code, get_user, user_repositories, web_url
 
 __all__ = [
     "API_VERSION", "DEFAULT_API_URL",
-    "AppCredentials", "BadCredentials", "CheckRunOutput", "CheckRunRef", "Client", "FileBlob", "GitHubError",
+    "AppCredentials", "BadCredentials", "HookDelivery", "MemoryPacer", "Pacer", "RedisPacer",
+    "Recovery", "hook_deliveries", "recover", "redeliver",
+    "CheckRunOutput", "CheckRunRef", "Client", "FileBlob", "GitHubError",
     "MemoryTokenCache", "NotFound", "PullComment", "PullRequestInfo", "RateLimited", "RedisTokenCache",
     "RepositoryInfo", "RetryPolicy", "TokenCache", "Unavailable", "UserInfo", "UserRepository",
     "authorize_url", "clip", "exchange_code", "for_installation", "get_pull_request", "get_repository", "get_user",

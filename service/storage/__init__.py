@@ -27,8 +27,10 @@ from service.storage.deliveries import (
     recent_deliveries,
     record_delivery,
     release_delivery,
+    renew_lease,
     reset_stuck_deliveries,
     retry_failed_delivery,
+    stored_guids,
 )
 from service.storage.models import (
     DELIVERY_STATES,
@@ -46,6 +48,14 @@ from service.storage.models import (
     PullRequest,
     Repository,
     utcnow,
+)
+from service.storage.publish_state import (
+    claim_publish,
+    finish_publish,
+    hold_publish,
+    pending_publishes,
+    renew_publish,
+    want_publish,
 )
 from service.storage.repositories import (
     find_pull_request,
@@ -93,6 +103,14 @@ __all__ = [
     "release_delivery",
     "retry_failed_delivery",
     "reset_stuck_deliveries",
+    "renew_lease",
+    "stored_guids",
+    "want_publish",
+    "claim_publish",
+    "renew_publish",
+    "finish_publish",
+    "hold_publish",
+    "pending_publishes",
     "recent_deliveries",
     "insert_missing",
     "upsert_installation",
