@@ -58,6 +58,7 @@ def deliveries_command(ctx: click.Context, state: str | None, limit: int, retry_
 @click.option("--dry-run", is_flag=True, help="List what would be redelivered; ask GitHub for nothing.")
 def recover_command(since: str, dry_run: bool) -> None:
     """Ask GitHub to redeliver webhooks it failed to deliver and Tact never stored."""
+    seconds = parse_age(since)
     config = load_config()
     if not config.github_app_configured:
         raise click.ClickException("recover needs the GitHub App's credentials (GITHUB_APP_ID and "
@@ -66,7 +67,7 @@ def recover_command(since: str, dry_run: bool) -> None:
     try:
         with db.session() as session:
             result = github.recover(app_credentials(config), lambda guids: storage.stored_guids(session, guids),
-                                    since_seconds=parse_age(since), dry_run=dry_run)
+                                    since_seconds=seconds, dry_run=dry_run)
     except OperationalError as exc:
         raise click.ClickException(f"cannot read deliveries from {redact_url(config.database_url)} "
                                    f"({type(exc.orig).__name__}); is the database up and migrated?") from exc

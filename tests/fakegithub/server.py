@@ -32,9 +32,9 @@ def create_app(hub) -> Flask:
     app.after_request(_after)
     app.register_error_handler(404, _unimplemented)
     app.register_error_handler(405, _unimplemented)
-    from tests.fakegithub import routes_app, routes_repo, routes_user  # noqa: F401 (they register)
+    from tests.fakegithub import routes_app, routes_hooks, routes_repo, routes_user  # noqa: F401 (they register)
 
-    for module in (routes_app, routes_repo, routes_user):
+    for module in (routes_app, routes_hooks, routes_repo, routes_user):
         module.register(app)
     return app
 
@@ -68,6 +68,9 @@ def _before():
                             dict(request.headers), _body())
     h.requests.append(entry)
     g.entry = entry
+    version = request.headers.get("X-GitHub-Api-Version")
+    if version is not None and version not in limits.API_VERSIONS:
+        return fail(limits.unsupported_version(version))
     g.rule = h.take_failure(request.method, request.path)
     if g.rule is not None and not g.rule.applied:
         return _injected(g.rule)
@@ -137,8 +140,23 @@ def require_token(kind: str) -> Token | Response:
         return fail(limits.bad_credentials())
     if token.kind != kind:
         return fail(limits.error(403, limits.NOT_ACCESSIBLE))
+    g.entry.installation_id = token.installation_id if token.kind == "installation" else None
     refused = _spend(token.value, token.installation_id)
+    if refused is None and g.entry.is_write and token.kind == "installation":
+        refused = _content_limit(token.installation_id)
     return refused or token
+
+
+def _content_limit(installation_id: int) -> Response | None:
+    """Secondary limit: about 80 content-creating requests a minute (Docs "Rate limits for the REST API")."""
+    now = g.entry.at
+    recent = [r for r in hub().requests if r.is_write and r.installation_id == installation_id
+              and now - 60 < r.at <= now and r.status != 403]
+    if len(recent) > limits.CONTENT_PER_MINUTE:
+        response = fail(limits.error(403, limits.SECONDARY_MESSAGE))
+        response.headers["retry-after"] = "60"
+        return response
+    return None
 
 
 def repo_access(full_name: str, permission: str | None, level: str = "read") -> Repository | Response:
