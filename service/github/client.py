@@ -101,7 +101,10 @@ class Client:
         """One request under the retry policy; a write (not idempotent) first waits for its pacing slot."""
         def paced():
             self.pacer.wait(self.pace_key)
-            return fn()
+            try:
+                return fn()
+            finally:
+                self.pacer.done(self.pace_key)
 
         # A limit met by a write holds back the installation's other writers too.
         pause = None if idempotent else (lambda seconds: self.pacer.pause(self.pace_key, seconds))

@@ -152,6 +152,11 @@ class FakeGitHub:
                                        {k.lower(): str(v) for k, v in (headers or {}).items()},
                                        message, times, applied))
 
+    def clear_failures(self) -> None:
+        """GitHub is well again: forget every failure still pending (ends a `fail_next(times=many)`)."""
+        with self.lock:
+            self._failures = []
+
     def delay_next(self, method: str, path_regex: str, seconds: float, times: int = 1) -> None:
         """Answer the next `times` matching requests only after `seconds` (a slow GitHub)."""
         with self.lock:
