@@ -185,9 +185,21 @@ def record(name: str, result: dict) -> dict:
     return result
 
 
-def write_figures(path: Path = FIGURES) -> None:
-    """docs/reliability.json: the figures the last full fault run measured (docs/reliability.md embeds them)."""
-    path.write_text(json.dumps(RESULTS, indent=2, sort_keys=False) + "\n")
+DOC = FIGURES.with_suffix(".md")
+START, END = "<!-- figures: written by tests/test_faults.py, do not edit -->", "<!-- end of figures -->"
+
+
+def write_figures(results: dict[str, dict], path: Path = FIGURES, doc: Path = DOC) -> None:
+    """docs/reliability.json and the table in docs/reliability.md: what the last full fault run measured."""
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    text = doc.read_text()
+    head, _, rest = text.partition(START)
+    _, _, tail = rest.partition(END)
+    doc.write_text(f"{head}{START}\n{table(results)}\n{END}{tail}")
+
+
+def embedded_table(doc: Path = DOC) -> str:
+    return doc.read_text().partition(START)[2].partition(END)[0].strip()
 
 
 @dataclass

@@ -157,7 +157,9 @@ class RedisServer:
         self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
                                       "--save", "", "--appendonly", "no", "--dir", str(self.folder)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        wait_for(self._answers, timeout=20, interval=0.05)
+        wait_for(lambda: self.proc.poll() is not None or self._answers(), timeout=20, interval=0.05)
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"redis-server could not start on port {self.port} (is another one there?)")
         return self
 
     def stop(self) -> None:
@@ -226,6 +228,7 @@ class TcpProxy:
                 continue
             try:
                 server = socket.create_connection(self.target, timeout=5)
+                server.settimeout(None)  # a long statement is silent for a while: never time the pipe out
             except OSError:
                 _close(client)
                 continue
@@ -254,7 +257,11 @@ class TcpProxy:
 
 
 def _close(sock) -> None:
-    try:
-        sock.close()
-    except OSError:
-        pass
+    """shutdown() first: close() alone neither wakes a thread blocked in recv nor sends the FIN."""
+    import socket
+
+    for step in (lambda: sock.shutdown(socket.SHUT_RDWR), sock.close):
+        try:
+            step()
+        except OSError:
+            pass
