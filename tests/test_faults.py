@@ -247,9 +247,10 @@ def test_a_million_old_deliveries_keep_the_sweep_and_listing_fast(stack, fake):
     engine = create_engine(stack.database_url.replace("postgresql://", "postgresql+psycopg://", 1))
     started = time.monotonic()
     with engine.begin() as conn:  # one statement: a million finished deliveries, a month old
+        conn.execute(text("SET LOCAL synchronous_commit = off"))
         conn.execute(text(
             "INSERT INTO deliveries (guid, event, action, payload, state, attempts, received_at, updated_at) "
-            "SELECT 'old-' || n, 'pull_request_review_comment', 'created', '{}', 'done', 1, "
+            "SELECT 'old-' || lpad(n::text, 7, '0'), 'pull_request_review_comment', 'created', '{}', 'done', 1, "
             "now() - interval '30 days', now() - interval '30 days' FROM generate_series(1, 1000000) AS n"))
         conn.execute(text("ANALYZE deliveries"))
     inserted = time.monotonic() - started

@@ -119,7 +119,7 @@ def reset_stuck_deliveries(session: Session, *, older_than: timedelta, limit: in
     cutoff = now - older_than
     lapsed = (Delivery.lease_until < now) | (Delivery.lease_until.is_(None) & (Delivery.updated_at < cutoff))
     query = (select(Delivery.id, Delivery.state)
-             .where(((Delivery.state == PROCESSING) & lapsed) | ((Delivery.state == RECEIVED) & lapsed))
+             .where(Delivery.state.in_((RECEIVED, PROCESSING)), lapsed)
              .order_by(Delivery.id).limit(limit))
     rows = session.execute(query).all()
     stuck = [i for i, state in rows if state == PROCESSING]
