@@ -30,8 +30,8 @@ def test_db_upgrade_migrates_the_configured_database(runner, tmp_path, monkeypat
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     monkeypatch.setenv("DATABASE_URL", url)
     result = runner.invoke(main, ["db", "upgrade"])
-    assert result.exit_code == 0 and "revision 0001" in result.output
-    assert runner.invoke(main, ["db", "current"]).output.strip() == "0001"
+    assert result.exit_code == 0 and "revision 0002" in result.output  # the newest migration
+    assert runner.invoke(main, ["db", "current"]).output.strip() == "0002"
 
 
 def test_a_bad_configuration_is_a_readable_error_not_a_traceback(runner, monkeypatch):
