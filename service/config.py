@@ -73,6 +73,15 @@ class Config:
     # Where the manifest flow writes the new app's credentials (and where they are read from).
     env_file: str = ".env"
     retention_days: int = DEFAULT_RETENTION_DAYS
+    # Reliability intervals, in seconds (docs/reliability.md explains each; tests set them small).
+    delivery_lease_seconds: float = 60.0  # a claimed delivery belongs to its worker this long, renewed by heartbeat
+    sweep_interval_seconds: float = 10.0  # beat re-sends due deliveries and pending publishes this often
+    publish_window_seconds: float = 2.0  # a burst on one pull request within this window becomes one write
+    github_write_interval_seconds: float = 1.0  # Docs: at least one second between mutating requests
+    github_secondary_wait_seconds: float = 60.0  # Docs: a secondary limit without retry-after: wait a minute
+    retry_max_backoff_seconds: float = 120.0  # cap on the wait before retrying an outage
+    recover_interval_seconds: float = 300.0  # beat asks GitHub for failed deliveries this often
+    recover_lookback_seconds: float = 3600.0  # ... looking back this far each time
     problems: tuple[str, ...] = ()
 
     @classmethod
@@ -166,6 +175,14 @@ def _from_mapping(env: Mapping[str, str]) -> Config:
                 problems.append(f"{name} must be a {whole}number of zero or more, got {raw!r}")
             else:
                 values[key] = number
+    for name, key in INTERVALS:
+        if (value := text(name)) is not None:
+            try:
+                values[key] = float(value)
+                if values[key] <= 0:
+                    raise ValueError(value)
+            except ValueError:
+                problems.append(f"{name} must be a positive number of seconds, got {value!r}")
     if (size := text("TACT_MAX_WEBHOOK_BYTES")) is not None:
         if size.isdigit() and int(size) > 0:
             values["max_webhook_bytes"] = int(size)
@@ -221,6 +238,16 @@ def web_url_for(api_url: str) -> str:
     if parsed.netloc == "api.github.com":
         return "https://github.com"
     return f"{parsed.scheme}://{parsed.netloc}"
+INTERVALS = [
+    ("TACT_DELIVERY_LEASE_SECONDS", "delivery_lease_seconds"),
+    ("TACT_SWEEP_INTERVAL_SECONDS", "sweep_interval_seconds"),
+    ("TACT_PUBLISH_WINDOW_SECONDS", "publish_window_seconds"),
+    ("TACT_GITHUB_WRITE_INTERVAL_SECONDS", "github_write_interval_seconds"),
+    ("TACT_GITHUB_SECONDARY_WAIT_SECONDS", "github_secondary_wait_seconds"),
+    ("TACT_RETRY_MAX_BACKOFF_SECONDS", "retry_max_backoff_seconds"),
+    ("TACT_RECOVER_INTERVAL_SECONDS", "recover_interval_seconds"),
+    ("TACT_RECOVER_LOOKBACK_SECONDS", "recover_lookback_seconds"),
+]
 
 
 def _private_key(env: Mapping[str, str], problems: list[str]) -> str | None:

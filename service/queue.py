@@ -22,7 +22,6 @@ from service.config import Config
 
 log = logging.getLogger(__name__)
 
-SWEEP_EVERY = timedelta(seconds=60)
 PURGE_EVERY = timedelta(hours=24)  # forgetting what is past TACT_RETENTION_DAYS need not be punctual
 # Each sweep leaves the time it ran here, so `tact doctor` can tell whether beat is running.
 SWEEP_MARK = "tact:beat:last-sweep"
@@ -66,14 +65,27 @@ def celery_settings(config: Config) -> dict:
         # about a second; the delivery row is already committed and the sweeper sends it later.
         "task_publish_retry_policy": {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.3,
                                       "interval_max": 0.5},
-        # A message unacked for an hour (a worker that vanished) is handed to another worker.
+        # A message unacked for an hour (a worker that vanished) is handed to another worker; the
+        # delivery's lease and the sweep bring its work back much sooner (docs/reliability.md).
         "broker_transport_options": {"visibility_timeout": 3600},
+        # Keep consuming after the broker comes back (Redis restarted empty): reconnect for ever.
+        "broker_connection_retry": True,
+        "broker_connection_max_retries": None,
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
         "worker_hijack_root_logger": False,
-        "beat_schedule": {
-            "sweep-stuck-deliveries": {"task": "tact.sweep_stuck_deliveries", "schedule": SWEEP_EVERY},
-            "purge-expired": {"task": "tact.purge_expired", "schedule": PURGE_EVERY},
-        },
+        "beat_schedule": beat_schedule(config),
     }
+
+
+def beat_schedule(config: Config) -> dict:
+    """The sweep every few seconds; recovery from GitHub's delivery log when the app has credentials."""
+    schedule = {"sweep-stuck-deliveries": {"task": "tact.sweep_stuck_deliveries",
+                                           "schedule": timedelta(seconds=config.sweep_interval_seconds)}}
+    if config.github_app_configured:
+        schedule["recover-deliveries"] = {"task": "tact.recover_deliveries",
+                                          "schedule": timedelta(seconds=config.recover_interval_seconds)}
+    schedule["purge-expired"] = {"task": "tact.purge_expired", "schedule": PURGE_EVERY}
+    return schedule
 
 
 class CeleryQueue:
@@ -82,10 +94,10 @@ class CeleryQueue:
     def __init__(self, celery: Celery):
         self.celery = celery
 
-    def send(self, name: str, args: list) -> None:
+    def send(self, name: str, args: list, countdown: float = 0.0) -> None:
         # send_task ignores the global task_ignore_result: without this it subscribes to a result
         # channel first, which hangs for ~20 s when Redis is down and piles up subscriptions.
-        self.celery.send_task(name, args=args, ignore_result=True)
+        self.celery.send_task(name, args=args, ignore_result=True, countdown=countdown or None)
 
     def ping(self) -> None:
         with self.celery.connection_for_write() as conn:
@@ -119,9 +131,13 @@ class InProcessQueue:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._closed = False
+        self._sent = 0
+        self._sweep_every = app.config["TACT"].sweep_interval_seconds
 
-    def send(self, name: str, args: list) -> None:
+    def send(self, name: str, args: list, countdown: float = 0.0) -> None:
+        """In order, at once: one thread runs everything, so a burst coalesces without waiting."""
         self._ensure_thread()
+        self._sent += 1
         self._jobs.put((name, args))
 
     def ping(self) -> None:
@@ -147,11 +163,19 @@ class InProcessQueue:
         return None  # the sweep runs in this process's own thread; there is no beat to watch
 
     def join(self, timeout: float = 30.0) -> bool:
-        """Wait until every job sent so far has run (used by tests and `tact analyze` demos)."""
-        done = threading.Event()
-        self._jobs.put(("__barrier__", done))
-        self._ensure_thread()
-        return done.wait(timeout)
+        """Wait until every job sent so far, and every job those sent, has run (tests and demos)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            sent = self._sent
+            done = threading.Event()
+            self._jobs.put(("__barrier__", done))
+            self._ensure_thread()
+            if not done.wait(max(0.0, deadline - time.monotonic())):
+                return False
+            if self._sent == sent:
+                return True
 
     def _ensure_thread(self) -> None:
         with self._lock:
@@ -166,7 +190,7 @@ class InProcessQueue:
         self._jobs.put(("tact.sweep_stuck_deliveries", []))
         while True:
             try:
-                name, args = self._jobs.get(timeout=SWEEP_EVERY.total_seconds())
+                name, args = self._jobs.get(timeout=self._sweep_every)
             except stdlib_queue.Empty:
                 name, args = "tact.sweep_stuck_deliveries", []
             if name == "__stop__":

@@ -25,7 +25,8 @@ def app_jwt(fake, key: str | None = None, iat_offset: int = -60, lifetime: int =
 
 def call(fake, method: str, path: str, token: str | None = None, headers: dict | None = None,
          **kwargs) -> requests.Response:
-    headers = {**({"Authorization": f"token {token}"} if token else {}), **(headers or {})}
+    headers = {"X-GitHub-Api-Version": "2022-11-28", **({"Authorization": f"token {token}"} if token else {}),
+               **(headers or {})}
     return requests.request(method, fake.url + path, headers=headers, timeout=5, **kwargs)
 
 
@@ -362,12 +363,11 @@ def test_an_installation_token_cannot_act_as_a_user(fake_github, token):
 def test_a_delayed_answer_is_slow_once_and_then_fast(fake_github):
     import time
 
-    import requests
 
     fake_github.delay_next("GET", r"^/app$", seconds=0.6)
     started = time.monotonic()
-    requests.get(f"{fake_github.url}/app", timeout=5)
+    call(fake_github, "GET", "/app")
     slow = time.monotonic() - started
     started = time.monotonic()
-    requests.get(f"{fake_github.url}/app", timeout=5)
+    call(fake_github, "GET", "/app")
     assert slow >= 0.6 > time.monotonic() - started

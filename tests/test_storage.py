@@ -80,7 +80,7 @@ def test_stuck_deliveries_are_handed_back(database_url):
         storage.claim_delivery(session, stuck.id)
         fresh, _ = _record(session, guid="fresh")
         storage.claim_delivery(session, fresh.id)
-        stuck.updated_at = storage.utcnow() - timedelta(hours=1)
+        stuck.lease_until = storage.utcnow() - timedelta(seconds=1)  # its worker stopped renewing
     with db.session() as session:
         ids = storage.reset_stuck_deliveries(session, older_than=timedelta(minutes=10))
     assert ids == [stuck.id]

@@ -1,7 +1,8 @@
-"""What a handler receives: a session, the config, and a lazily built GitHub client."""
+"""What a handler receives: a session, the config, a lazily built GitHub client, and a way to send tasks."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -9,6 +10,9 @@ from sqlalchemy.orm import Session
 
 from service import github
 from service.config import Config
+
+# send(task name, args, countdown seconds); None runs follow-up work inline (plain-function tests).
+Send = Callable[[str, list, float], None]
 
 
 class GitHubNotConfigured(Exception):
@@ -21,6 +25,9 @@ class Context:
     config: Config
     installation_id: int | None
     delivery_guid: str = ""
+    send: Send | None = None
+    # Tasks to send once this unit of work is committed (Celery's "Database transactions" rule).
+    after_commit: list[tuple[str, list]] = field(default_factory=list)
     _client: object | None = field(default=None, repr=False)
 
     @property
@@ -36,8 +43,10 @@ class Context:
                                           "GITHUB_PRIVATE_KEY); Tact cannot read settings or publish")
             if self.installation_id is None:
                 raise GitHubNotConfigured("this delivery names no installation, so Tact has no token for it")
-            self._client = github.for_installation(credentials(self.config), self.installation_id,
-                                                   token_cache(self.config.redis_url), retry_policy(self.config))
+            config = self.config
+            self._client = github.for_installation(credentials(config), self.installation_id,
+                                                   token_cache(config.redis_url), retry_policy(config),
+                                                   pacer(config.redis_url, config.github_write_interval_seconds))
         return self._client
 
 
@@ -51,14 +60,28 @@ def credentials(config: Config) -> github.AppCredentials:
 def retry_policy(config: Config) -> github.RetryPolicy:
     return github.RetryPolicy(attempts=config.github_retry_attempts, backoff=config.github_retry_backoff,
                               max_backoff=config.github_retry_max_backoff,
-                              rate_limit_budget=config.github_rate_limit_budget)
+                              rate_limit_budget=config.github_rate_limit_budget,
+                              secondary_wait=config.github_secondary_wait_seconds)
 
 
 @cache
 def token_cache(redis_url: str | None):
     """Installation tokens are shared between worker processes through Redis when there is one."""
     if redis_url:
-        import redis
-
-        return github.RedisTokenCache(redis.Redis.from_url(redis_url))
+        return github.RedisTokenCache(_redis(redis_url))
     return github.MemoryTokenCache()
+
+
+@cache
+def pacer(redis_url: str | None, interval: float):
+    """One pacing of writes per installation for all worker processes (through Redis when there is one)."""
+    if redis_url:
+        return github.RedisPacer(_redis(redis_url), interval)
+    return github.MemoryPacer(interval)
+
+
+def _redis(url: str):
+    import redis
+
+    # Short timeouts: a Redis outage must cost a delivery a second, not a hung worker.
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)

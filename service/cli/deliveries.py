@@ -12,7 +12,7 @@ import requests
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from service import storage
+from service import github, storage
 from service.cli.ops import load_config
 from service.config import Config, redact_url
 from service.queue import BrokerUnavailable
@@ -23,13 +23,16 @@ PROCESS_TASK = "tact.process_delivery"
 IN_PROCESS_WAIT_SECONDS = 300
 
 
-@click.command("deliveries")
+@click.group("deliveries", invoke_without_command=True)
 @click.option("--state", type=click.Choice(storage.DELIVERY_STATES), help="Only deliveries in this state.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--retry", "retry_id", type=int, metavar="ID",
               help="Reset a failed delivery to received and send it to a worker again.")
-def deliveries_command(state: str | None, limit: int, retry_id: int | None) -> None:
+@click.pass_context
+def deliveries_command(ctx: click.Context, state: str | None, limit: int, retry_id: int | None) -> None:
     """List recent webhook deliveries, newest first: what arrived, and what became of it."""
+    if ctx.invoked_subcommand is not None:
+        return
     config = load_config()
     if retry_id is not None:
         _retry(config, retry_id)
@@ -47,6 +50,51 @@ def deliveries_command(state: str | None, limit: int, retry_id: int | None) -> N
         click.echo(f"no {state} deliveries" if state else "no deliveries yet")
         return
     click.echo(_table([("ID", "GUID", "EVENT", "ACTION", "STATE", "ATTEMPTS", "REASON", "AGE"), *rows]))
+
+
+@deliveries_command.command("recover")
+@click.option("--since", "since", default="2h", show_default=True, metavar="AGE",
+              help="How far back to look in GitHub's delivery log: 90m, 2h, 3d (GitHub keeps 3 days).")
+@click.option("--dry-run", is_flag=True, help="List what would be redelivered; ask GitHub for nothing.")
+def recover_command(since: str, dry_run: bool) -> None:
+    """Ask GitHub to redeliver webhooks it failed to deliver and Tact never stored."""
+    seconds = parse_age(since)
+    config = load_config()
+    if not config.github_app_configured:
+        raise click.ClickException("recover needs the GitHub App's credentials (GITHUB_APP_ID and "
+                                   "GITHUB_PRIVATE_KEY): GitHub's delivery log is read as the app")
+    db = storage.Database(config.database_url)
+    try:
+        with db.session() as session:
+            result = github.recover(app_credentials(config), lambda guids: storage.stored_guids(session, guids),
+                                    since_seconds=seconds, dry_run=dry_run)
+    except OperationalError as exc:
+        raise click.ClickException(f"cannot read deliveries from {redact_url(config.database_url)} "
+                                   f"({type(exc.orig).__name__}); is the database up and migrated?") from exc
+    finally:
+        db.dispose()
+    verb = "would ask" if dry_run else "asked"
+    click.echo(f"GitHub listed {result.seen} deliveries since {since} ago; Tact has {result.stored}; "
+               f"{verb} GitHub to redeliver {len(result.redelivered)}")
+    for guid in result.redelivered:
+        click.echo(f"  {guid}")
+    if result.too_old:
+        click.echo(f"{len(result.too_old)} lost deliveries are older than GitHub's 3-day window and cannot "
+                   f"be redelivered", err=True)
+
+
+def app_credentials(config: Config) -> github.AppCredentials:
+    return github.AppCredentials(app_id=config.github_app_id, private_key=config.github_private_key,
+                                 api_url=config.github_api_url)
+
+
+def parse_age(text: str) -> float:
+    """Seconds in "90m", "2h", "3d" or "45s"."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    value, unit = text.strip()[:-1], text.strip()[-1:].lower()
+    if unit not in units or not value.replace(".", "", 1).isdigit() or float(value) <= 0:
+        raise click.BadParameter(f"{text!r} is not an age like 90m, 2h or 3d", param_hint="--since")
+    return float(value) * units[unit]
 
 
 def _row(d: storage.Delivery) -> tuple[str, ...]:

@@ -29,6 +29,8 @@ from service.github.client import (
     read_file,
 )
 from service.github.history import PastComment, PullSummary, comments_since, pull_requests_page
+from service.github.hooks import HookDelivery, Recovery, hook_deliveries, recover, redeliver
+from service.github.pacing import MemoryPacer, Pacer, RedisPacer
 from service.github.retry import BadCredentials, GitHubError, NotFound, RateLimited, RetryPolicy, Unavailable
 from service.github.tokens import MemoryTokenCache, RedisTokenCache, TokenCache
 from service.github.user import authorize_url, exchange_code, get_user, user_repositories, web_url
@@ -36,7 +38,8 @@ from service.github.user import authorize_url, exchange_code, get_user, user_rep
 __all__ = [
     "API_VERSION", "DEFAULT_API_URL",
     "AppInfo", "InstallationInfo", "RegisteredApp", "convert_manifest", "get_app", "key_problem",
-    "list_app_installations",
+    "list_app_installations", "HookDelivery", "MemoryPacer", "Pacer", "RedisPacer",
+    "Recovery", "hook_deliveries", "recover", "redeliver",
     "AppCredentials", "BadCredentials", "CheckRunOutput", "CheckRunRef", "Client", "FileBlob", "GitHubError",
     "MemoryTokenCache", "NotFound", "PullComment", "PullRequestInfo", "RateLimited", "RedisTokenCache",
     "RepositoryInfo", "RetryPolicy", "TokenCache", "Unavailable", "UserInfo", "UserRepository",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from github import Auth, Consts, Github
+from github import Auth, Github
 
+from service.github.pacing import MemoryPacer, Pacer
 from service.github.retry import (
+    API_VERSION,
     NotFound,
     RetryPolicy,
     call,
@@ -17,21 +19,20 @@ from service.github.tokens import (
     TokenCache,
 )
 
-# Pin the REST version: PyGithub sends no X-GitHub-Api-Version by default (https://github.com/PyGithub/PyGithub/blob/v2.10.0/github/Requester.py).
-API_VERSION = Consts.API_VERSION_2022_11_28
 DEFAULT_API_URL = "https://api.github.com"
 
 
 @dataclass(frozen=True)
 class AppCredentials:
-    """The app's identity. The two intervals are PyGithub's throttle: the Docs ask for serial requests
-    and at least one second between writes ("Best practices for using the REST API"); tests set 0."""
+    """The app's identity. `seconds_between_requests` is PyGithub's throttle for this client: the Docs
+    ask for serial requests ("Best practices for using the REST API"). The second between writes is
+    kept across processes by the installation's Pacer (service.github.pacing), not by PyGithub."""
 
     app_id: int
     private_key: str
     api_url: str = DEFAULT_API_URL
     seconds_between_requests: float = 0.25
-    seconds_between_writes: float = 1.0
+    seconds_between_writes: float | None = None
 
 
 @dataclass(frozen=True)
@@ -91,11 +92,24 @@ class UserRepository:
 class Client:
     """One installation's connection: a lazy PyGithub client, its token source and the retry policy."""
 
-    def __init__(self, gh: Github, tokens: InstallationTokens, policy: RetryPolicy) -> None:
+    def __init__(self, gh: Github, tokens: InstallationTokens, policy: RetryPolicy,
+                 pacer: Pacer | None = None, pace_key: str = "") -> None:
         self._gh, self.tokens, self.policy = gh, tokens, policy
+        self.pacer, self.pace_key = pacer or MemoryPacer(0.0), pace_key
 
     def call(self, fn, *, idempotent: bool = True):
-        return call(fn, self.policy, idempotent=idempotent, refresh=self.tokens.refresh)
+        """One request under the retry policy; a write (not idempotent) first waits for its pacing slot."""
+        def paced():
+            self.pacer.wait(self.pace_key)
+            try:
+                return fn()
+            finally:
+                self.pacer.done(self.pace_key)
+
+        # A limit met by a write holds back the installation's other writers too.
+        pause = None if idempotent else (lambda seconds: self.pacer.pause(self.pace_key, seconds))
+        return call(fn if idempotent else paced, self.policy, idempotent=idempotent, refresh=self.tokens.refresh,
+                    limited=pause)
 
     def repo(self, full_name: str):
         return self._gh.get_repo(full_name)  # lazy: no request until an attribute is needed
@@ -112,11 +126,12 @@ def _github(api_url: str, auth: Auth.Auth | None, creds: AppCredentials | None =
 
 
 def for_installation(creds: AppCredentials, installation_id: int, cache: TokenCache,
-                     policy: RetryPolicy | None = None) -> Client:
+                     policy: RetryPolicy | None = None, pacer: Pacer | None = None) -> Client:
     """A client acting as the installation; create it after the Celery fork (it pools connections)."""
     policy = policy or RetryPolicy()
     tokens = InstallationTokens(creds, installation_id, cache, policy)
-    return Client(_github(creds.api_url, InstallationAuth(tokens), creds), tokens, policy)
+    return Client(_github(creds.api_url, InstallationAuth(tokens), creds), tokens, policy, pacer,
+                  f"{creds.api_url}|{installation_id}")
 
 
 def read_file(client: Client, repo_full_name: str, path: str, ref: str | None = None) -> FileBlob | None:

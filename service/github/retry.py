@@ -16,9 +16,13 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import requests
+from github import Consts
 from github.GithubException import GithubException
 
 T = TypeVar("T")
+# Pin the REST version on every request, token minting included: PyGithub sends no
+# X-GitHub-Api-Version by default (https://github.com/PyGithub/PyGithub/blob/v2.10.0/github/Requester.py).
+API_VERSION = Consts.API_VERSION_2022_11_28
 
 
 class GitHubError(Exception):
@@ -103,13 +107,14 @@ def translate(exc: GithubException, policy: RetryPolicy) -> GitHubError:
 
 
 def call(fn: Callable[[], T], policy: RetryPolicy, *, idempotent: bool = True,
-         refresh: Callable[[], object] | None = None) -> T:
+         refresh: Callable[[], object] | None = None, limited: Callable[[float], None] | None = None) -> T:
     """Run one GitHub request under the policy.
 
     Rate-limited requests were refused, not performed, so they are repeated whatever the method.
     5xx and network errors are ambiguous (the write may have happened), so they are repeated only
     when `idempotent`; callers of non-idempotent writes get Unavailable and check before retrying.
-    `refresh` is called once on a 401, e.g. to mint a new installation token.
+    `refresh` is called once on a 401, e.g. to mint a new installation token; `limited` hears of
+    every rate limit with its wait, so the installation's other writers hold back too.
     """
     waited, failures, refreshed = 0.0, 0, False
     while True:
@@ -123,6 +128,8 @@ def call(fn: Callable[[], T], policy: RetryPolicy, *, idempotent: bool = True,
             error.__cause__ = exc
         if isinstance(error, RateLimited):
             wait = max(error.retry_after or 0.0, 0.5)  # never spin on "retry-after: 0"
+            if limited is not None:
+                limited(wait)
             if waited + wait > policy.rate_limit_budget:
                 raise error
             time.sleep(wait)

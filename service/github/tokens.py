@@ -8,14 +8,16 @@ it is dropped five minutes early so a long backfill never sends one that expires
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from typing import Protocol
 
 from github import Auth, GithubIntegration
 
-from service.github.retry import RetryPolicy, call
+from service.github.retry import API_VERSION, RetryPolicy, call
 
+log = logging.getLogger(__name__)
 REFRESH_MARGIN = 300  # seconds before expires_at at which a token counts as stale
 
 
@@ -50,11 +52,23 @@ class RedisTokenCache:
         self._prefix = prefix
 
     def get(self, key: str) -> str | None:
-        value = self._redis.get(self._prefix + key)
+        """None when Redis is down: the caller mints a token, so an outage of the cache fails no delivery."""
+        import redis
+
+        try:
+            value = self._redis.get(self._prefix + key)
+        except redis.RedisError as exc:
+            log.warning("token cache unavailable (%s); minting a token instead", type(exc).__name__)
+            return None
         return value.decode() if isinstance(value, bytes) else value
 
     def set(self, key: str, value: str, ttl_seconds: int) -> None:
-        self._redis.set(self._prefix + key, value, ex=ttl_seconds)
+        import redis
+
+        try:
+            self._redis.set(self._prefix + key, value, ex=ttl_seconds)
+        except redis.RedisError as exc:  # this process still keeps the token it just minted
+            log.warning("token cache unavailable (%s); token kept in this process only", type(exc).__name__)
 
 
 class InstallationTokens:
@@ -93,7 +107,7 @@ class InstallationTokens:
     def _mint(self):
         # retry=None: minting is wrapped in our own policy (service.github.retry), like every other call.
         integration = GithubIntegration(auth=Auth.AppAuth(self._creds.app_id, self._creds.private_key),
-                                        base_url=self._creds.api_url, retry=None,
+                                        base_url=self._creds.api_url, retry=None, api_version=API_VERSION,
                                         seconds_between_requests=None, seconds_between_writes=None)
         try:
             return integration.get_access_token(self._installation_id)

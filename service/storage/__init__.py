@@ -41,8 +41,10 @@ from service.storage.deliveries import (
     recent_deliveries,
     record_delivery,
     release_delivery,
+    renew_lease,
     reset_stuck_deliveries,
     retry_failed_delivery,
+    stored_guids,
 )
 from service.storage.models import (
     DELIVERY_STATES,
@@ -67,6 +69,14 @@ from service.storage.models import (
 from service.storage.previews import (
     previews,
     save_preview,
+)
+from service.storage.publish_state import (
+    claim_publish,
+    finish_publish,
+    hold_publish,
+    pending_publishes,
+    renew_publish,
+    want_publish,
 )
 from service.storage.removals import (
     purge_installation,
@@ -147,6 +157,14 @@ __all__ = [
     "release_delivery",
     "retry_failed_delivery",
     "reset_stuck_deliveries",
+    "renew_lease",
+    "stored_guids",
+    "want_publish",
+    "claim_publish",
+    "renew_publish",
+    "finish_publish",
+    "hold_publish",
+    "pending_publishes",
     "recent_deliveries",
     "insert_missing",
     "upsert_installation",

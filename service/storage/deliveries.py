@@ -8,6 +8,7 @@ from functools import cache
 from sqlalchemy import (
     Connection,
     bindparam,
+    false,
     select,
     text,
     update,
@@ -73,23 +74,41 @@ def record_delivery(session: Session, *, guid: str, event: str, action: str | No
     return session.get(Delivery, delivery_id), created
 
 
-def claim_delivery(session: Session, delivery_id: int, claimant: str | None = None) -> Delivery | None:
-    """Move a delivery from received to processing; None when another task has it or it is finished.
+def claim_delivery(session: Session, delivery_id: int, claimant: str | None = None,
+                   lease_seconds: float = 600.0) -> Delivery | None:
+    """Move a delivery to processing under a lease; None when another live task has it or it is finished.
 
-    A compare-and-set UPDATE, so two tasks sent for the same delivery never both process it. The
-    same task may claim its row again: when a worker process dies mid-task, Celery hands the very
-    same message (same task id) to another process, and the row it left `processing` is its own.
+    A compare-and-set UPDATE, so two tasks sent for the same delivery never both process it. A row
+    may be taken over when it is `received`, when its lease ran out (its worker died, or lost the
+    database long enough to stop renewing), or when it is this very task's: when a worker process
+    dies mid-task, Celery hands the same message (same task id) to another process.
     """
-    mine = (Delivery.state == PROCESSING) & (Delivery.claimed_by == claimant) if claimant else False
+    now = utcnow()
+    mine = (Delivery.claimed_by == claimant) if claimant else false()
+    takeable = (Delivery.state == RECEIVED) | ((Delivery.state == PROCESSING) & (
+        mine | (Delivery.lease_until < now) | (Delivery.lease_until.is_(None) & (Delivery.updated_at < now - timedelta(
+            seconds=lease_seconds)))))
     result = session.execute(
         update(Delivery)
-        .where(Delivery.id == delivery_id, (Delivery.state == RECEIVED) | mine)
-        .values(state=PROCESSING, claimed_by=claimant, attempts=Delivery.attempts + 1, updated_at=utcnow())
+        .where(Delivery.id == delivery_id, takeable)
+        .values(state=PROCESSING, claimed_by=claimant, attempts=Delivery.attempts + 1, updated_at=now,
+                lease_until=now + timedelta(seconds=lease_seconds))
     )
     if result.rowcount != 1:
+        session.rollback()
         return None
     session.commit()
     return session.get(Delivery, delivery_id)
+
+
+def renew_lease(session: Session, delivery_id: int, claimant: str | None, lease_seconds: float) -> bool:
+    """The heartbeat: extend our lease; False when the row is no longer ours (taken over or finished)."""
+    result = session.execute(
+        update(Delivery).where(Delivery.id == delivery_id, Delivery.state == PROCESSING,
+                               Delivery.claimed_by == claimant)
+        .values(lease_until=utcnow() + timedelta(seconds=lease_seconds)))
+    session.commit()
+    return result.rowcount == 1
 
 
 def finish_delivery(session: Session, delivery: Delivery, state: str, reason: str | None = None) -> None:
@@ -101,10 +120,16 @@ def finish_delivery(session: Session, delivery: Delivery, state: str, reason: st
     session.commit()
 
 
-def release_delivery(session: Session, delivery_id: int, reason: str) -> None:
-    """Hand a delivery back to the queue (a retryable failure): processing -> received."""
+def release_delivery(session: Session, delivery_id: int, reason: str, not_before: float = 0.0) -> None:
+    """Hand a delivery back to the queue (a retryable failure): processing -> received.
+
+    `not_before` seconds: the task's own retry comes then, so the sweeper leaves the row alone until
+    a little after it (a Redis restarted empty loses that retry; the sweep then sends it).
+    """
+    now = utcnow()
     session.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.state == PROCESSING)
-                    .values(state=RECEIVED, reason=reason[:2000], updated_at=utcnow()))
+                    .values(state=RECEIVED, reason=reason[:2000], updated_at=now,
+                            lease_until=now + timedelta(seconds=not_before)))
     session.commit()
 
 
@@ -118,21 +143,40 @@ def retry_failed_delivery(session: Session, delivery_id: int) -> bool:
     return result.rowcount == 1
 
 
-def reset_stuck_deliveries(session: Session, *, older_than: timedelta) -> list[int]:
-    """Deliveries left in processing by a killed worker go back to received; return the ids to enqueue.
+def reset_stuck_deliveries(session: Session, *, older_than: timedelta, limit: int = 500) -> list[int]:
+    """Deliveries to send to a worker again; those whose worker died go back to received first.
 
-    Celery's own redelivery does not cover every crash (measured: a solo worker's unacked message
-    was not run again within 45 s of a restart), so the database is the source of truth.
+    Due are: `processing` rows whose lease ran out, and `received` rows nobody has taken for
+    `older_than` (their message was lost with Redis, or never sent) or whose retry time has passed.
+    Celery's own redelivery does not cover every crash, so the database is the source of truth.
+    Only unfinished rows are read, through the state index, so a million old deliveries cost nothing.
     """
-    cutoff = utcnow() - older_than
-    stuck = session.scalars(select(Delivery.id).where(Delivery.state == PROCESSING, Delivery.updated_at < cutoff))
-    ids = list(stuck)
+    now = utcnow()
+    cutoff = now - older_than
+    lapsed = (Delivery.lease_until < now) | (Delivery.lease_until.is_(None) & (Delivery.updated_at < cutoff))
+    query = (select(Delivery.id, Delivery.state)
+             .where(Delivery.state.in_((RECEIVED, PROCESSING)), lapsed)
+             .order_by(Delivery.id).limit(limit))
+    rows = session.execute(query).all()
+    stuck = [i for i, state in rows if state == PROCESSING]
+    if stuck:
+        session.execute(update(Delivery).where(Delivery.id.in_(stuck), Delivery.state == PROCESSING, lapsed)
+                        .values(state=RECEIVED))
+    # Sent now: leave them for another `older_than` before sending again.
+    ids = [i for i, _ in rows]
     if ids:
-        session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(state=RECEIVED, updated_at=utcnow()))
-    waiting = session.scalars(select(Delivery.id).where(Delivery.state == RECEIVED, Delivery.updated_at < cutoff))
-    ids = sorted(set(ids) | set(waiting))
+        session.execute(update(Delivery).where(Delivery.id.in_(ids), Delivery.state == RECEIVED)
+                        .values(updated_at=now, lease_until=None))
     session.commit()
     return ids
+
+
+def stored_guids(session: Session, guids: list[str]) -> set[str]:
+    """Which of these delivery GUIDs Tact has a row for (in chunks, so the IN list stays short)."""
+    found: set[str] = set()
+    for start in range(0, len(guids), 500):
+        found |= set(session.scalars(select(Delivery.guid).where(Delivery.guid.in_(guids[start: start + 500]))))
+    return found
 
 
 def recent_deliveries(session: Session, *, limit: int = 20, state: str | None = None) -> list[Delivery]:

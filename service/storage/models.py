@@ -84,6 +84,9 @@ class Delivery(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(64))  # the Celery task id working on it
     reason: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # processing: the claimant's lease, renewed by its heartbeat; past it, the worker is presumed dead.
+    # received: the earliest time the sweeper re-sends it (a retry waiting out its backoff).
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -100,6 +103,14 @@ class PullRequest(Base):
     author: Mapped[str | None] = mapped_column(String(255))
     check_run_id: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # One writer per pull request: every change bumps `publish_wanted`; the writer holding the lease
+    # publishes the stored state and records the version it showed in `publish_done`.
+    publish_wanted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    publish_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    publish_wanted_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    publish_lease_until: Mapped[datetime | None] = mapped_column(DateTime)
+    publish_claimed_by: Mapped[str | None] = mapped_column(String(64))
+    publish_run_key: Mapped[str | None] = mapped_column(String(64))  # a Re-run's delivery: a fresh run
 
 
 class Comment(Base):

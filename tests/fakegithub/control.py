@@ -27,6 +27,17 @@ class RecordedRequest:
     body: object
     status: int | None = None
     unimplemented: bool = False
+    at: float = field(default_factory=time.time)  # when the request arrived (wall clock)
+    installation_id: int | None = None  # whose installation token it carried, if any
+
+    @property
+    def api_version(self) -> str | None:
+        return next((v for k, v in self.headers.items() if k.lower() == "x-github-api-version"), None)
+
+    @property
+    def is_write(self) -> bool:
+        """GitHub's "mutating" requests (Docs "Best practices for using the REST API")."""
+        return self.method in ("POST", "PATCH", "PUT", "DELETE")
 
 
 @dataclass
@@ -74,6 +85,9 @@ class FakeGitHub:
         self._expectations: list[Expectation] = []
         self._server = None
         self.url = ""
+        self.hook_url = ""  # where the app's webhook deliveries go (tests point it at Tact)
+        self.hook_secret = ""
+        self.min_write_gap: float | None = None  # verify() fails on two writes of one installation closer
 
     # -- lifecycle ----------
     def start(self, port: int = 0) -> FakeGitHub:
@@ -99,11 +113,32 @@ class FakeGitHub:
             self._delays = []
             self.waiting = []
             self._expectations = []
+            self.hook_url, self.hook_secret, self.min_write_gap = "", "", None
 
     # -- what tests read ----------
     @property
     def check_runs(self) -> list[CheckRun]:
         return self.state.check_runs
+
+    def writes_by_installation(self) -> dict[int, list[RecordedRequest]]:
+        """Every mutating request made with an installation token, per installation, in arrival order."""
+        found: dict[int, list[RecordedRequest]] = {}
+        for r in list(self.requests):
+            if r.is_write and r.installation_id is not None:
+                found.setdefault(r.installation_id, []).append(r)
+        return found
+
+    def closest_writes(self) -> float | None:
+        """The shortest gap in seconds between two writes of one installation (None: fewer than two)."""
+        gaps = [b.at - a.at for writes in self.writes_by_installation().values()
+                for a, b in zip(writes, writes[1:], strict=False)]
+        return min(gaps) if gaps else None
+
+    def deliver(self, event: str, payload: dict, guid: str):
+        """Send a webhook to `hook_url` as GitHub does, logging the attempt in /app/hook/deliveries."""
+        from tests.fakegithub.routes_hooks import send_delivery
+
+        return send_delivery(self, event, payload, guid)
 
     def requests_to(self, method: str, path_regex: str) -> list[RecordedRequest]:
         pattern = re.compile(path_regex)
@@ -116,6 +151,11 @@ class FakeGitHub:
         self._failures.append(FailRule(method.upper(), re.compile(path_regex), status,
                                        {k.lower(): str(v) for k, v in (headers or {}).items()},
                                        message, times, applied))
+
+    def clear_failures(self) -> None:
+        """GitHub is well again: forget every failure still pending (ends a `fail_next(times=many)`)."""
+        with self.lock:
+            self._failures = []
 
     def delay_next(self, method: str, path_regex: str, seconds: float, times: int = 1) -> None:
         """Answer the next `times` matching requests only after `seconds` (a slow GitHub)."""
@@ -141,6 +181,11 @@ class FakeGitHub:
     def verify(self) -> None:
         """Raise AssertionError listing unimplemented calls and unmet expectations."""
         problems = [f"unimplemented endpoint: {r.method} {r.path}" for r in self.requests if r.unimplemented]
+        problems += [f"no X-GitHub-Api-Version on {r.method} {r.path}" for r in self.requests
+                     if not r.path.startswith("/login/oauth") and not r.api_version]
+        gap = self.closest_writes()
+        if self.min_write_gap is not None and gap is not None and gap < self.min_write_gap:
+            problems.append(f"two writes of one installation {gap:.3f} s apart (at least {self.min_write_gap} s)")
         for exp in self._expectations:
             made = self.requests_to(exp.method, exp.path.pattern)
             if len(made) != exp.times:

@@ -28,6 +28,9 @@ SECONDARY_MESSAGE = (
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
 )
 NOT_ACCESSIBLE = "Resource not accessible by integration"  # JuliaRegistries/TagBot#298
+CONTENT_PER_MINUTE = 80  # secondary limit on content-creating requests (Docs "Rate limits for the REST API")
+# Docs "API Versions": the versions GitHub publishes; any other value is refused with 400.
+API_VERSIONS = ("2022-11-28", "2026-03-10")
 
 
 def error(status: int, message: str, docs: str = DOCS, **extra) -> tuple[int, dict]:
@@ -202,3 +205,9 @@ def failure_body(status: int, message: str | None) -> tuple[int, dict]:
     if message is None:
         message = SECONDARY_MESSAGE if status in (403, 429) else "Server Error"
     return error(status, message)
+
+
+def unsupported_version(version: str) -> tuple[int, dict]:
+    """Docs "API Versions": "If you specify an API version that is no longer supported, you will receive a 400"."""
+    return error(400, f"Unsupported 'X-GitHub-Api-Version' header value {version!r}.",
+                 "https://docs.github.com/rest/about-the-rest-api/api-versions")

@@ -35,13 +35,14 @@ def create_app(hub) -> Flask:
     from tests.fakegithub import (  # noqa: F401 (they register)
         routes_app,
         routes_history,
+        routes_hooks,
         routes_manifest,
         routes_repo,
         routes_user,
         web,
     )
 
-    for module in (routes_app, routes_repo, routes_user, routes_manifest, web, routes_history):
+    for module in (routes_app, routes_repo, routes_user, routes_manifest, web, routes_history, routes_hooks):
         module.register(app)
     return app
 
@@ -75,6 +76,9 @@ def _before():
                             dict(request.headers), _body())
     h.requests.append(entry)
     g.entry = entry
+    version = request.headers.get("X-GitHub-Api-Version")
+    if version is not None and version not in limits.API_VERSIONS:
+        return fail(limits.unsupported_version(version))
     g.rule = h.take_failure(request.method, request.path)
     if g.rule is not None and not g.rule.applied:
         return _injected(g.rule)
@@ -144,8 +148,23 @@ def require_token(kind: str) -> Token | Response:
         return fail(limits.bad_credentials())
     if token.kind != kind:
         return fail(limits.error(403, limits.NOT_ACCESSIBLE))
+    g.entry.installation_id = token.installation_id if token.kind == "installation" else None
     refused = _spend(token.value, token.installation_id)
+    if refused is None and g.entry.is_write and token.kind == "installation":
+        refused = _content_limit(token.installation_id)
     return refused or token
+
+
+def _content_limit(installation_id: int) -> Response | None:
+    """Secondary limit: about 80 content-creating requests a minute (Docs "Rate limits for the REST API")."""
+    now = g.entry.at
+    recent = [r for r in hub().requests if r.is_write and r.installation_id == installation_id
+              and now - 60 < r.at <= now and r.status != 403]
+    if len(recent) > limits.CONTENT_PER_MINUTE:
+        response = fail(limits.error(403, limits.SECONDARY_MESSAGE))
+        response.headers["retry-after"] = "60"
+        return response
+    return None
 
 
 def repo_access(full_name: str, permission: str | None, level: str = "read") -> Repository | Response:

@@ -133,6 +133,20 @@ class CheckRun:
 
 
 @dataclass
+class HookAttempt:
+    """One attempt to deliver a webhook to the app (GitHub's delivery log keeps each)."""
+
+    id: int
+    guid: str
+    event: str
+    payload: dict
+    status_code: int  # 0 when no HTTP answer came (refused, timed out)
+    status: str  # "OK", or GitHub's description of the failure
+    redelivery: bool
+    delivered_at: float
+
+
+@dataclass
 class OAuthCode:
     login: str
     redirect_uri: str | None
@@ -159,6 +173,7 @@ class State:
         self.rate_limit = 5000  # per credential per hour (Docs: 5,000 per installation)
         self.token_lifetime = TOKEN_LIFETIME
         self.usage: dict[str, tuple[int, int]] = {}  # credential -> (window start, used)
+        self.hook_attempts: list[HookAttempt] = []
         self._ids = itertools.count(1001)
 
     # -- building the world ----------
@@ -240,6 +255,13 @@ class State:
         value = "ghr_" + secrets.token_hex(30)
         self.refresh_tokens[value] = (login, access_token)
         return value
+
+    def log_hook_attempt(self, guid: str, event: str, payload: dict, status_code: int, status: str,
+                         redelivery: bool, delivered_at: float | None = None) -> HookAttempt:
+        attempt = HookAttempt(self.new_id(), guid, event, payload, status_code, status, redelivery,
+                              self.clock.now() if delivered_at is None else delivered_at)
+        self.hook_attempts.append(attempt)
+        return attempt
 
     # -- reading ----------
     def repo_by_id(self, repo_id: int) -> Repository | None:
