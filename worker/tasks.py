@@ -99,6 +99,8 @@ def backfill_repository(self, repository_id: int) -> str:
             ctx = Context(session=session, config=config, installation_id=repo.installation_id if repo else None,
                           delivery_guid=f"backfill-{repository_id}", send=_send)
             progress = backfill.run(ctx, repository_id)
+            session.commit()
+            deliveries.send_follow_ups(ctx, self.request.id)  # open pull requests' check runs, after the commit
     except Exception as exc:
         if is_transient(exc):
             _retry(self, exc)
