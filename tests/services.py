@@ -135,3 +135,143 @@ def queued_tasks(redis_url: str) -> list[tuple[str, list]]:
     finally:
         client.close()
     return [(m["headers"]["task"], json.loads(base64.b64decode(m["body"]))[0]) for m in messages]
+
+
+@contextmanager
+def beat_process(extra_env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen]:
+    """`celery beat` with its schedule file under the log's folder; yields once it has started."""
+    log = log_path.open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "worker.celery_app", "beat", "--loglevel", "INFO",
+         "-s", str(log_path.with_suffix(".schedule"))],
+        env=clean_env(extra_env), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for(lambda: b"beat: Starting" in log_path.read_bytes() or proc.poll() is not None, timeout=60)
+        if proc.poll() is not None:
+            raise RuntimeError(f"celery beat exited early:\n{log_path.read_text()[-4000:]}")
+        yield proc
+    finally:
+        stop_process(proc)
+        log.close()
+
+
+class RedisServer:
+    """A redis-server of the test's own on a given port, which a fault test may stop and start empty."""
+
+    def __init__(self, port: int, folder: Path) -> None:
+        self.port, self.folder = port, folder
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> RedisServer:
+        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                                      "--save", "", "--appendonly", "no", "--dir", str(self.folder)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        wait_for(lambda: self.proc.poll() is not None or self._answers(), timeout=20, interval=0.05)
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"redis-server could not start on port {self.port} (is another one there?)")
+        return self
+
+    def stop(self) -> None:
+        """Gone at once, data and all (SIGKILL, no save): the harshest restart."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+    def _answers(self) -> bool:
+        try:
+            client = redis_lib.Redis(port=self.port, socket_connect_timeout=0.5)
+            try:
+                return bool(client.ping())
+            finally:
+                client.close()
+        except redis_lib.RedisError:
+            return False
+
+
+class TcpProxy:
+    """A loopback TCP proxy in front of a server, to make it unreachable on demand.
+
+    mode "pass" forwards; "refuse" drops every connection and refuses new ones (a server that is
+    down); "blackhole" accepts and then forwards nothing either way (a network that drops packets):
+    clients see a hang, bounded only by their own timeouts.
+    """
+
+    def __init__(self, target_port: int, target_host: str = "127.0.0.1") -> None:
+        import socket
+        import threading
+
+        self.target = (target_host, target_port)
+        self.mode = "pass"
+        self._pairs: list = []
+        self._lock = threading.Lock()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True, name="tcp-proxy").start()
+
+    def set(self, mode: str) -> None:
+        self.mode = mode
+        if mode == "refuse":
+            with self._lock:
+                pairs, self._pairs = self._pairs, []
+            for a, b in pairs:
+                _close(a), _close(b)
+
+    def close(self) -> None:
+        self._closed = True
+        self.set("refuse")
+        _close(self._listener)
+
+    def _accept(self) -> None:
+        import socket
+        import threading
+
+        while not self._closed:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            if self.mode == "refuse":
+                _close(client)
+                continue
+            try:
+                server = socket.create_connection(self.target, timeout=5)
+                server.settimeout(None)  # a long statement is silent for a while: never time the pipe out
+            except OSError:
+                _close(client)
+                continue
+            with self._lock:
+                self._pairs.append((client, server))
+            for src, dst in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(src, dst), daemon=True).start()
+
+    def _pipe(self, src, dst) -> None:
+        import time as _time
+
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                while self.mode == "blackhole":  # hold the bytes: nothing crosses until the network is back
+                    _time.sleep(0.05)
+                if self.mode == "refuse":
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            _close(src), _close(dst)
+
+
+def _close(sock) -> None:
+    """shutdown() first: close() alone neither wakes a thread blocked in recv nor sends the FIN."""
+    import socket
+
+    for step in (lambda: sock.shutdown(socket.SHUT_RDWR), sock.close):
+        try:
+            step()
+        except OSError:
+            pass

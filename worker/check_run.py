@@ -3,26 +3,25 @@
 One note per comment: every flagged phrase with how it may read, then the whole comment rewritten (the
 suggestion is the same for every finding of a comment), or, where no rewrite kept the point, a line saying so.
 
-Limits (GitHub Checks API, see docs "Create a check run"): title <= 255 characters,
-summary and text <= 65,535, an annotation message <= 64 KB; at most 50 annotations
-per request (``service.github.publish_check_run`` batches them). Actions: label <= 20,
-description <= 40, identifier <= 20 characters.
+GitHub's limits on titles, summaries and annotation messages are stated once, in ``service.github``
+(``publish_check_run`` also batches the annotations); actions: label <= 20, description <= 40,
+identifier <= 20 characters. The run's idempotency key is ``service.github.content_key`` of what it shows.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import groupby
 
+from service import github
 from service.github import CheckRunOutput, clip
 
 CHECK_NAME = "Review tone"
 LOOKS_FINE = "looks_fine"
-SUMMARY_LIMIT = 65_535
-TITLE_LIMIT = 255
-MESSAGE_LIMIT = 64 * 1024 - 1
+SUMMARY_LIMIT = github.MARKDOWN_BYTES
+TITLE_LIMIT = github.TITLE_CHARS
+MESSAGE_LIMIT = github.DETAILS_BYTES
 SHORTENED = "\n\n(shortened to fit GitHub's limit)"
 REWRITE_HEAD = "A gentler wording of the whole comment:"
 NO_REWRITE = ("No rewrite kept every point of this comment without these words, so none is offered; each line "
@@ -68,16 +67,18 @@ def check_run_output(items: Sequence[Item], *, annotation_level: str = "notice",
     elsewhere = [group for group in comments if not group[0].on_a_line]
     title = _title(len(items))
     summary = _summary(items, elsewhere, comments_read, settings_note)
-    return CheckRunOutput(
+    output = CheckRunOutput(
         name=CHECK_NAME,
-        title=_clip(title, TITLE_LIMIT),
+        title=clip(title, TITLE_LIMIT, note=SHORTENED),
         summary=_clip(summary, SUMMARY_LIMIT),
         text=None,
         conclusion=conclusion if items else "success",
         annotations=annotations,
         actions=(LOOKS_FINE_ACTION,) if items else (),
-        external_id=_fingerprint(head_sha, run_key, title, summary, annotations),
     )
+    # Same head and same content -> same key, so a retried publish finds its run instead of adding one;
+    # a Re-run's key (run_key) asks for a new one.
+    return replace(output, external_id="tact-" + github.content_key(f"{head_sha}:{run_key}", output)[:32])
 
 
 def _title(count: int) -> str:
@@ -152,14 +153,10 @@ def _annotation(group: list[Item], level: str) -> dict:
 
 
 def _clip(text: str, limit: int) -> str:
-    return clip(text, limit, note=SHORTENED)
+    """GitHub counts these limits in bytes: the cut keeps both the characters and the UTF-8 bytes within."""
+    return clip(text, limit, limit, note=SHORTENED)
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
-
-def _fingerprint(head_sha: str, run_key: str, title: str, summary: str, annotations: tuple[dict, ...]) -> str:
-    """Same head and same content -> same id, so a retried publish finds its run instead of adding one."""
-    digest = hashlib.sha256(repr((head_sha, run_key, title, summary, annotations)).encode()).hexdigest()
-    return f"tact-{digest[:32]}"

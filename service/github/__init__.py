@@ -10,7 +10,16 @@ their cache), retry (errors and retry policy), user (sign-in).
 
 from service.github.apps import AppInfo, InstallationInfo, RegisteredApp, convert_manifest, get_app, key_problem
 from service.github.apps import list_installations as list_app_installations
-from service.github.checks import CheckRunOutput, CheckRunRef, clip, publish_check_run
+from service.github.checks import (
+    DETAILS_BYTES,
+    MARKDOWN_BYTES,
+    TITLE_CHARS,
+    CheckRunOutput,
+    CheckRunRef,
+    clip,
+    content_key,
+    publish_check_run,
+)
 from service.github.client import (
     API_VERSION,
     DEFAULT_API_URL,
@@ -36,7 +45,7 @@ from service.github.tokens import MemoryTokenCache, RedisTokenCache, TokenCache
 from service.github.user import authorize_url, exchange_code, get_user, user_repositories, web_url
 
 __all__ = [
-    "API_VERSION", "DEFAULT_API_URL",
+    "API_VERSION", "DEFAULT_API_URL", "DETAILS_BYTES", "MARKDOWN_BYTES", "TITLE_CHARS", "content_key",
     "AppInfo", "InstallationInfo", "RegisteredApp", "convert_manifest", "get_app", "key_problem",
     "list_app_installations", "HookDelivery", "MemoryPacer", "Pacer", "RedisPacer",
     "Recovery", "hook_deliveries", "recover", "redeliver",

@@ -16,8 +16,9 @@ from dataclasses import dataclass, replace
 
 from service.github.retry import RateLimited, Unavailable
 
-BATCH = 50
-MARKDOWN_BYTES = 65535
+# GitHub's limits on a check run (docs "Create a check run"), stated here once; worker.check_run builds within them.
+BATCH = 50  # annotations per request
+MARKDOWN_BYTES = 65535  # summary and text
 TITLE_CHARS = 255
 DETAILS_BYTES = 64000  # "64 KB": 64000 fits whether GitHub means 64000 or 65536 bytes
 TRUNCATED = "\n\n…(truncated)"
