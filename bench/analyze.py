@@ -2,7 +2,7 @@
 
     python bench/analyze.py [--corpus FILE.jsonl] [--limit N]
 
-Without --corpus it generates comments from our own corpus and rule examples (never /work/shared).
+Without --corpus it generates comments from our own corpus and rule examples (never the public evaluation sets).
 The ratio is what holds across machines: analysis should cost no more than the parse alone (>= 1.0).
 It also times `tact analyze "text"` from a cold start (a new process: imports, pipeline, rules), the wait a
 user has at the command line.
