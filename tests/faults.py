@@ -50,7 +50,8 @@ def make_world(fake: FakeGitHub, name: str, index: int, pulls: int) -> World:
     fake.state.add_installation(account="octo", id=world.installation_id)
     repo = fake.state.add_repository(world.repo, world.installation_id)
     repo.id = world.repo_id
-    fake.state.add_file(world.repo, ".github/tact.yml", "enabled: true\n")
+    # Every finding must be countable in the final run, so no annotation limit cuts a 30-comment review.
+    fake.state.add_file(world.repo, ".github/tact.yml", "enabled: true\nmax_notes: 100\n")
     for number in range(1, pulls + 1):
         sha = f"{index:08x}{number:032x}"
         fake.state.add_pull_request(world.repo, number, sha)

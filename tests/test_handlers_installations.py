@@ -89,7 +89,9 @@ def _kept(app, repo_id: int) -> dict[str, int]:
             "findings": count(storage.Finding, storage.Finding.comment_id.in_(
                 session.query(storage.Comment.id).filter(storage.Comment.repository_id == repo_id))),
             "feedback": count(storage.Feedback, storage.Feedback.repository_id == repo_id),
-            "deliveries": count(storage.Delivery, storage.Delivery.repository_id == repo_id),
+            # A removal keeps the delivery rows (each one GitHub sent stays accounted for) but not their payloads.
+            "deliveries": sum(1 for d in session.query(storage.Delivery)
+                              .filter(storage.Delivery.repository_id == repo_id) if d.payload),
         }
 
 
@@ -141,8 +143,8 @@ def test_uninstalling_forgets_every_repository_and_delivery_of_the_installation(
     assert _text_anywhere(app) == []
     assert _cached_answers(app) == [None, None]
     with app.extensions["tact.db"].session() as session:
-        kept = [d.guid for d in session.query(storage.Delivery)]
-    assert kept == [delivery.guid]  # only the record of the removal itself
+        kept = [d.guid for d in session.query(storage.Delivery) if d.payload]
+    assert kept == [delivery.guid]  # every delivery is still listed, but only the removal's own keeps its payload
 
 
 def test_a_delivery_left_in_the_queue_after_the_removal_is_skipped(app):

@@ -151,7 +151,8 @@ def test_the_fake_refuses_a_manifest_github_would_refuse(fake_github):
     no_url = requests.post(f"{fake_github.url}/settings/apps/new", data={"manifest": json.dumps({"name": "x"})},
                            allow_redirects=False, timeout=5)
     assert no_url.status_code == 422 and "url is required" in no_url.json()["message"]
-    unknown = requests.post(f"{fake_github.url}/app-manifests/nope/conversions", timeout=5)
+    unknown = requests.post(f"{fake_github.url}/app-manifests/nope/conversions", timeout=5,
+                            headers={"X-GitHub-Api-Version": "2022-11-28"})
     assert unknown.status_code == 404
 
 

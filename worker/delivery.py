@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from service import github, storage
+from service import github, logs, storage
 from service.config import Config
 from worker import publish, routes
 from worker.context import Context, GitHubNotConfigured, Send
@@ -45,7 +45,12 @@ def retry_delay(exc: BaseException, attempt: int, config: Config) -> float:
 
 
 def describe(exc: BaseException) -> str:
-    """The error's type and status, never its message (it may quote comment text)."""
+    """The error's type and status, never its message (it may quote comment text); a database error
+    names its SQLSTATE, which says what went wrong without quoting the row."""
+    db = logs.database_error(exc)
+    if db is not None:
+        state = getattr(db, "sqlstate", None) or getattr(db, "sqlite_errorname", None)
+        return f"{type(exc).__name__}" + (f" (SQLSTATE {state})" if state else "")
     status = getattr(exc, "status", None)
     return f"{type(exc).__name__}" + (f" (HTTP {status})" if status else "")
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from github import Auth, GithubIntegration
 
 from service.github.client import AppCredentials, _github
-from service.github.retry import RetryPolicy, call
+from service.github.retry import API_VERSION, RetryPolicy, call
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,8 @@ def key_problem(pem: str) -> str | None:
 
 def _integration(creds: AppCredentials) -> GithubIntegration:
     return GithubIntegration(auth=Auth.AppAuth(creds.app_id, creds.private_key), base_url=creds.api_url,
-                             retry=None, seconds_between_requests=None, seconds_between_writes=None)
+                             api_version=API_VERSION, retry=None, seconds_between_requests=None,
+                             seconds_between_writes=None)
 
 
 def get_app(creds: AppCredentials) -> AppInfo:

@@ -71,5 +71,7 @@ def removed_from(session: Session, *, installation_id: int | None, repository_id
 
 
 def _deliveries(condition, keep_guid: str | None):
-    query = delete(Delivery).where(condition)
+    """Their payloads hold comment text, so it goes; the rows stay, so every delivery GitHub sent is still
+    accounted for (a queued one ends skipped, as Tact was removed) and `tact deliveries` can say so."""
+    query = update(Delivery).where(condition).values(payload={})
     return query.where(Delivery.guid != keep_guid) if keep_guid else query

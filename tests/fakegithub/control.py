@@ -182,7 +182,7 @@ class FakeGitHub:
         """Raise AssertionError listing unimplemented calls and unmet expectations."""
         problems = [f"unimplemented endpoint: {r.method} {r.path}" for r in self.requests if r.unimplemented]
         problems += [f"no X-GitHub-Api-Version on {r.method} {r.path}" for r in self.requests
-                     if not r.path.startswith("/login/oauth") and not r.api_version]
+                     if _is_api(r.path) and not r.api_version]
         gap = self.closest_writes()
         if self.min_write_gap is not None and gap is not None and gap < self.min_write_gap:
             problems.append(f"two writes of one installation {gap:.3f} s apart (at least {self.min_write_gap} s)")
@@ -220,3 +220,11 @@ class _Quiet(WSGIRequestHandler):
 
     def log_request(self, *args, **kwargs) -> None:
         pass
+
+
+# GitHub's website (sign-in, the app-manifest pages, the fake's own PR pages) takes no API version.
+_API_PREFIXES = ("/app", "/repos/", "/installation", "/user", "/orgs/", "/users/")
+
+
+def _is_api(path: str) -> bool:
+    return path.startswith(_API_PREFIXES) and not path.startswith("/apps/")
