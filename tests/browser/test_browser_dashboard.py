@@ -64,7 +64,7 @@ def test_try_it_shows_a_finding_and_its_rewrite(browser, serve, screenshot):
     mark = find(browser, "#result mark")
     assert mark.text.startswith("You broke the build again.")
     assert find(browser, "#finding-1 .reason").text
-    assert find(browser, "#finding-1 .rewrite").text
+    assert find(browser, "#rewrite .rewrite").text
     screenshot(browser, "try-it")
 
 
