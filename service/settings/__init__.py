@@ -14,6 +14,7 @@ from service.settings.model import (
     ORGANIZATION_FILE,
     REPOSITORY_FILE,
     SCHEMA_PATH,
+    SOURCE_WORDS,
     SUPPORTED_LANGUAGES,
     RepoSettings,
     SettingsError,
@@ -35,6 +36,7 @@ from service.settings.resolve import (
 
 __all__ = [
     "SCHEMA_PATH",
+    "SOURCE_WORDS",
     "REPOSITORY_FILE",
     "ORGANIZATION_FILE",
     "DASHBOARD",

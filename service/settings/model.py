@@ -20,6 +20,15 @@ REPOSITORY_FILE = ".github/tact.yml"
 # Probot's convention: an organization-wide default lives in the org's `.github` repository, same path.
 ORGANIZATION_FILE = "organization .github/tact.yml"
 DASHBOARD = "dashboard settings"
+# How a person reads each source a setting can come from (SettingsResult.sources), on every dashboard page.
+SOURCE_WORDS = {
+    "default": "Tact's default",
+    "organization": "the organization's .github/tact.yml",
+    "repository": ".github/tact.yml",
+    "dashboard": "this dashboard",
+    "installation": "the installation-wide default",
+    "last valid": "the last valid .github/tact.yml",
+}
 SUPPORTED_LANGUAGES = ("en",)
 PUBLISHING_MODES = ("notice", "warning", "required")
 DEPRECATED_KEYS = {"annotation_level": {"notice": "notice", "warning": "warning"},

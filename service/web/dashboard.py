@@ -35,16 +35,6 @@ bp = Blueprint("dashboard", __name__)
 
 TOP_RULES = 10
 SENSITIVITIES = tuple(settings.schema()["properties"]["sensitivity"]["enum"])
-SOURCE_WORDS = {
-    "default": "Tact's default",
-    "organization": "the organization's .github/tact.yml",
-    "repository": ".github/tact.yml",
-    "dashboard": "this dashboard",
-    "installation": "the installation-wide default",
-    "last valid": "the last valid .github/tact.yml",
-}
-
-
 def _db() -> storage.Database:
     return current_app.extensions["tact.db"]
 
@@ -210,14 +200,14 @@ def activity(repo: storage.Repository, inst: storage.Installation | None, result
     return Activity(enabled, reasons.get(source, f"No settings file sets enabled, so Tact is {word}."))
 
 
-def _settings_rows(settings: RepoSettings, sources: Mapping[str, str]) -> list[tuple[str, str, str]]:
+def _settings_rows(effective: RepoSettings, sources: Mapping[str, str]) -> list[tuple[str, str, str]]:
     """(key, value as a person reads it, where it came from) for every key, in the schema's order."""
     rows = []
-    for key, value in _flat(settings.to_dict()).items():
+    for key, value in _flat(effective.to_dict()).items():
         if isinstance(value, dict):
             continue  # its sub-keys get their own rows
         source = sources.get(key) or sources.get(key.split(".")[0], "default")
-        rows.append((key, _shown(value), SOURCE_WORDS.get(source, source)))
+        rows.append((key, _shown(value), settings.SOURCE_WORDS.get(source, source)))
     return rows
 
 

@@ -25,9 +25,6 @@ BACKFILL_TASK = "tact.backfill_repository"
 MODES = tuple(settings.schema()["properties"]["mode"]["enum"])
 MAX_DAYS = settings.schema()["properties"]["backfill_days"]["maximum"]
 SHOWN = 50
-SOURCE_WORDS = {"default": "Tact's default", "organization": "the organization's .github/tact.yml",
-                "repository": ".github/tact.yml", "dashboard": "this dashboard",
-                "last valid": "the last valid .github/tact.yml"}
 STAGE_WORDS = {
     "preview": "Preview: Tact analyzes and shows its findings here, and publishes nothing on GitHub.",
     "notice": "Notice: findings appear as notices in the check run; it never blocks a merge.",
@@ -55,7 +52,7 @@ def repository(repo_id: int):
         proposals = _proposals(session, repo_id, result.settings)
         session.expunge_all()
     notes = [e for e in result.errors if "replaced by `mode`" in e.message]
-    mode_source = SOURCE_WORDS.get(result.sources.get("mode", "default"), "Tact's default")
+    mode_source = settings.SOURCE_WORDS.get(result.sources.get("mode", "default"), "Tact's default")
     return render_template("trust/repository.html", repo=repo, settings=result.settings,
                            mode_source=mode_source, stage=STAGE_WORDS,
                            modes=MODES, has_file=repo.settings_sha is not None, is_admin=is_admin,
