@@ -9,7 +9,7 @@ import pytest
 CORPUS = Path(__file__).parent / "corpus"
 
 
-@pytest.mark.parametrize("corpus", ["reviews", "threads", "suggestions"])
+@pytest.mark.parametrize("corpus", ["reviews", "threads", "families", "families2", "suggestions", "suggestions2"])
 def test_the_corpus_splits_are_valid_and_reproducible(corpus):
     result = subprocess.run([sys.executable, str(CORPUS / "build.py"), "--check", corpus], capture_output=True,
                             text=True, timeout=60)

@@ -1,6 +1,6 @@
 """Split each hand-written master corpus into dev and test halves, then validate and count them.
 
-    python tests/corpus/build.py [--check] [reviews|threads|families|suggestions ...]
+    python tests/corpus/build.py [--check] [reviews|threads|families|families2|suggestions|suggestions2 ...]
 
 Without --check it rewrites the splits from the master lists; with --check it only re-reads and
 validates them (CI runs that). The splits are stratified by category with a fixed seed, so they
@@ -51,6 +51,12 @@ CORPORA = {
                         "repetition", "insult"),
                        ("tool-grumble", "self-directed", "hedged", "blunt", "neutral", "quoted"), seed=17,
                        distinct_from=("all.jsonl", "threads-all.jsonl")),
+    # A second batch of the same families, by other authors who saw neither the rules nor the first batch.
+    "families2": Corpus("families2", "families2-all.jsonl", "g",
+                        ("presupposed-knowledge", "teaching-down", "minimizer", "blame", "sarcasm", "refusal",
+                         "repetition", "insult"),
+                        ("tool-grumble", "self-directed", "hedged", "blunt", "neutral", "quoted"), seed=29,
+                        distinct_from=("all.jsonl", "threads-all.jsonl", "families-all.jsonl")),
 }
 
 
@@ -144,9 +150,14 @@ def build(corpus: Corpus, check_only: bool) -> None:
 # The graded suggestion set (SUGGESTIONS.md): every row is harsh, so it has no `harsh` field; it is split
 # like the tone corpora (stratified by category, fixed seed) by the same split().
 SUGGESTION_FIELDS = ("id", "text", "category", "keep", "drop", "acceptable")
-SUGGESTIONS = Corpus("suggestions", "suggestions-all.jsonl", "s",
-                     ("presupposed-knowledge", "teaching-down", "minimizer", "blame", "sarcasm", "refusal",
-                      "repetition", "insult", "profanity", "impatience"), (), seed=23)
+_TONES = ("presupposed-knowledge", "teaching-down", "minimizer", "blame", "sarcasm", "refusal", "repetition", "insult",
+          "profanity", "impatience")
+SUGGESTION_SETS = {
+    "suggestions": Corpus("suggestions", "suggestions-all.jsonl", "s", _TONES, (), seed=23),
+    # A second batch (ids s0331 on), written blind like families2, measured apart so the first set's tuning shows.
+    "suggestions2": Corpus("suggestions2", "suggestions2-all.jsonl", "s", _TONES, (), seed=31),
+}
+SUGGESTIONS = SUGGESTION_SETS["suggestions"]
 
 
 def check_suggestion(row: object) -> str | None:
@@ -175,28 +186,28 @@ def load_suggestions(path: Path) -> list[dict]:
     return rows
 
 
-def build_suggestions(check_only: bool) -> None:
-    """Split suggestions-all.jsonl into dev and test (or only check the split), then print the counts."""
-    master = load_suggestions(HERE / SUGGESTIONS.master)
+def build_suggestions(corpus: Corpus, check_only: bool) -> None:
+    """Split a suggestion set's master list into dev and test (or only check the split), then print the counts."""
+    master = load_suggestions(HERE / corpus.master)
     if not check_only:
-        for name, part in split(SUGGESTIONS, master).items():
+        for name, part in split(corpus, master).items():
             lines = (json.dumps(r, ensure_ascii=False) + "\n" for r in part)
-            SUGGESTIONS.split_path(name).write_text("".join(lines), encoding="utf-8")
-    parts = {name: load_suggestions(SUGGESTIONS.split_path(name)) for name in SPLITS}
+            corpus.split_path(name).write_text("".join(lines), encoding="utf-8")
+    parts = {name: load_suggestions(corpus.split_path(name)) for name in SPLITS}
     every = sorted((r for name in SPLITS for r in parts[name]), key=lambda r: r["id"])
     if every != sorted(master, key=lambda r: r["id"]):
-        sys.exit("suggestion splits differ from suggestions-all.jsonl: rerun build.py suggestions")
-    print("suggestions:" + "".join(f" {name} {len(parts[name])}" for name in SPLITS) + "\n")
+        sys.exit(f"suggestion splits differ from {corpus.master}: rerun build.py {corpus.name}")
+    print(f"{corpus.name}:" + "".join(f" {name} {len(parts[name])}" for name in SPLITS) + "\n")
 
 
 def main() -> None:
     args = [a for a in sys.argv[1:] if a != "--check"]
-    unknown = set(args) - set(CORPORA) - {"suggestions"}
+    unknown = set(args) - set(CORPORA) - set(SUGGESTION_SETS)
     if unknown:
-        sys.exit(f"unknown corpus {sorted(unknown)[0]!r}; choose from {', '.join(CORPORA)}, suggestions")
-    for name in args or [*CORPORA, "suggestions"]:
-        if name == "suggestions":
-            build_suggestions(check_only="--check" in sys.argv)
+        sys.exit(f"unknown corpus {sorted(unknown)[0]!r}; choose from {', '.join([*CORPORA, *SUGGESTION_SETS])}")
+    for name in args or [*CORPORA, *SUGGESTION_SETS]:
+        if name in SUGGESTION_SETS:
+            build_suggestions(SUGGESTION_SETS[name], check_only="--check" in sys.argv)
         else:
             build(CORPORA[name], check_only="--check" in sys.argv)
 
