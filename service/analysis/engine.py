@@ -28,6 +28,11 @@ MAX_SYMBOLS = 8
 BATCH_SIZE = 64
 _CHECK = Options(sensitivity="high")
 _SPACE = re.compile(r"[\n\t\r]")
+# The writer owning a mistake: "my bad", "that NPE is mine", "note to self", "I'm the one who added it".
+_OWNS_UP = re.compile(
+    r"\b(?:my (?:bad|fault|mistake|doing|typo|bug|screw-?up|own)|(?:is|was|are|were|'s) (?:all |entirely )?mine\b"
+    r"|note to self|i'm the one|i was the one|i (?:broke|left|added|wrote|forgot|messed|screwed|introduced|missed)\b"
+    r"|oops|i'm (?:so|such)\b)", re.I)
 
 
 @dataclass
@@ -218,7 +223,8 @@ def _run(e: Engine, comments: list[_Comment], options: Options, rephrase: bool) 
     for (c, start, end, _, compound), doc in zip(todo, docs, strict=True):
         s = Sentence(
             doc=doc, signals=e.matchers.signal_spans(doc), compound=compound, comment_low=min(c.compounds),
-            comment_words=len(c.masked.split()),
+            comment_words=len(c.masked.split()), opens=start == c.spans[0][0],
+            owns_up=bool(_OWNS_UP.search(c.masked)),
         )
         _judge(e, c, start, end, s, options, rephrase)
     if rephrase:

@@ -35,6 +35,8 @@ class Sentence:
     compound: float
     comment_low: float = 0.0  # the most negative sentence's compound in the whole comment
     comment_words: int = 0  # words in the whole comment (0 when unknown: then nothing counts as explained)
+    opens: bool = True  # the sentence is the comment's first: nothing before it for praise to be ironic about
+    owns_up: bool = False  # the writer owns a mistake somewhere in the comment ("my bad", "I'm the one who...")
 
 
 def _signal_outside(s: Sentence, name: str, match: tuple[int, ...]) -> bool:
@@ -85,7 +87,10 @@ def _clause(token):
 
 def self_directed(s: Sentence, match: tuple[int, ...]) -> bool:
     """Authors are allowed to be hard on themselves ("I was being dumb here", "my stupid typo"); a first
-    person in another clause ("X is garbage, I prefer Y") does not count."""
+    person in another clause ("X is garbage, I prefer Y") does not count. A verdict with no reader in it,
+    in a comment where the writer owns the mistake ("I left my debug print in. Shameful."), is theirs too."""
+    if s.owns_up and not second_person(s):
+        return True
     clauses = {t.i for i in match for t in [s.doc[i], *s.doc[i].ancestors] if t.pos_ in ("VERB", "AUX")}
     clauses |= {_clause(s.doc[i]).i for i in match}
     return any(_clause(s.doc[a]).i in clauses for a, _ in s.signals.get("first_person", ()))
@@ -153,6 +158,13 @@ def long_sentence(s: Sentence, match: tuple[int, ...]) -> bool:
     return sum(1 for t in s.doc if t.is_alpha) > LONG_SENTENCE
 
 
+def opens_comment(s: Sentence, match: tuple[int, ...]) -> bool:
+    """A verdict of praise that opens the comment ("Very elegant. One nit: ...") is taken at its word; the
+    same words after the comment has described a flaw ("Force-pushed to main on a Friday. A true legend.")
+    are the ironic aside."""
+    return s.opens
+
+
 def thanked(s: Sentence, match: tuple[int, ...]) -> bool:
     return _signal_outside(s, "thanks", match)
 
@@ -194,6 +206,7 @@ GUARDS: dict[str, Callable[[Sentence, tuple[int, ...]], bool]] = {
     "shared": shared,
     "sincere": sincere,
     "long-sentence": long_sentence,
+    "opens-comment": opens_comment,
 }
 ALWAYS = (mentioned,)
 
