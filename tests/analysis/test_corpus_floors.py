@@ -55,3 +55,18 @@ def test_held_out_family_comments_meet_their_floors(analysis):
     assert counts.precision >= FAMILIES_FLOORS["precision"]
     assert counts.recall >= FAMILIES_FLOORS["recall"]
     assert counts.fpr <= FAMILIES_FLOORS["fpr"]
+
+
+FAMILIES2_TEST = Path(__file__).resolve().parents[1] / "corpus" / "families2-test.jsonl"
+# Set after one look at families2-test.jsonl with the second round of family rules (P 0.921, R 0.414, FPR 0.035;
+# before them P 0.930, R 0.391, FPR 0.029). The rules were tuned on families2-dev (recall 0.379 -> 0.698 there):
+# the gap between the halves is the honest measure of how far rules written from examples carry.
+FAMILIES2_FLOORS = {"precision": 0.88, "recall": 0.39, "fpr": 0.045}
+
+
+def test_held_out_second_family_batch_meets_its_floors(analysis):
+    """The second batch was written blind by other authors, after the first family rules existed."""
+    counts = _counts(analysis, FAMILIES2_TEST)
+    assert counts.precision >= FAMILIES2_FLOORS["precision"]
+    assert counts.recall >= FAMILIES2_FLOORS["recall"]
+    assert counts.fpr <= FAMILIES2_FLOORS["fpr"]
