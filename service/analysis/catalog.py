@@ -48,6 +48,8 @@ RULE_SCHEMA = {
                 "phrases": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
                 "tokens": {"type": "array", "minItems": 1},
                 "dependency": {"type": "array", "minItems": 1},
+                # a trained model in model/NAME.json, firing where it predicts this file's category
+                "model": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
             },
         },
         "unless": {"type": "array", "items": {"type": "string"}},
@@ -198,6 +200,8 @@ def _normalize_patterns(kind: str, raw: list) -> list:
     """Accept one spaCy pattern (a list of dicts) or a list of them; store a list of patterns."""
     if kind == "phrases":
         return list(raw)
+    if kind == "model":
+        return raw
     if all(isinstance(item, dict) for item in raw):
         return [_plain(raw)]
     return [_plain(p) for p in raw]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from spacy.language import Language
 
-from . import gate
+from . import gate, learned
 from . import nlp as nlp_module
 from .catalog import Analysis, Finding, Options, Rule, load_rules, load_signals
 from .compose import Sentence as Flagged
@@ -44,6 +44,8 @@ class Engine:
     matchers: Matchers
     verdicts: dict[str, bool] = field(default_factory=dict)
     parses_whole: dict[str, bool] = field(default_factory=dict)
+    model: learned.Model | None = None
+    model_rules: dict[str, Rule] = field(default_factory=dict)  # category -> the rule its predictions show as
 
 
 @functools.cache
@@ -57,7 +59,52 @@ def engine(model_name: str = nlp_module.DEFAULT_MODEL) -> Engine:
     pipeline = nlp_module.pipeline(model_name)
     rules = validated_rules()
     matchers = compile_rules(rules, pipeline, load_signals())
-    return Engine(nlp=pipeline, rules={r.id: r for r in rules}, matchers=matchers)
+    model_rules = {r.category: r for r in rules if r.kind == "model"}
+    names = {r.patterns for r in model_rules.values()}
+    if len(names) > 1:
+        raise ValueError(f"model rules name more than one model: {sorted(names)}")
+    model = learned.load(names.pop()) if names else None
+    return Engine(nlp=pipeline, rules={r.id: r for r in rules}, matchers=matchers, model=model,
+                  model_rules=model_rules)
+
+
+def sentence_words(
+    texts: Iterable[str], model_name: str = nlp_module.DEFAULT_MODEL
+) -> list[list[tuple[str, tuple[str, ...]]]]:
+    """Each text's sentences as the analyzer sees them: (the original words, the lowercased tokens the
+    model reads). Training reads sentences through this, so it sees what scoring will."""
+    tokenizer = nlp_module.pipeline(model_name).tokenizer  # not engine(): the model may not exist yet
+    out = []
+    for text in texts:
+        c = _prepare(text)
+        out.append([(c.original[a:b], _model_words(tokenizer(_SPACE.sub(" ", c.masked[a:b])))[1])
+                    for a, b in c.spans])
+    return out
+
+
+def _model_words(doc) -> tuple[list[int], tuple[str, ...]]:
+    kept = [t for t in doc if not t.is_space]
+    return [t.i for t in kept], tuple(t.lower_ for t in kept)
+
+
+def _learned(e: Engine, doc, options: Options) -> tuple[Rule, tuple[int, ...]] | None:
+    """The model's call on one tokenized sentence: the rule it shows as and the words it leaned on."""
+    if e.model is None:
+        return None
+    positions, words = _model_words(doc)
+    found = learned.features(words, nlp_module.sentiment().lexicon)
+    probability, category = e.model.predict(found)
+    rule = e.model_rules.get(category)
+    if probability < e.model.threshold or rule is None:
+        return None
+    if rule.id in options.disabled_rules or rule.category in options.disabled_categories:
+        return None
+    # The model may lean on "you", "why" and "not" alone, which civil reviews are full of; it speaks only
+    # when a word with content of its own carried it ("the reason", "textbook", "weakest").
+    cues = tuple(positions[i] for i in e.model.cue_words(words, category))
+    if not any(doc[i].is_alpha and not doc[i].is_stop for i in cues):
+        return None
+    return rule, cues
 
 
 def load(model_name: str = nlp_module.DEFAULT_MODEL) -> None:
@@ -189,8 +236,13 @@ def _phrase_words(model: str, phrase: str) -> tuple[str, ...]:
     return tuple(t.lower_ for t in engine(model).nlp.make_doc(phrase))
 
 
-def _judge(e: Engine, c: _Comment, start: int, end: int, s: Sentence, options: Options, rephrase: bool):
+def _judge(e: Engine, c: _Comment, start: int, end: int, s: Sentence, options: Options, rephrase: bool,
+           model_hit: tuple[Rule, tuple[int, ...]] | None = None):
     best = _best_hits(e, s, options)
+    if model_hit and not best:  # a rule's own note says more than the model's; the model covers the rest
+        rule, match = model_hit
+        if not guarded(s, match, rule.unless) and not _allowed(s.doc, match, options):
+            best[rule.id] = (score(rule.severity, s, match), match)
     # Every rule's words in the sentence, so one rule's suggestion does not keep another's ("Simply ...").
     harsh = {i for rule_id, (_, m) in best.items() for i in e.matchers.cues(rule_id, s.doc, m)}
     if best:  # harsh nouns no rule flags alone ("this mess") still have no place in a suggestion
@@ -217,16 +269,18 @@ def _run(e: Engine, comments: list[_Comment], options: Options, rephrase: bool) 
             text = _SPACE.sub(" ", c.masked[start:end])
             compound = vader.polarity_scores(_for_vader(text))["compound"]
             c.compounds.append(compound)
-            if e.matchers.needs_parse(e.nlp.make_doc(text)):
-                todo.append((c, start, end, text, compound))
+            words = e.nlp.make_doc(text)
+            model_hit = _learned(e, words, options)
+            if model_hit or e.matchers.needs_parse(words):
+                todo.append((c, start, end, text, compound, model_hit))
     docs = e.nlp.pipe((t[3] for t in todo), batch_size=BATCH_SIZE)
-    for (c, start, end, _, compound), doc in zip(todo, docs, strict=True):
+    for (c, start, end, _, compound, model_hit), doc in zip(todo, docs, strict=True):
         s = Sentence(
             doc=doc, signals=e.matchers.signal_spans(doc), compound=compound, comment_low=min(c.compounds),
             comment_words=len(c.masked.split()), opens=start == c.spans[0][0],
             owns_up=bool(_OWNS_UP.search(c.masked)),
         )
-        _judge(e, c, start, end, s, options, rephrase)
+        _judge(e, c, start, end, s, options, rephrase, model_hit)
     if rephrase:
         _rewrite(e, comments, options)
     return [_verdict(c, options) for c in comments]

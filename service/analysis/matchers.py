@@ -138,6 +138,8 @@ def _is_surface(attrs: list[dict]) -> bool:
 
 def _add(rule: Rule, nlp: Language, m: Matchers, anchors: set[str]) -> None:
     patterns = rule.patterns
+    if rule.kind == "model":  # the engine asks the model itself; no pattern to compile
+        return
     if rule.kind == "phrases":
         m.phrases.add(rule.id, [nlp.make_doc(p) for p in patterns])
         return

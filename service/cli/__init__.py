@@ -17,6 +17,7 @@ def main() -> None:
 
 
 for command in (*ops.COMMANDS, analysis.analyze_command, analysis.eval_command, analysis.rules_command,
+                analysis.train_command,
                 config_cmd.config_group, deliveries.deliveries_command, deliveries.replay_command, demo.demo_command,
                 doctor.doctor_command, purge.purge_command, backfill.backfill_command):
     main.add_command(command)

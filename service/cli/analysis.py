@@ -234,3 +234,53 @@ def rules_command(markdown: bool) -> None:
         return
     for rule in rules:
         click.echo(f"{rule.id:<20} {rule.category:<14} {rule.severity:<7} {rule.message}")
+
+
+@click.command("train")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--name", default="tone", show_default=True, help="Writes service/analysis/model/NAME.json.")
+@click.option("--check", is_flag=True, help="Only tell whether the stored model was trained on exactly FILES.")
+def train_command(files: tuple[str, ...], name: str, check: bool) -> None:
+    """Train the tone model on team-written rows: {"text", "harsh", "category"} lines, or graded suggestion
+    lines ({"text", "category", "drop", "acceptable"}: the jab sentences are harsh, the rewrites civil).
+
+    Train only on rows the team wrote and only on dev halves; test halves measure it."""
+    from service.analysis import learned
+    from service.analysis.engine import sentence_words
+    from service.analysis.nlp import sentiment
+
+    rows = []
+    for path in files:
+        with open(path, encoding="utf-8") as stream:
+            rows += [row for _, row in _read_jsonl(stream, {"text": str, "category": str})]
+    digest = learned.rows_digest(rows)
+    target = learned.MODEL_DIR / f"{name}.json"
+    if check:
+        stored = learned.load(name).trained_on if target.exists() else "nothing"
+        if stored != digest:
+            raise click.ClickException(f"{target.name} was not trained on these rows: run `make model`")
+        click.echo(f"{target.name} was trained on these {len(rows)} rows")
+        return
+    texts, kinds = [], []
+    for row in rows:
+        if "acceptable" in row:
+            texts += [row["text"], *row["acceptable"]]
+            kinds += [("jab", row)] + [("civil", row)] * len(row["acceptable"])
+        else:
+            texts.append(row["text"])
+            kinds.append(("tone", row))
+    examples = []
+    for (kind, row), sentences in zip(kinds, sentence_words(texts, _model()), strict=True):
+        words = tuple(w for _, w in sentences)
+        if kind == "civil" or (kind == "tone" and not row["harsh"]):
+            examples.append(learned.Example(words, learned.NONE))
+        elif kind == "tone":
+            examples.append(learned.Example(words, learned.CATEGORY_OF[row["category"]]))
+        else:
+            drops = [d.lower() for d in row["drop"]]
+            known = tuple(int(any(d in original.lower() for d in drops)) for original, _ in sentences)
+            examples.append(learned.Example(words, learned.CATEGORY_OF[row["category"]], known))
+    model = learned.train(examples, sentiment().lexicon, digest, log=click.echo)
+    learned.MODEL_DIR.mkdir(exist_ok=True)
+    target.write_text(model.to_json(), encoding="utf-8")
+    click.echo(f"wrote {target}")
