@@ -281,6 +281,25 @@ def test_authorize_url_is_on_the_web_host_of_the_api(api_url, web):
                                                   "redirect_uri": ["https://tact.example/callback"]}
 
 
+@pytest.mark.parametrize(("role", "writes"), [("admin", True), ("maintain", True), ("write", True),
+                                            ("triage", False), ("read", False)])
+def test_write_access_is_write_maintain_or_admin(fake_github, client, role, writes):
+    fake_github.state.add_user("mona", repos={REPO: role})
+    found = github.collaborator_permission(client, REPO, "mona")
+    assert (found.role_name, found.can_write) == (role, writes)
+
+
+def test_someone_github_does_not_know_here_has_no_access(fake_github, client):
+    fake_github.state.add_user("mona", repos={"elsewhere/site": "admin"})
+    assert github.collaborator_permission(client, REPO, "mona") == github.NO_ACCESS
+    assert not github.collaborator_permission(client, REPO, "ghost").can_write
+
+
+def test_a_custom_role_counts_by_the_base_role_github_reports():
+    assert github.Permission("write", "security-engineer").can_write
+    assert not github.Permission("read", "docs-editor").can_write
+
+
 def sign_in(fake, login: str) -> str:
     callback = "http://tact.test/auth/callback"
     url = github.authorize_url(fake.client_id, "st4te", callback, fake.url) + f"&login={login}"

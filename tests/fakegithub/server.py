@@ -15,7 +15,7 @@ from flask import Flask, Response, g, jsonify, request
 
 from tests.fakegithub import limits
 from tests.fakegithub.control import RecordedRequest
-from tests.fakegithub.state import Annotation, CheckRun, Output, Repository, Token, blob_sha
+from tests.fakegithub.state import ROLES, Annotation, CheckRun, Output, Repository, Token, blob_sha
 
 LEVELS = {"read": 1, "write": 2}
 
@@ -205,6 +205,13 @@ def repo_json(repo: Repository, permissions: dict | None = None) -> dict:
     if permissions is not None:
         body["permissions"] = permissions
     return body
+
+
+def permissions_json(role: str) -> dict:
+    """The `permissions` hash on a repository or collaborator: each base role includes those below it."""
+    rank = ROLES.index(role)
+    return {"admin": rank >= ROLES.index("admin"), "maintain": rank >= ROLES.index("maintain"),
+            "push": rank >= ROLES.index("write"), "triage": rank >= ROLES.index("triage"), "pull": True}
 
 
 def check_run_json(run: CheckRun) -> dict:
