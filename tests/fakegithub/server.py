@@ -33,6 +33,7 @@ def create_app(hub) -> Flask:
     app.register_error_handler(404, _unimplemented)
     app.register_error_handler(405, _unimplemented)
     from tests.fakegithub import (  # noqa: F401 (they register)
+        checks_page,
         routes_app,
         routes_history,
         routes_hooks,
@@ -42,7 +43,8 @@ def create_app(hub) -> Flask:
         web,
     )
 
-    for module in (routes_app, routes_repo, routes_user, routes_manifest, web, routes_history, routes_hooks):
+    for module in (routes_app, routes_repo, routes_user, routes_manifest, web, routes_history, routes_hooks,
+                   checks_page):
         module.register(app)
     return app
 
