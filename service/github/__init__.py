@@ -44,7 +44,7 @@ from service.github.hooks import HookDelivery, Recovery, hook_deliveries, recove
 from service.github.pacing import MemoryPacer, Pacer, RedisPacer
 from service.github.retry import BadCredentials, GitHubError, NotFound, RateLimited, RetryPolicy, Unavailable
 from service.github.tokens import MemoryTokenCache, RedisTokenCache, TokenCache
-from service.github.user import authorize_url, exchange_code, get_user, user_repositories, web_url
+from service.github.user import DEFAULT_WEB_URL, authorize_url, exchange_code, get_user, user_repositories
 
 __all__ = [
     "API_VERSION", "DEFAULT_API_URL", "DETAILS_BYTES", "MARKDOWN_BYTES", "TITLE_CHARS", "content_key",
@@ -57,5 +57,5 @@ __all__ = [
     "PastComment", "PullSummary", "comments_since", "pull_requests_page",
     "NO_ACCESS", "Permission", "collaborator_permission",
     "authorize_url", "clip", "exchange_code", "for_installation", "get_pull_request", "get_repository", "get_user",
-    "list_pull_request_comments", "publish_check_run", "read_file", "user_repositories", "web_url",
+    "list_pull_request_comments", "publish_check_run", "read_file", "user_repositories", "DEFAULT_WEB_URL",
 ]
