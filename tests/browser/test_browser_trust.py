@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from service import storage
-from tests.browser.test_browser_dashboard import find, oauth_config
+from tests.browser.test_browser_dashboard import WAIT, find, oauth_config
 
 REPO = "octo-org/app"
 FINDING = {"severity": "medium", "start": 10, "end": 16, "score": 0.9, "category": "insult"}
@@ -42,6 +43,13 @@ def flag(app, repo_id: int, github_id: int, author: str, rule: str, phrase: str)
                                                          suggestion=f"A kinder way to say {phrase}.")])
 
 
+def submit(browser, button) -> None:
+    """Click a form's button and wait for the next page, so no element of this one is read by mistake."""
+    page = browser.find_element(By.TAG_NAME, "html")
+    button.click()
+    WebDriverWait(browser, WAIT).until(staleness_of(page))
+
+
 def status(browser, url: str) -> int:
     """The HTTP status of a page, asked from inside the signed-in browser (its cookie goes along)."""
     return browser.execute_script("return fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.status)", url)
@@ -63,14 +71,14 @@ def test_an_admin_moves_preview_to_notice_and_accepts_a_proposal_in_one_click(br
     browser.get(f"{base}/repos/{repo_id}/trust")
     assert find(browser, "#stage").text.startswith("Preview:")
     Select(find(browser, "#mode")).select_by_value("notice")
-    browser.find_element(By.XPATH, "//button[normalize-space()='Save stage']").click()
+    submit(browser, browser.find_element(By.XPATH, "//button[normalize-space()='Save stage']"))
     assert "the stage is now notice" in find(browser, ".notice").text
     assert find(browser, "#stage").text.startswith("Notice:")
     assert browser.find_element(By.CSS_SELECTOR, "#stage + .help").text == "Set by this dashboard."
     assert stored_layer(app, repo_id) == {"enabled": True, "mode": "notice"}
     proposal = find(browser, "#proposals li")
     assert 'marked stupid "Looks fine" 3 times' in proposal.text
-    proposal.find_element(By.XPATH, ".//button[normalize-space()='Allow “stupid”']").click()
+    submit(browser, proposal.find_element(By.XPATH, ".//button[normalize-space()='Allow “stupid”']"))
     assert "Saved as a dashboard setting" in find(browser, ".notice").text
     assert stored_layer(app, repo_id)["allow"] == ["stupid"]
     assert not browser.find_elements(By.CSS_SELECTOR, "#proposals")  # followed: nothing left to propose
