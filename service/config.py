@@ -82,6 +82,8 @@ class Config:
     retry_max_backoff_seconds: float = 120.0  # cap on the wait before retrying an outage
     recover_interval_seconds: float = 300.0  # beat asks GitHub for failed deliveries this often
     recover_lookback_seconds: float = 3600.0  # ... looking back this far each time
+    # How long GitHub's answer to "may this person write here?" is reused for their next "Looks fine".
+    permission_cache_seconds: float = 600.0
     problems: tuple[str, ...] = ()
 
     @classmethod
@@ -247,6 +249,7 @@ INTERVALS = [
     ("TACT_RETRY_MAX_BACKOFF_SECONDS", "retry_max_backoff_seconds"),
     ("TACT_RECOVER_INTERVAL_SECONDS", "recover_interval_seconds"),
     ("TACT_RECOVER_LOOKBACK_SECONDS", "recover_lookback_seconds"),
+    ("TACT_PERMISSION_CACHE_SECONDS", "permission_cache_seconds"),
 ]
 
 

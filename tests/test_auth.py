@@ -65,6 +65,20 @@ def test_the_authorize_redirect_carries_client_id_state_and_our_callback(gh_clie
         assert query["state"] == [session["oauth_state"]] and len(session["oauth_state"]) >= 32
 
 
+def test_sign_in_uses_github_url_for_the_web_flow_when_it_differs_from_the_api_host(app_factory, gh_config,
+                                                                                   fake_github):
+    """GitHub Enterprise Server (or GHE.com, api.SUBDOMAIN.ghe.com beside SUBDOMAIN.ghe.com): the browser
+    goes to GITHUB_URL and the code is exchanged there, while API calls stay on GITHUB_API_URL."""
+    web = fake_github.url.replace("127.0.0.1", "localhost")  # the same fake under a second host name
+    client = app_factory({**gh_config, "GITHUB_URL": web}).test_client()
+    fake_github.state.add_user("octocat")
+    assert client.get("/login").location.startswith(f"{web}/login/oauth/authorize?")
+    assert sign_in(client, "octocat").status_code == 302 and signed_in_as(client) == "octocat"
+    hosts = {r.path: {v for k, v in r.headers.items() if k.lower() == "host"} for r in fake_github.requests}
+    assert hosts["/login/oauth/access_token"] == {web.split("//")[1]}
+    assert hosts["/user"] == {fake_github.url.split("//")[1]}
+
+
 def test_a_callback_with_another_state_is_refused_before_any_code_exchange(gh_client, fake_github):  # noqa: F811
     fake_github.state.add_user("octocat")
     fake_github.forbid("POST", "/login/oauth/access_token")

@@ -204,6 +204,47 @@ def test_a_user_token_cannot_create_check_runs(fake_github, token):
     assert create_run(fake_github, "ghu_mona").status_code == 403
 
 
+@pytest.mark.parametrize(("role", "permission"), [("admin", "admin"), ("maintain", "write"), ("write", "write"),
+                                                 ("triage", "read"), ("read", "read")])
+def test_a_collaborators_permission_is_the_legacy_base_role_beside_the_role_name(fake_github, token, role,
+                                                                                 permission):
+    fake_github.state.add_user("mona", repos={REPO: role})
+    answer = call(fake_github, "GET", f"/repos/{REPO}/collaborators/mona/permission", token)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["permission"], body["role_name"], body["user"]["login"]) == (permission, role, "mona")
+    assert body["user"]["permissions"]["push"] is (permission in ("admin", "write"))
+
+
+def test_someone_who_is_not_a_collaborator_gets_404(fake_github, token):
+    fake_github.state.add_user("mona", repos={"elsewhere/site": "admin"})
+    for login in ("mona", "nobody"):
+        answer = call(fake_github, "GET", f"/repos/{REPO}/collaborators/{login}/permission", token)
+        assert (answer.status_code, answer.json()["message"]) == (404, "Not Found"), login
+
+
+def test_a_collaborators_permission_needs_a_token_of_the_repositorys_installation(fake_github, token):
+    other = fake_github.state.add_installation(id=2)
+    fake_github.state.add_repository("other-org/tools", other.id)
+    fake_github.state.add_user("mona", repos={"other-org/tools": "write"})
+    assert call(fake_github, "GET", "/repos/other-org/tools/collaborators/mona/permission", token).status_code == 404
+    assert call(fake_github, "GET", f"/repos/{REPO}/collaborators/mona/permission").status_code == 401
+
+
+def test_a_check_runs_html_url_shows_its_output_and_annotations_as_a_page(fake_github, token):
+    body = {"output": {"title": "1 phrasing", "summary": "See `allow:` <script>x()</script>",
+                       "annotations": [note(message="May <b>land</b> badly.", start_line=3, end_line=4)]},
+            "conclusion": "neutral"}
+    run = create_run(fake_github, token, **body).json()
+    page = requests.get(run["html_url"], timeout=5)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert "<code>allow:</code>" in page.text and "<script>" not in page.text  # Markdown, raw HTML dropped
+    assert "app.py#L3-L4" in page.text and "May &lt;b&gt;land&lt;/b&gt; badly." in page.text
+    assert "Check notice" in page.text  # GitHub's heading for an annotation without a title
+    assert requests.get(f"{fake_github.url}/{REPO}/runs/999999", timeout=5).status_code == 404
+    assert requests.get(f"{fake_github.url}/other/repo/runs/{run['id']}", timeout=5).status_code == 404
+
+
 def test_listing_for_a_ref_shows_only_the_latest_run_of_each_name(fake_github, token):
     names = ("Review tone", "Review tone", "lint")
     ids = [create_run(fake_github, token, name=n).json()["id"] for n in names]

@@ -268,17 +268,32 @@ def test_secondary_limit_without_retry_after_asks_for_a_minute(fake_github, clie
 
 
 # -- user sign-in ----------
-@pytest.mark.parametrize("api_url, web", [
-    ("https://api.github.com", "https://github.com"),
-    ("https://ghe.example.com/api/v3", "https://ghe.example.com"),
-    ("http://127.0.0.1:8765", "http://127.0.0.1:8765"),
-])
-def test_authorize_url_is_on_the_web_host_of_the_api(api_url, web):
-    url = github.authorize_url("Iv1.abc", "s3cret-state", "https://tact.example/callback", api_url)
+@pytest.mark.parametrize("web", ["https://github.com", "https://ghe.example.com", "http://127.0.0.1:8765"])
+def test_authorize_url_is_on_the_web_host_given(web):
+    url = github.authorize_url("Iv1.abc", "s3cret-state", "https://tact.example/callback", web + "/")
     parts = urllib.parse.urlsplit(url)
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == f"{web}/login/oauth/authorize"
     assert urllib.parse.parse_qs(parts.query) == {"client_id": ["Iv1.abc"], "state": ["s3cret-state"],
                                                   "redirect_uri": ["https://tact.example/callback"]}
+
+
+@pytest.mark.parametrize(("role", "writes"), [("admin", True), ("maintain", True), ("write", True),
+                                            ("triage", False), ("read", False)])
+def test_write_access_is_write_maintain_or_admin(fake_github, client, role, writes):
+    fake_github.state.add_user("mona", repos={REPO: role})
+    found = github.collaborator_permission(client, REPO, "mona")
+    assert (found.role_name, found.can_write) == (role, writes)
+
+
+def test_someone_github_does_not_know_here_has_no_access(fake_github, client):
+    fake_github.state.add_user("mona", repos={"elsewhere/site": "admin"})
+    assert github.collaborator_permission(client, REPO, "mona") == github.NO_ACCESS
+    assert not github.collaborator_permission(client, REPO, "ghost").can_write
+
+
+def test_a_custom_role_counts_by_the_base_role_github_reports():
+    assert github.Permission("write", "security-engineer").can_write
+    assert not github.Permission("read", "docs-editor").can_write
 
 
 def sign_in(fake, login: str) -> str:

@@ -29,11 +29,13 @@ def web(web_app):
     return web_app.test_client()
 
 
-def _people(fake, *, admin: bool = True) -> None:
-    """octocat (admin unless told) and hubot can see the repository; the fake uses the payloads' repo id."""
+def _people(fake, *, admin: bool = True, reviewer: str = "write") -> None:
+    """octocat (admin unless told) and hubot can see the repository, and "reviewer" (who presses "Looks
+    fine" in the payloads) has the role given; the fake uses the payloads' repo id."""
     fake.state.repos[payloads.REPO].id = payloads.REPO_ID
     fake.state.add_user("octocat", {payloads.REPO: admin})
     fake.state.add_user("hubot", {payloads.REPO: False})
+    fake.state.add_user("reviewer", {payloads.REPO: reviewer})
 
 
 def _opted_in_with_history(app, fake, text="enabled: true\nmode: preview\n") -> None:
@@ -111,17 +113,22 @@ def test_the_stage_switch_is_a_dashboard_setting_and_the_file_wins(web_app, web,
     assert web.post(f"/repos/{payloads.REPO_ID}/mode", data=form).status_code == 409
 
 
+def _three_marks(app, *senders: str) -> None:
+    """Three comments flagged for "stupid", each marked "Looks fine" by the next sender given."""
+    deliver_and_wait(app, payloads.push())
+    with app.extensions["tact.db"].session() as session:
+        storage.save_dashboard_settings(session, payloads.REPO_ID, {"enabled": True})
+    for line, sender in zip((1, 2, 3), senders, strict=True):
+        deliver_and_wait(app, payloads.review_comment("This is a stupid simple fix.", line=line))
+        deliver_and_wait(app, payloads.check_run("requested_action", identifier="looks_fine", sender=sender))
+
+
 def test_three_looks_fine_marks_propose_allowing_the_phrase_and_one_click_does_it(web_app, web, github_world):
     _people(github_world)
-    deliver_and_wait(web_app, payloads.push())
-    with web_app.extensions["tact.db"].session() as session:
-        storage.save_dashboard_settings(session, payloads.REPO_ID, {"enabled": True})
-    for line in (1, 2, 3):
-        deliver_and_wait(web_app, payloads.review_comment("This is a stupid simple fix.", line=line))
-        deliver_and_wait(web_app, payloads.check_run("requested_action", identifier="looks_fine"))
+    _three_marks(web_app, "reviewer", "reviewer", "reviewer")
     sign_in(web, "octocat")
     page = web.get(PAGE).text
-    assert "Reviewers marked <code>stupid</code> \"Looks fine\" 3 times." in page
+    assert "Reviewers with write access marked <code>stupid</code> \"Looks fine\" 3 times." in page
     answer = web.post(f"/repos/{payloads.REPO_ID}/proposals",
                       data={"csrf_token": csrf(web), "action": "allow", "value": "stupid"})
     assert answer.status_code == 302
@@ -130,6 +137,29 @@ def test_three_looks_fine_marks_propose_allowing_the_phrase_and_one_click_does_i
     assert "Allow &ldquo;stupid&rdquo;" not in web.get(PAGE).text
     delivery = deliver_and_wait(web_app, payloads.review_comment("This is a stupid simple fix.", line=9))
     assert "nothing to publish" in delivery.reason
+
+
+@pytest.mark.parametrize("role", ["read", "triage"])
+def test_looks_fine_marks_by_people_without_write_access_propose_nothing(web_app, web, github_world, role):
+    """Anyone who can comment could otherwise steer a repository's settings with three clicks."""
+    _people(github_world, reviewer=role)
+    _three_marks(web_app, "reviewer", "reviewer", "stranger")  # a stranger is no collaborator: GitHub says 404
+    sign_in(web, "octocat")
+    page = web.get(PAGE).text
+    assert "No rule has been marked \"Looks fine\" 3 times here by people with write access." in page
+    assert "Allow &ldquo;stupid&rdquo;" not in page
+    with web_app.extensions["tact.db"].session() as session:  # the marks still count as feedback
+        assert [(f.login, f.writer) for f in session.query(storage.Feedback).order_by(storage.Feedback.id)] == \
+            [("reviewer", False), ("reviewer", False), ("stranger", False)]
+
+
+def test_marks_by_maintainers_and_admins_count_and_github_is_asked_once_per_person(web_app, web, github_world):
+    _people(github_world, reviewer="maintain")
+    _three_marks(web_app, "reviewer", "reviewer", "octocat")
+    asked = github_world.requests_to("GET", r"/collaborators/[^/]+/permission$")
+    assert sorted(r.path.split("/")[-2] for r in asked) == ["octocat", "reviewer"]  # the second press: cached
+    sign_in(web, "octocat")
+    assert "marked <code>stupid</code> \"Looks fine\" 3 times." in web.get(PAGE).text
 
 
 # ---------- private coaching

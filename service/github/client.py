@@ -114,6 +114,11 @@ class Client:
     def repo(self, full_name: str):
         return self._gh.get_repo(full_name)  # lazy: no request until an attribute is needed
 
+    @property
+    def requester(self):
+        """PyGithub's raw requester, for the endpoints it has no wrapper for (same auth and throttle)."""
+        return self._gh.requester
+
     def close(self) -> None:
         self._gh.close()
 

@@ -9,26 +9,26 @@ from github import Auth, Github
 from service.github.client import DEFAULT_API_URL, UserInfo, UserRepository, _github
 from service.github.retry import RetryPolicy, call
 
+DEFAULT_WEB_URL = "https://github.com"
+
 
 # -- the user side: dashboard sign-in (Docs "Generating a user access token for a GitHub App") ------
-def web_url(api_url: str) -> str:
-    """github.com for api.github.com, https://host for GHES's https://host/api/v3, else the same origin."""
-    parts = urllib.parse.urlsplit(api_url.rstrip("/"))
-    if parts.netloc == "api.github.com":
-        return "https://github.com"
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def authorize_url(client_id: str, state: str, redirect_uri: str, api_url: str = DEFAULT_API_URL) -> str:
+# The web flow runs on GitHub's web host (GITHUB_URL: github.com, or a GitHub Enterprise Server's own
+# address), not on the API host: callers pass Config.github_web_url, which honours GITHUB_URL and is
+# derived from GITHUB_API_URL only when it is unset.
+def authorize_url(client_id: str, state: str, redirect_uri: str, web_url: str = DEFAULT_WEB_URL) -> str:
     query = urllib.parse.urlencode({"client_id": client_id, "redirect_uri": redirect_uri, "state": state})
-    return f"{web_url(api_url)}/login/oauth/authorize?{query}"
+    return f"{web_url.rstrip('/')}/login/oauth/authorize?{query}"
 
 
-def exchange_code(client_id: str, client_secret: str, code: str, api_url: str = DEFAULT_API_URL) -> str:
-    """The user access token for an OAuth code. GitHub reports a bad code with HTTP 200 and an
-    `error` field, which PyGithub raises as status 200: that is a GitHubError.
+def exchange_code(client_id: str, client_secret: str, code: str, web_url: str = DEFAULT_WEB_URL) -> str:
+    """The user access token for an OAuth code, from {web_url}/login/oauth/access_token.
+
+    PyGithub builds that address from its base URL's host, so the client here is based on the web
+    host. GitHub reports a bad code with HTTP 200 and an `error` field, which PyGithub raises as
+    status 200: that is a GitHubError.
     https://docs.github.com/apps/oauth-apps/maintaining-oauth-apps/troubleshooting-oauth-app-access-token-request-errors"""
-    gh = _github(api_url, None)
+    gh = _github(web_url.rstrip("/"), None)
     try:
         app = gh.get_oauth_application(client_id, client_secret)
         # A code is single-use, so a lost answer must not be replayed: idempotent=False.

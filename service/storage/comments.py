@@ -61,15 +61,30 @@ def comments_analyzed(session: Session, repository_id: int, pull_number: int) ->
     return session.scalar(query)
 
 
-def record_looks_fine(session: Session, repository_id: int, pull_number: int, login: str | None) -> int:
-    """Remember that a reviewer judged every current finding on a PR fine; return how many."""
+def record_looks_fine(session: Session, repository_id: int, pull_number: int, login: str | None,
+                      writer: bool | None = None) -> int:
+    """Remember that a reviewer judged every current finding on a PR fine; return how many.
+
+    ``writer`` says whether they had write access to the repository (None: not known); only writers'
+    marks count towards a proposal (looks_fine_by_rule)."""
     seen: set[tuple[int, str]] = set()
     for comment, finding in current_findings(session, repository_id, pull_number):
         if (comment.id, finding.rule) not in seen:  # one verdict per rule per comment
             seen.add((comment.id, finding.rule))
             session.add(Feedback(repository_id=repository_id, comment_id=comment.id, rule=finding.rule,
-                                 category=finding.category, login=login, verdict="looks_fine"))
+                                 category=finding.category, login=login, writer=writer, verdict="looks_fine"))
     return len(seen)
+
+
+def known_writer(session: Session, repository_id: int, login: str, since) -> bool | None:
+    """Whether ``login`` had write access, from their latest mark here since ``since``; None if none.
+
+    The marks are where Tact keeps GitHub's answer, so every worker shares it without another store."""
+    query = (select(Feedback.writer)
+             .where(Feedback.repository_id == repository_id, func.lower(Feedback.login) == login.lower(),
+                    Feedback.writer.is_not(None), Feedback.created_at >= since)
+             .order_by(Feedback.created_at.desc(), Feedback.id.desc()).limit(1))
+    return session.scalar(query)
 
 
 def cleared_comments(session: Session, repository_id: int, pull_number: int) -> int:
@@ -101,16 +116,17 @@ def own_findings(session: Session, login: str, repository_ids, limit: int = 100)
 def looks_fine_by_rule(session: Session, repository_id: int) -> list[tuple[str, int, str | None]]:
     """(rule, "Looks fine" marks, the phrase most often marked) per rule in a repository, most marked first.
 
-    A mark comes from the check run's "Looks fine" button; one per comment and rule.
+    A mark comes from the check run's "Looks fine" button; one per comment and rule. Only marks by
+    people with write access count: anyone who can comment could otherwise switch a rule off.
     """
-    marks = (select(Feedback.rule, func.count(func.distinct(Feedback.comment_id)))
-             .where(Feedback.repository_id == repository_id, Feedback.verdict == "looks_fine")
+    counted = (Feedback.repository_id == repository_id, Feedback.verdict == "looks_fine", Feedback.writer.is_(True))
+    marks = (select(Feedback.rule, func.count(func.distinct(Feedback.comment_id))).where(*counted)
              .group_by(Feedback.rule).order_by(func.count(func.distinct(Feedback.comment_id)).desc()))
     out = []
     for rule, count in session.execute(marks):
         phrases = (select(Finding.phrase, func.count(Finding.id))
                    .join(Feedback, (Feedback.comment_id == Finding.comment_id) & (Feedback.rule == Finding.rule))
-                   .where(Feedback.repository_id == repository_id, Finding.rule == rule, Finding.phrase.is_not(None))
+                   .where(*counted, Finding.rule == rule, Finding.phrase.is_not(None))
                    .group_by(Finding.phrase).order_by(func.count(Finding.id).desc()).limit(1))
         top = session.execute(phrases).first()
         out.append((rule, count, top[0].lower() if top else None))

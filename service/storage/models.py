@@ -161,7 +161,8 @@ class Finding(Base):
 
 
 class Feedback(Base):
-    """A reviewer's "Looks fine" on a finding; the dashboard's precision figure comes from these."""
+    """A reviewer's "Looks fine" on a finding; the dashboard's precision figure comes from these, and the
+    marks of people with write access propose allowing a phrase or switching a rule off."""
 
     __tablename__ = "feedback"
     __table_args__ = (UniqueConstraint("comment_id", "rule"),)
@@ -171,6 +172,9 @@ class Feedback(Base):
     rule: Mapped[str] = mapped_column(String(128))
     category: Mapped[str] = mapped_column(String(64))
     login: Mapped[str | None] = mapped_column(String(255))
+    # Whether `login` had write access (write, maintain, admin) when marking, as GitHub said then: only
+    # such marks propose a change of settings. None: recorded before Tact asked, so unknown.
+    writer: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     verdict: Mapped[str] = mapped_column(String(32), default="looks_fine")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

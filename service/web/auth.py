@@ -99,7 +99,7 @@ def login():
     state = secrets.token_urlsafe(32)
     session["oauth_state"] = state
     session["after_login"] = _safe_next(request.args.get("next"))
-    url = github.authorize_url(config.github_client_id, state, _callback_url(), config.github_api_url)
+    url = github.authorize_url(config.github_client_id, state, _callback_url(), config.github_web_url)
     return redirect(url)
 
 
@@ -116,7 +116,7 @@ def callback():
     config = current_app.config["TACT"]
     try:
         token = github.exchange_code(config.github_client_id, config.github_client_secret,
-                                     request.args["code"], config.github_api_url)
+                                     request.args["code"], config.github_web_url)
         user = github.get_user(token, config.github_api_url)
     except github.Unavailable:
         return _problem("auth/failed.html", 503, reason="unavailable")

@@ -1,4 +1,5 @@
-"""Repository endpoints, authenticated by an installation token: repository, pulls, contents, check runs."""
+"""Repository endpoints, authenticated by an installation token: repository, pulls, contents, check runs,
+a collaborator's permission."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from tests.fakegithub.server import (
     iso,
     new_run,
     paged,
+    permissions_json,
     repo_access,
     repo_json,
     user_json,
@@ -166,6 +168,25 @@ def list_check_runs_for_ref(owner: str, repo: str, ref: str):
     return paged([check_run_json(r) for r in runs], wrap="check_runs")
 
 
+# The legacy `permission` GitHub reports for each role: maintain reads as write and triage as read.
+LEGACY_PERMISSION = {"admin": "admin", "maintain": "write", "write": "write", "triage": "read", "read": "read"}
+
+
+def get_collaborator_permission(owner: str, repo: str, username: str):
+    """GET collaborators/{username}/permission (Metadata: read): the role, or 404 for a non-collaborator
+    (Docs "REST API endpoints for collaborators": Get repository permissions for a user)."""
+    found = repo_access(f"{owner}/{repo}", None)
+    if isinstance(found, Response):
+        return found
+    user = hub().state.users.get(username) or next(
+        (u for u in hub().state.users.values() if u.login.lower() == username.lower()), None)  # logins: any case
+    role = user.role(found.full_name) if user else None
+    if role is None:
+        return fail(limits.not_found())
+    collaborator = {**user_json(user.login, user.id), "permissions": permissions_json(role), "role_name": role}
+    return answer(200, {"permission": LEGACY_PERMISSION[role], "role_name": role, "user": collaborator})
+
+
 def register(app: Flask) -> None:
     prefix = "/repos/<owner>/<repo>"
     rules = [
@@ -180,6 +201,7 @@ def register(app: Flask) -> None:
         ("/check-runs/<int:run_id>", get_check_run, "GET"),
         ("/check-runs/<int:run_id>/annotations", list_annotations, "GET"),
         ("/commits/<ref>/check-runs", list_check_runs_for_ref, "GET"),
+        ("/collaborators/<username>/permission", get_collaborator_permission, "GET"),
     ]
     for suffix, view, method in rules:
         app.add_url_rule(prefix + suffix, endpoint=f"{view.__name__}_{method}", view_func=view,

@@ -13,6 +13,7 @@ from tests.fakegithub.server import (
     fail,
     hub,
     paged,
+    permissions_json,
     pkce_matches,
     repo_json,
     require_token,
@@ -57,11 +58,7 @@ def list_user_installation_repos(installation_id: int):
     repos = _visible(user, installation_id)
     if not repos:
         return fail(limits.not_found())
-    return paged([repo_json(r, _permissions(user.repos[r.full_name])) for r in repos], wrap="repositories")
-
-
-def _permissions(admin: bool) -> dict:
-    return {"admin": admin, "maintain": admin, "push": admin, "triage": True, "pull": True}
+    return paged([repo_json(r, permissions_json(user.role(r.full_name))) for r in repos], wrap="repositories")
 
 
 def authorize():

@@ -15,7 +15,7 @@ from flask import Flask, Response, g, jsonify, request
 
 from tests.fakegithub import limits
 from tests.fakegithub.control import RecordedRequest
-from tests.fakegithub.state import Annotation, CheckRun, Output, Repository, Token, blob_sha
+from tests.fakegithub.state import ROLES, Annotation, CheckRun, Output, Repository, Token, blob_sha
 
 LEVELS = {"read": 1, "write": 2}
 
@@ -33,6 +33,7 @@ def create_app(hub) -> Flask:
     app.register_error_handler(404, _unimplemented)
     app.register_error_handler(405, _unimplemented)
     from tests.fakegithub import (  # noqa: F401 (they register)
+        checks_page,
         routes_app,
         routes_history,
         routes_hooks,
@@ -42,7 +43,8 @@ def create_app(hub) -> Flask:
         web,
     )
 
-    for module in (routes_app, routes_repo, routes_user, routes_manifest, web, routes_history, routes_hooks):
+    for module in (routes_app, routes_repo, routes_user, routes_manifest, web, routes_history, routes_hooks,
+                   checks_page):
         module.register(app)
     return app
 
@@ -205,6 +207,13 @@ def repo_json(repo: Repository, permissions: dict | None = None) -> dict:
     if permissions is not None:
         body["permissions"] = permissions
     return body
+
+
+def permissions_json(role: str) -> dict:
+    """The `permissions` hash on a repository or collaborator: each base role includes those below it."""
+    rank = ROLES.index(role)
+    return {"admin": rank >= ROLES.index("admin"), "maintain": rank >= ROLES.index("maintain"),
+            "push": rank >= ROLES.index("write"), "triage": rank >= ROLES.index("triage"), "pull": True}
 
 
 def check_run_json(run: CheckRun) -> dict:

@@ -76,12 +76,23 @@ class Repository:
         return self.full_name.split("/")[1]
 
 
+# Repository roles, lowest first (Docs "Repository roles for an organization"); each includes the ones before.
+ROLES = ("read", "triage", "write", "maintain", "admin")
+
+
 @dataclass
 class User:
     id: int
     login: str
-    repos: dict[str, bool]  # full_name -> admin
+    repos: dict[str, bool | str]  # full_name -> a role from ROLES; True means admin and False read
     tokens: set[str] = field(default_factory=set)
+
+    def role(self, full_name: str) -> str | None:
+        """The user's role on the repository, or None when they are not a collaborator."""
+        value = self.repos.get(full_name)
+        if isinstance(value, bool):
+            return "admin" if value else "read"
+        return value
 
 
 @dataclass
@@ -199,8 +210,11 @@ class State:
         self.repos[full_name].pulls[number] = pull
         return pull
 
-    def add_user(self, login: str, repos: dict[str, bool] | None = None, token: str | None = None) -> User:
-        """A GitHub user; repos maps each repository they can see to whether they administer it."""
+    def add_user(self, login: str, repos: dict[str, bool | str] | None = None, token: str | None = None) -> User:
+        """A GitHub user; repos maps each repository they can see to their role there (True: admin, False: read)."""
+        unknown = [r for r in (repos or {}).values() if not isinstance(r, bool) and r not in ROLES]
+        if unknown:
+            raise ValueError(f"unknown repository role(s) {unknown}; GitHub's are {ROLES}")
         user = User(next(self._ids), login, dict(repos or {}))
         self.users[login] = user
         if token:
