@@ -82,6 +82,9 @@ class Config:
     retry_max_backoff_seconds: float = 120.0  # cap on the wait before retrying an outage
     recover_interval_seconds: float = 300.0  # beat asks GitHub for failed deliveries this often
     recover_lookback_seconds: float = 3600.0  # ... looking back this far each time
+    # How long opening a PostgreSQL connection may take before it counts as an outage (libpq's
+    # connect_timeout: whole seconds, at least 2); a black-holed database otherwise hangs a request.
+    database_connect_timeout_seconds: float = 5.0
     problems: tuple[str, ...] = ()
 
     @classmethod
@@ -247,6 +250,7 @@ INTERVALS = [
     ("TACT_RETRY_MAX_BACKOFF_SECONDS", "retry_max_backoff_seconds"),
     ("TACT_RECOVER_INTERVAL_SECONDS", "recover_interval_seconds"),
     ("TACT_RECOVER_LOOKBACK_SECONDS", "recover_lookback_seconds"),
+    ("TACT_DATABASE_CONNECT_TIMEOUT_SECONDS", "database_connect_timeout_seconds"),
 ]
 
 
