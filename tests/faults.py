@@ -144,10 +144,17 @@ def settled(fake: FakeGitHub, ledger: Ledger, world: World, expect_runs: bool = 
     return finished and not missing(fake, world, expect_runs)
 
 
-def wait_settled(fake, ledger, world, since: float, expect_runs: bool = True, timeout: float = 75.0) -> float:
-    """Seconds from `since` (the fault's end) until everything is processed and published."""
+def wait_settled(fake, ledger, world, since: float, expect_runs: bool = True, timeout: float = 75.0,
+                 gone=lambda: None) -> float:
+    """Seconds from `since` (the fault's end) until everything is processed and published.
+
+    `gone()` names a process that should be running and is not (the worker): then nothing would
+    ever settle, so the scenario fails at once with what it says.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if (problem := gone()) is not None:
+            raise AssertionError(problem)
         try:
             if settled(fake, ledger, world, expect_runs):
                 return time.monotonic() - since
