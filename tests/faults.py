@@ -104,6 +104,16 @@ class Ledger:
             rows = conn.execute(text("SELECT guid, state FROM deliveries WHERE guid = ANY(:g)"), {"g": guids})
             return dict(rows.all())
 
+    def claimants(self, world: World) -> list[str]:
+        """The Celery task ids working for this world now: on a delivery, or publishing a pull request."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT claimed_by FROM deliveries WHERE guid = ANY(:g) AND state = 'processing' "
+                "AND claimed_by IS NOT NULL UNION ALL SELECT publish_claimed_by FROM pull_requests "
+                "WHERE repository_id = :r AND publish_claimed_by IS NOT NULL"),
+                {"g": [g for g, _, _ in world.sent], "r": world.repo_id})
+            return list(rows.scalars())
+
     def reasons(self, guids: list[str]) -> dict[str, str]:
         with self.engine.connect() as conn:
             rows = conn.execute(text("SELECT guid, state || ': ' || coalesce(reason, '') FROM deliveries "

@@ -1,11 +1,11 @@
 """Bursts, outages and crashes against real processes: nothing lost, nothing doubled, recovered in seconds.
 
-One stack for the module: `tact serve` (gunicorn), a prefork Celery worker (2 processes), beat,
+One stack for the module: `tact serve` (gunicorn), two prefork Celery workers (2 processes each), beat,
 a Redis of our own (port 6400, so it may be stopped and started empty), PostgreSQL behind a TCP
 proxy (to refuse or black-hole it), and the shared fake GitHub delivering the webhooks. Intervals
 are short (Config fields set below) and a fault ends as soon as it has shown its effect, not after
 a fixed sleep, so each scenario takes seconds; the processes start at once and serve every
-scenario (the worker is replaced only where it is killed). Every scenario records its
+scenario (one worker is killed on the way). Every scenario records its
 figures (tests/faults.py); the last test writes docs/reliability.json, which docs/reliability.md
 embeds and tests/test_reliability_doc.py checks.
 """
@@ -20,7 +20,6 @@ import threading
 import time
 import uuid
 from contextlib import ExitStack
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -56,41 +55,46 @@ FAULT_SEEN_WITHIN = 30.0  # seconds a fault may take to show its effect before t
 class Stack:
     """The running processes, with the handles a scenario needs to break them.
 
-    Nothing restarts the worker: a scenario that stops it by accident fails at once (Celery 5.7.0's
-    did, when Redis went away while it held unacknowledged messages). Only the scenario that kills
-    it on purpose starts another.
+    Two workers start with the stack, as a deployment runs more than one; the kill scenario SIGKILLs
+    the main process of the one working on its task, and the other carries on alone for the rest of
+    the module. Nothing restarts a worker: a scenario fails at once when a live one exits by itself
+    (Celery 5.7.0's did, when Redis went away while it held unacknowledged messages).
     """
 
     def __init__(self, tmp, env, redis, proxy, database_url):
         self.tmp, self.env, self.redis, self.proxy, self.database_url = tmp, env, redis, proxy, database_url
         self.workers = ExitStack()
-        self.worker: dict | None = None
-        self.worker_log: Path | None = None
+        self.live: list[dict] = []  # the workers that should be running, each with its "_pid" and "_log"
         self.groups: list[int] = []  # every worker's process group, the killed one's included
 
     def start_worker(self) -> dict:
-        self.worker_log = self.tmp / f"worker-{time.monotonic_ns()}.log"
-        self.worker = self.workers.enter_context(
-            celery_worker_process(self.env, self.worker_log, concurrency=WORKER_PROCESSES))
-        self.groups.append(int(self.worker["_pid"]))
-        return self.worker
+        log = self.tmp / f"worker-{time.monotonic_ns()}.log"
+        worker = self.workers.enter_context(
+            celery_worker_process(self.env, log, concurrency=WORKER_PROCESSES)) | {"_log": log}
+        self.live.append(worker)
+        self.groups.append(int(worker["_pid"]))
+        return worker
 
-    def kill_worker_main(self) -> None:
-        os.kill(int(self.worker["_pid"]), signal.SIGKILL)
+    @property
+    def worker(self) -> dict:
+        """The worker a scenario breaks (after the kill scenario, the one left)."""
+        return self.live[-1]
 
-    def replace_worker(self) -> float:
-        """Start a new worker, as a deployment would once the old one is gone; when it is ready."""
-        self.start_worker()
-        return time.monotonic()
+    def kill_worker_main_running(self, task_id: str) -> None:
+        """SIGKILL the main process of the worker that received this task; the others go on."""
+        victim = next(w for w in self.live if f"[{task_id}] received" in w["_log"].read_text(errors="replace"))
+        os.kill(int(victim["_pid"]), signal.SIGKILL)
+        self.live.remove(victim)
 
     def worker_exited(self) -> str | None:
-        """The end of the worker's log when its main process is gone, else None."""
-        if _alive(int(self.worker["_pid"])):
-            return None
-        return f"the Celery worker exited by itself:\n{self.worker_log.read_text()[-3000:]}"
+        """The end of a live worker's log when its main process is gone, else None."""
+        for worker in self.live:
+            if not _alive(int(worker["_pid"])):
+                return f"a Celery worker exited by itself:\n{worker['_log'].read_text()[-3000:]}"
+        return None
 
     def worker_log_count(self, text: str) -> int:
-        return self.worker_log.read_text(errors="replace").count(text)
+        return self.worker["_log"].read_text(errors="replace").count(text)
 
     def stop(self) -> None:
         for group in self.groups:
@@ -150,10 +154,10 @@ def _processes(tmp, fake, redis, proxy, database_url):
            "GITHUB_PRIVATE_KEY": fake.private_key_pem, "GITHUB_API_URL": fake.url, **INTERVALS}
     running = Stack(tmp, env, redis, proxy, database_url)
     with ExitStack() as processes:
-        # The three start at once: each spends seconds importing and loading before it is ready.
-        url, beat, _ = enter_together(processes, [
+        # They start at once: each spends seconds importing and loading before it is ready.
+        url, beat, *_ = enter_together(processes, [
             web_server_process(env, tmp / "web.log", stop_signal=signal.SIGKILL), beat_process(env, tmp / "beat.log"),
-            _worker_of(running)])
+            _worker_of(running), _worker_of(running)])
         running.url = url
         running.ledger = faults.Ledger(database_url)
         try:
@@ -167,7 +171,7 @@ def _processes(tmp, fake, redis, proxy, database_url):
 
 @contextlib.contextmanager
 def _worker_of(running: Stack):
-    """The stack's worker, started beside the other processes; `Stack.stop` ends it and any that replaced it."""
+    """One of the stack's workers, started beside the other processes; `Stack.stop` ends them."""
     yield running.start_worker()
 
 
@@ -226,10 +230,13 @@ def _mid_task(fake, world, seconds: float, times: int = 1) -> None:
 
 
 def test_the_worker_main_process_killed_mid_task(stack, fake):
+    assert len(stack.live) == 2, "the kill scenario needs a second worker to carry on"
+
     def fault(world):
         _mid_task(fake, world, seconds=2, times=2)
-        stack.kill_worker_main()
-        return stack.replace_worker  # the outage ends when the new worker is ready
+        running = wait_for(lambda: stack.ledger.claimants(world), timeout=FAULT_SEEN_WITHIN)
+        stack.kill_worker_main_running(running[0])
+        return None  # the other worker is there at once: recovery counts from the kill
 
     _scenario(stack, fake, "worker-main-killed", 3, pulls=1, per_pull=3, fault=fault)
 
