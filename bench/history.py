@@ -8,7 +8,7 @@ thousand old comments with their findings, one INSERT ... SELECT generate_series
 (tests/history.py, the rows tests/test_faults.py checks too). Each query of the workload (the real
 storage functions, rolled back) runs N times in each schema, in the same run; prints the median
 milliseconds side by side with their ratio, how long the rows took to insert, and any statement
-whose plan reads a whole big table. Judges the worst query with a past against the target. Loopback
+whose plan reads a whole big table. Judges the highest ratio and the plans against the target. Loopback
 only; drops its schemas.
 """
 
@@ -30,9 +30,9 @@ from service.storage import migrate, normalize_url  # noqa: E402
 from tests import history  # noqa: E402  (the same rows and workload the fault test checks)
 
 POSTGRES_URL = os.environ.get("TACT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-# The sweep runs every TACT_SWEEP_INTERVAL_SECONDS (10 s) and a dashboard page makes a handful of these:
-# each should stay a few milliseconds however old the database is.
-TARGET_MS = 20.0
+# A million old rows may cost a query a little (a deeper index), never a multiple: judged on the ratio to
+# the same query on the empty schema in the same run, since a shared machine moves the milliseconds.
+TARGET_RATIO = 3.0
 
 
 def main() -> int:
@@ -83,9 +83,10 @@ def _report(empty: dict[str, float], past: dict[str, float], scans: dict[str, li
     for name, ms in past.items():
         plan = "SEQ SCAN of " + ", ".join(scans[name]) if name in scans else "indexes"
         print(f"{name:<{width}}  {empty[name]:8.2f}  {ms:8.2f}  {ms / empty[name]:6.2f}  {plan}")
-    worst = max(past, key=past.get)
-    ok = past[worst] <= TARGET_MS and not scans
-    print(f"\nslowest with a past: {worst} at {past[worst]:.2f} ms (target {TARGET_MS:.0f} ms); "
+    worst = max(past, key=lambda name: past[name] / empty[name])
+    ratio = past[worst] / empty[worst]
+    ok = ratio <= TARGET_RATIO and not scans
+    print(f"\nhighest ratio: {worst} at {ratio:.2f} (target at most {TARGET_RATIO:.1f}); "
           f"{len(scans)} queries scan a whole big table: {'OK' if ok else 'MISSED'}")
     return 0 if ok else 1
 
