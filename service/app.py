@@ -37,7 +37,7 @@ def create_app(test_config: Mapping[str, object] | None = None, *, bind_host: st
         # The client's address (rate limits, logs) and scheme come from the proxies we were told to trust.
         n = config.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
-    app.extensions["tact.db"] = Database(config.database_url)
+    app.extensions["tact.db"] = Database(config.database_url, config.database_connect_timeout_seconds)
     celery_init_app(app, config)
     _register_blueprints(app)
     headers.init_app(app)

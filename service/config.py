@@ -84,6 +84,9 @@ class Config:
     recover_lookback_seconds: float = 3600.0  # ... looking back this far each time
     # How long GitHub's answer to "may this person write here?" is reused for their next "Looks fine".
     permission_cache_seconds: float = 600.0
+    # How long opening a PostgreSQL connection may take before it counts as an outage (libpq's
+    # connect_timeout: whole seconds, at least 2); a black-holed database otherwise hangs a request.
+    database_connect_timeout_seconds: float = 5.0
     problems: tuple[str, ...] = ()
 
     @classmethod
@@ -250,6 +253,7 @@ INTERVALS = [
     ("TACT_RECOVER_INTERVAL_SECONDS", "recover_interval_seconds"),
     ("TACT_RECOVER_LOOKBACK_SECONDS", "recover_lookback_seconds"),
     ("TACT_PERMISSION_CACHE_SECONDS", "permission_cache_seconds"),
+    ("TACT_DATABASE_CONNECT_TIMEOUT_SECONDS", "database_connect_timeout_seconds"),
 ]
 
 

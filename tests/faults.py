@@ -104,6 +104,16 @@ class Ledger:
             rows = conn.execute(text("SELECT guid, state FROM deliveries WHERE guid = ANY(:g)"), {"g": guids})
             return dict(rows.all())
 
+    def claimants(self, world: World) -> list[str]:
+        """The Celery task ids working for this world now: on a delivery, or publishing a pull request."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT claimed_by FROM deliveries WHERE guid = ANY(:g) AND state = 'processing' "
+                "AND claimed_by IS NOT NULL UNION ALL SELECT publish_claimed_by FROM pull_requests "
+                "WHERE repository_id = :r AND publish_claimed_by IS NOT NULL"),
+                {"g": [g for g, _, _ in world.sent], "r": world.repo_id})
+            return list(rows.scalars())
+
     def reasons(self, guids: list[str]) -> dict[str, str]:
         with self.engine.connect() as conn:
             rows = conn.execute(text("SELECT guid, state || ': ' || coalesce(reason, '') FROM deliveries "
@@ -144,10 +154,17 @@ def settled(fake: FakeGitHub, ledger: Ledger, world: World, expect_runs: bool = 
     return finished and not missing(fake, world, expect_runs)
 
 
-def wait_settled(fake, ledger, world, since: float, expect_runs: bool = True, timeout: float = 75.0) -> float:
-    """Seconds from `since` (the fault's end) until everything is processed and published."""
+def wait_settled(fake, ledger, world, since: float, expect_runs: bool = True, timeout: float = 75.0,
+                 gone=lambda: None) -> float:
+    """Seconds from `since` (the fault's end) until everything is processed and published.
+
+    `gone()` names a process that should be running and is not (the worker): then nothing would
+    ever settle, so the scenario fails at once with what it says.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if (problem := gone()) is not None:
+            raise AssertionError(problem)
         try:
             if settled(fake, ledger, world, expect_runs):
                 return time.monotonic() - since

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import redis as redis_lib
@@ -55,10 +55,10 @@ def _wait_ready(proc: subprocess.Popen, log_path: Path, timeout: float) -> None:
     raise RuntimeError(f"celery worker not ready after {timeout}s:\n{log_path.read_text()[-4000:]}")
 
 
-def stop_process(proc: subprocess.Popen) -> None:
+def stop_process(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
     """SIGTERM the process group we started (gunicorn's and Celery's children too); SIGKILL if it lingers."""
     if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
+        os.killpg(proc.pid, sig)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -91,8 +91,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def web_server_process(extra_env: dict[str, str], log_path: Path, port: int | None = None) -> Iterator[str]:
-    """`tact serve` (gunicorn) on a free loopback port; yields its base URL once /healthz answers."""
+def web_server_process(extra_env: dict[str, str], log_path: Path, port: int | None = None,
+                       stop_signal: int = signal.SIGTERM) -> Iterator[str]:
+    """`tact serve` (gunicorn) on a free loopback port; yields its base URL once /healthz answers.
+
+    `stop_signal=signal.SIGKILL` skips gunicorn's graceful shutdown where nothing it holds matters.
+    """
     import requests
 
     port = port or free_port()
@@ -113,7 +117,7 @@ def web_server_process(extra_env: dict[str, str], log_path: Path, port: int | No
         wait_for(healthy, timeout=60, interval=0.2)
         yield url
     finally:
-        stop_process(proc)
+        stop_process(proc, stop_signal)
         log.close()
 
 
@@ -179,6 +183,14 @@ class RedisServer:
             self.proc.wait()
         self.proc = None
 
+    def blocked_clients(self) -> int:
+        """Clients waiting in a blocking command (a Celery consumer's BRPOP for its next message)."""
+        client = redis_lib.Redis(port=self.port, socket_connect_timeout=0.5)
+        try:
+            return int(client.info("clients")["blocked_clients"])
+        finally:
+            client.close()
+
     def _answers(self) -> bool:
         try:
             client = redis_lib.Redis(port=self.port, socket_connect_timeout=0.5)
@@ -209,10 +221,18 @@ class TcpProxy:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         self._closed = False
+        self._held_since: float | None = None  # when bytes were first held back in this black hole
         threading.Thread(target=self._accept, daemon=True, name="tcp-proxy").start()
+
+    def held_for(self) -> float:
+        """Seconds since the black hole first held back a client's bytes (0 while nothing was sent)."""
+        import time as _time
+
+        return _time.monotonic() - self._held_since if self._held_since is not None else 0.0
 
     def set(self, mode: str) -> None:
         self.mode = mode
+        self._held_since = None
         if mode == "refuse":
             with self._lock:
                 pairs, self._pairs = self._pairs, []
@@ -256,6 +276,7 @@ class TcpProxy:
                 if not data:
                     break
                 while self.mode == "blackhole":  # hold the bytes: nothing crosses until the network is back
+                    self._held_since = self._held_since or _time.monotonic()
                     _time.sleep(0.05)
                 if self.mode == "refuse":
                     break
@@ -275,3 +296,34 @@ def _close(sock) -> None:
             step()
         except OSError:
             pass
+
+
+def enter_together(stack: ExitStack, managers: list) -> list:
+    """Enter context managers at once, each in its own thread (processes that take seconds to be ready).
+
+    Each one entered is left on `stack` to exit, even when another fails; the first failure is raised.
+    """
+    import threading
+
+    results: list = [None] * len(managers)
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def enter(index: int, manager) -> None:
+        try:
+            value = manager.__enter__()
+        except BaseException as exc:  # noqa: BLE001  (re-raised in the caller's thread below)
+            errors.append(exc)
+            return
+        with lock:
+            results[index] = value
+            stack.push(manager.__exit__)
+
+    threads = [threading.Thread(target=enter, args=(i, m), daemon=True) for i, m in enumerate(managers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results

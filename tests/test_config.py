@@ -106,3 +106,24 @@ def test_tuning_knobs_are_read_from_the_environment_and_checked():
         Config.from_env({"TACT_GITHUB_RETRY_ATTEMPTS": "2.5", "TACT_GITHUB_RETRY_BACKOFF": "-1"}).validate()
     assert caught.value.problems == ["TACT_GITHUB_RETRY_ATTEMPTS must be a whole number of zero or more, got '2.5'",
                                      "TACT_GITHUB_RETRY_BACKOFF must be a number of zero or more, got '-1'"]
+
+
+def test_the_database_connect_timeout_reaches_the_driver_in_whole_seconds_of_at_least_two():
+    """libpq reads connect_timeout as whole seconds and treats less than 2 as 2; a black-holed database
+    then fails a connection after that long instead of hanging the request."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    from service.storage import Database
+    from tests.services import free_port
+
+    assert Config.from_env({"TACT_DATABASE_CONNECT_TIMEOUT_SECONDS": "2.5"}).database_connect_timeout_seconds == 2.5
+    assert Config().database_connect_timeout_seconds == 5.0
+    seen = []
+    for seconds in (2.5, 0.5):
+        db = Database(f"postgresql://tact@127.0.0.1:{free_port()}/tact", connect_timeout=seconds)
+        event.listen(db.engine, "do_connect", lambda _d, _r, _a, params: seen.append(params["connect_timeout"]))
+        with pytest.raises(OperationalError):  # nothing listens on that port: refused at once
+            db.ping()
+        db.dispose()
+    assert seen == [3, 2]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,14 +21,15 @@ from sqlalchemy.orm import Session, sessionmaker
 IDLE_PING_AFTER = 10.0
 # Connections kept open per process: at least gunicorn's threads per worker, so none is opened per request.
 POOL_SIZE = 10
+DEFAULT_CONNECT_TIMEOUT = 5.0  # seconds; Config.database_connect_timeout_seconds sets it for the app
 
 
 class Database:
     """An engine and its session factory; one per process, created by ``create_app``."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT):
         self.url = normalize_url(url)
-        self.engine = make_engine(self.url)
+        self.engine = make_engine(self.url, connect_timeout)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # The same pool; each checkout runs with autocommit on and is reset on return.
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -71,13 +73,16 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> Engine:
     """``hide_parameters``: a database error's text must never carry the bound values (comment bodies)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         # pool_size covers tact serve's threads per worker (service/cli/server.py): with fewer, each
         # request beyond the pool opened and closed a connection of its own (a backend fork each).
-        engine = create_engine(url, hide_parameters=True, pool_size=POOL_SIZE, connect_args={"connect_timeout": 5})
+        # libpq takes whole seconds and treats anything under 2 as 2.
+        timeout = max(2, math.ceil(connect_timeout))
+        engine = create_engine(url, hide_parameters=True, pool_size=POOL_SIZE,
+                               connect_args={"connect_timeout": timeout})
         _ping_when_idle(engine)
         return engine
     if parsed.database and parsed.database != ":memory:":
