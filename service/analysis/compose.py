@@ -35,6 +35,12 @@ class Sentence:
     good: list[tuple[str, frozenset[str]]] = field(default_factory=list)
     chosen: tuple[str, frozenset[str]] | None = None
 
+    def __post_init__(self) -> None:
+        """Blame of the reader that no rule named ("since you clearly didn't read ...") is a jab here too: the
+        gate turns down a proposal that keeps it, so it is the sentence's to drop, not its point to keep."""
+        blame = tuple(b for b in gate.accusations(self.text) if b not in self.cues)
+        self.cues = self.cues + blame
+
     def add(self, rule_id: str, found) -> None:
         """A rule's proposals; those every rule makes alike ('plain', 'clauses', ...) are kept once."""
         keys = {key for key, _, _ in self.makers}

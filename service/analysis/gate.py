@@ -39,6 +39,23 @@ _BAD_PUNCT = (
                r"|\b(?:it|that|this|there|what|who)['’]s\s*[,;.!?]", re.I),
 )
 _PAIRS = (("(", ")"), ("[", "]"), ("“", "”"))
+# Blame aimed at the reader that no rule's words cover once the cue is cut: "Bold choice, since you clearly didn't
+# read the style guide" must not become "You clearly didn't read the style guide." A hedge or a condition before
+# it ("looks like you didn't", "if you never ...") makes it an observation, which may stay.
+_ADVERBS = r"(?:(?:clearly|obviously|apparently|evidently|really|even|just|simply|still|once again|again)\s+)"
+_ACCUSATION = re.compile(
+    r"\byou(?:['’]ve| have)?\s+(?:" + _ADVERBS + r"+(?:didn['’]t|did not|don['’]t|do not|can['’]t|cannot|never|"
+    r"haven['’]t|have not|failed to|forgot|ignored|skipped|broke|missed)|" + _ADVERBS + r"*(?:never|didn['’]t even|"
+    r"did not even|couldn['’]t (?:even|be bothered)|can['’]t even|didn['’]t bother|did not bother|don['’]t even)|"
+    r"(?:clearly|obviously|apparently|evidently)\s+\w+)"
+    r"|\b(?:your fault|thanks to you|because of you)\b"
+    r"|\b(?:because|since|cause|as) you(?:['’]ve| have)?\s+(?:" + _ADVERBS + r"*)(?:didn['’]t|did not|never|"
+    r"skipped|ignored|forgot|broke|missed|failed to|couldn['’]t)\b",
+    re.I,
+)
+_CLAUSE_END = re.compile(r"[^.!?;:,]*")
+_HEDGED = re.compile(r"\b(?:if|unless|when|whether|in case|looks like|seems|seem|maybe|perhaps|i think|i guess|"
+                     r"might|probably|not sure)\b[^.!?;]*$", re.I)
 # A rewrite must still say at least this share of what the sentence said besides the jab.
 MIN_KEPT = 0.5
 # Words that carry no claim of their own; a rewrite may bring these in freely.
@@ -147,6 +164,78 @@ def leftover_cues(original: str, rewrite: str, cues: tuple[str, ...]) -> list[st
     return left
 
 
+_BE = r"(?:is|are|was|were|be|been|being|am|isn['’]t|aren['’]t|wasn['’]t|weren['’]t|(?<=\w)['’]s|(?<=\w)['’]re)"
+# What may follow a copula whose complement was cut: a preposition, a time or place word, or the end of a clause.
+_AFTER_CUT = (r"(?:about|in|on|at|with|for|of|to|from|by|again|here|there|now|today|lately|anyway|too|as well|"
+              r"and|or|but|so)\b|[,;:.!?…]")
+_COPULA_THEN = re.compile(r"(?<![\w'’])(" + _BE + r"(?:\s+(?:being|been))?)\s*(" + _AFTER_CUT + ")", re.I)
+_COPULA_WORD = re.compile(r"(?<![\w'’])(" + _BE + r"(?:\s+(?:being|been))?)\s+([A-Za-z][\w'’-]*)", re.I)
+# Words a cut may take from after a copula and leave it whole: "This is obviously a race" → "This is a race".
+_ADVERB_WORDS = frozenset({"just", "so", "very", "really", "even", "again", "still", "always", "never", "not", "quite",
+                           "pretty", "rather", "too", "also", "actually", "now", "literally", "basically", "simply"})
+
+
+def dangling_copula(original: str, rewrite: str) -> list[str]:
+    """A copula or auxiliary whose complement the cut took ('The linter is being dumb about it' → 'is being
+    about it'): the rewrite joins a form of 'be' to what followed the cut word, where the original had a word
+    between them that the rewrite lost and that was no adverb."""
+    before, after = prose(original), prose(rewrite)
+    kept = {w.lower() for w in _WORD.findall(after)}
+    found = []
+    for m in _COPULA_THEN.finditer(after):
+        be, then = m.group(1).lower(), m.group(2).lower()
+        if re.search(r"(?<![\w'’])" + re.escape(m.group(0)), before, re.I):
+            continue  # the original said it so too
+        lost = [w.group(2).lower() for w in _COPULA_WORD.finditer(before) if w.group(1).lower() == be]
+        if any(w not in kept and w not in _ADVERB_WORDS and not w.endswith("ly") for w in lost) and then:
+            found.append(m.group(0))
+    return found
+
+
+# Shapes a cut or a template can make that no sentence should have: a request of a negation ("Could you don't
+# commit ..."), the neutral noun standing in for a person ("any code would know"), and irony taken at its word.
+_BROKEN = (
+    re.compile(r"\b(?:could|would|can|will|should|shall|may|might|must)\s+(?:you|we|they|I)\s+(?:don['’]t|doesn['’]t|"
+               r"didn['’]t|do not|does not|never)\b", re.I),
+    re.compile(r"\bcode\s+(?:(?:would|should|could|will|must|does|do|can)\s+)?(?:know|knows|understand|understands|"
+               r"learn|learns|realize|realise|see|sees|read|reads|remember)\b", re.I),
+)
+_PRAISE = re.compile(r"\b(?:so much|so|super|truly|totally|such an?|what an?|really)\s+(?:\w+\s+)?(?:clearer|"
+                     r"better|cleaner|clean|nice|great|beautiful|lovely|smart|safe|easier|readable|maintainable|elegant|helpful|brilliant|genius|clever|robust|"
+                     r"intuitive|efficient|professional|masterpiece)\b|\b(?:love|loving) (?:that|how|the)\b", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def broken_shapes(original: str, rewrite: str) -> list[str]:
+    """Shapes of a broken rewrite that the original did not have ("Could you don't ...", "any code would know")."""
+    before, after = prose(original), prose(rewrite)
+    return [m.group(0) for p in _BROKEN for m in p.finditer(after) if len(p.findall(after)) > len(p.findall(before))]
+
+
+def ironic_praise(original: str, rewrite: str, cues: tuple[str, ...]) -> list[str]:
+    """Praise that shared a sentence with a cue ("Wow, so much clearer now.") said on in the rewrite: with the
+    wink cut, the irony reads as a literal claim, the opposite of what the comment meant."""
+    found, parts = [], _SENTENCE_END.split(prose(original))
+    marked = [any(c and c.lower() in part.lower() for c in cues) for part in parts]
+    for n, sentence in enumerate(parts):
+        if not any(marked[max(0, n - 1) : n + 2]):  # the wink may be the next sentence ("Really easy to maintain.")
+            continue
+        found += [m.group(0) for m in _PRAISE.finditer(sentence) if m.group(0).lower() in rewrite.lower()]
+    return found
+
+
+def accusations(text: str, whole: bool = True) -> list[str]:
+    """The reader-blaming phrases of a text's prose ("you clearly didn't read the style guide", "thanks to you"),
+    each to the end of its clause (or, without `whole`, only its blaming words: "you clearly didn't"); a
+    hedged or conditional one ("if you never call `close()`") is not one."""
+    body, found = prose(text), []
+    for m in _ACCUSATION.finditer(body):
+        if not _HEDGED.search(body[: m.start()]):
+            tail = _CLAUSE_END.match(body, m.end()).group(0) if whole else ""
+            found.append((m.group(0) + tail).strip())
+    return found
+
+
 FINITE = ("VBZ", "VBP", "VBD", "MD")
 DEPENDENT_OPENERS = ("when", "because", "since", "while", "although", "whereas", "and", "or", "but", "so", "that",
                      "which", "whose", "whom", "who", "where", "than", "unless", "until")
@@ -208,6 +297,8 @@ def check(original: str, rewrite: str, *, cues: tuple[str, ...] = (), template: 
     """Every string check at once; the engine adds the parse (full_sentences) and the analyzer's verdict."""
     if not rewrite.strip() or rewrite.strip() == original.strip():
         return Verdict(False, "no change")
+    blamed = accusations(original)  # the gate wants these gone, so they are the jab's words, not the point
+    exempt = " ".join((exempt, *blamed))
     lost = missing_tokens(original, rewrite, exempt)
     if lost:
         return Verdict(False, f"loses {lost[0]!r}")
@@ -216,7 +307,8 @@ def check(original: str, rewrite: str, *, cues: tuple[str, ...] = (), template: 
     added = new_words(original, rewrite, template)
     if added:
         return Verdict(False, f"adds {sorted(added)[0]!r}")
-    if _negations(rewrite) < _negations(original) - _negations(" ".join(c for c in cues if not _case_is_cue(c))):
+    jab = " ".join((*blamed, *(c for c in cues if not _case_is_cue(c))))
+    if _negations(rewrite) < _negations(original) - _negations(jab):
         return Verdict(False, "drops a negation")  # "THIS IS NOT HOW WE DO IT" must not become "We do it."
     marks = bad_punctuation(original, rewrite)
     if marks:
@@ -224,4 +316,13 @@ def check(original: str, rewrite: str, *, cues: tuple[str, ...] = (), template: 
     left = leftover_cues(original, rewrite, cues)
     if left:
         return Verdict(False, f"keeps the cue {left[0]!r}")
+    broken = broken_shapes(original, rewrite) or ironic_praise(original, rewrite, cues)
+    if broken:
+        return Verdict(False, f"broken shape {broken[0]!r}")
+    cut = dangling_copula(original, rewrite)
+    if cut:
+        return Verdict(False, f"cuts the complement of {cut[0]!r}")
+    blame = accusations(rewrite)
+    if blame:
+        return Verdict(False, f"keeps blame {blame[0]!r}")
     return Verdict(True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
 
+from . import gate
 from .trim import NEUTRAL_NOUN, Cut, plan, request
 
 CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
@@ -44,9 +45,21 @@ class Rewrite:
     def code_ends(self) -> dict[int, int]:
         return {m.start(): m.end() for m in CODE_SPAN.finditer(self.original)}
 
-    @property
+    @functools.cached_property
     def all_cues(self) -> tuple[int, ...]:
-        return tuple(sorted(set(self.cues) | set(self.harsh)))
+        return tuple(sorted(set(self.cues) | set(self.harsh) | self.blame))
+
+    @functools.cached_property
+    def blame(self) -> frozenset[int]:
+        """Tokens of reader-blaming clauses the gate would turn down ("since you clearly didn't read ..."),
+        found on the original text and mapped onto the parse by offset."""
+        found = [_find(self.original, b) for b in gate.accusations(self.original, whole=False)]
+        spans = [(m.start(), m.end()) for m in found if m]  # one that holds code reads 'code' there: not found
+        return frozenset(t.i for t in self.doc for a, b in spans if a <= t.idx < b and not t.is_space)
+
+
+def _find(text: str, phrase: str) -> re.Match | None:
+    return re.search(re.escape(phrase), text)
 
 
 def _end(r: Rewrite, token: Token) -> int:
@@ -334,7 +347,9 @@ def words_only(r: Rewrite) -> str | None:
         t = r.doc[i]
         if t.dep_ not in (*COMPLEMENTS, *SUBJECTS) or t.head.i in cues:
             continue
-        same = (*COMPLEMENTS, "prep", "ccomp", "xcomp") if t.dep_ in COMPLEMENTS else SUBJECTS
+        # A copula's complement has no stand-in in a preposition: "is being dumb about it" is not "is being about".
+        same = (*COMPLEMENTS, "ccomp", "xcomp") if t.dep_ in ("acomp", "attr") else \
+            (*COMPLEMENTS, "prep", "ccomp", "xcomp") if t.dep_ in COMPLEMENTS else SUBJECTS
         if not any(c.i not in drop and c.dep_ in same for c in t.head.children):
             return None
     kept = [t for t in r.doc if t.i not in drop and not (t.is_punct or t.is_space)]
