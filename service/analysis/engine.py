@@ -6,7 +6,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from spacy.language import Language
 
@@ -83,6 +83,8 @@ class _Pending:
     value: float
     words: str
     matched: str = ""
+    cues: frozenset[int] = frozenset()  # token indices of the rule's words in the sentence, to find duplicates
+    also: tuple[str, ...] = ()
 
 
 def _prepare(text: str) -> _Comment:
@@ -108,8 +110,8 @@ def _pending(e: Engine, rule: Rule, c: _Comment, start: int, end: int, s: Senten
     cues = e.matchers.cues(rule.id, s.doc, match) or match  # a rule of shapes ("YOU") has no words: its match
     rewrite = Rewrite(doc=s.doc, original=c.original[start:end], match=match, cues=cues, harsh=harsh)
     words = " … ".join(_runs(c.original, start, s.doc, cues))
-    return _Pending(rule, start, end, value, words, _matched_words(s.doc, match)), candidates(rule.rephrase, rewrite), \
-        rewrite
+    pending = _Pending(rule, start, end, value, words, _matched_words(s.doc, match), frozenset(cues))
+    return pending, candidates(rule.rephrase, rewrite), rewrite
 
 
 def _matched_words(doc, match: tuple[int, ...]) -> str:
@@ -145,6 +147,7 @@ def _finding(c: _Comment, p: _Pending) -> Finding:
         link=rule.link,
         matched=p.matched,
         words=p.words,
+        also=p.also,
     )
 
 
@@ -267,13 +270,27 @@ def _masked(text: str) -> str:
 
 def _verdict(c: _Comment, options: Options) -> Analysis:
     shown = [value for value, _ in c.hits if shows(value, options.sensitivity)]
-    pending = [p for _, p in c.hits if p is not None]
+    pending = _merged([p for _, p in c.hits if p is not None])
     findings = tuple(sorted((_finding(c, p) for p in pending), key=lambda f: (f.start, -f.score)))
     top = max((value for value, _ in c.hits), default=0.0)
     sentiment = round(sum(c.compounds) / len(c.compounds), 3) if c.compounds else 0.0
     return Analysis(
         flagged=bool(shown), score=top, sentiment=sentiment, findings=findings, notes=c.notes, rewrite=c.rewrite
     )
+
+
+def _merged(pending: list[_Pending]) -> list[_Pending]:
+    """One finding per jab: rules whose words overlap in one sentence ('Everyone knows' and 'Everyone') are
+    one note, the highest-scoring rule's, naming the words of both."""
+    kept: list[_Pending] = []
+    for p in sorted(pending, key=lambda p: -p.value):
+        twin = next((k for k in kept if (k.start, k.end) == (p.start, p.end) and k.cues & p.cues), None)
+        if twin is None:
+            kept.append(p)
+            continue
+        words = twin.words if p.words in twin.words else " … ".join(dict.fromkeys([twin.words, p.words]))
+        kept[kept.index(twin)] = replace(twin, words=words, cues=twin.cues | p.cues, also=(*twin.also, p.rule.id))
+    return kept
 
 
 def _vet(e: Engine, proposals: list[str]) -> None:

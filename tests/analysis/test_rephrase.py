@@ -100,3 +100,30 @@ def test_the_rewrite_passes_the_analyzer_at_the_highest_sensitivity(analysis):
     text = "Simply use a context manager, it's not rocket science."
     result = analysis.analyze(text)
     assert result.rewrite and analysis.analyze(result.rewrite, HIGH).findings == ()
+
+
+def test_blame_of_the_reader_left_after_the_cue_is_cut_is_not_shown(analysis):
+    """'Bold choice' was the rule's cue, but 'you clearly didn't read' is the jab that remained."""
+    result = analysis.analyze("Bold choice, since you clearly didn't read the style guide.", HIGH)
+    assert result.findings
+    assert "you clearly" not in result.rewrite.lower() and "didn't read" not in result.rewrite
+
+
+def test_a_blaming_clause_goes_when_the_rest_of_the_comment_carries_the_point(analysis):
+    result = analysis.analyze("Damn, you really didn't test this. `parse('')` throws `IndexError` on the first line.")
+    assert result.rewrite == "`parse('')` throws `IndexError` on the first line."
+
+
+def test_a_cut_never_leaves_a_copula_without_its_complement(analysis):
+    """'The linter is being dumb about imports again… ugh' once became 'The linter is being about imports'."""
+    for text in ("The linter is being dumb about imports again… ugh", "CI is being stupid about caching again."):
+        result = analysis.analyze(text, HIGH)
+        assert " being about" not in result.rewrite and " is about" not in result.rewrite
+
+
+def test_rules_that_hit_the_same_words_make_one_note(analysis):
+    result = analysis.analyze("Everyone knows you need an index.", HIGH)
+    assert len(result.findings) == 1
+    assert "Everyone" in result.findings[0].words and result.findings[0].also
+    both = analysis.analyze("Simply use a context manager, it's not rocket science.", HIGH)
+    assert len(both.findings) == 2  # two jabs in one sentence stay two lines of the note
