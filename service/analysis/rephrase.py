@@ -526,8 +526,40 @@ def state_plainly(r: Rewrite) -> str | None:
     return drop_cue(r)
 
 
+# Refusals name what they refuse ("Not merging this."); the polite form keeps that verb, or goes ahead "with this".
+DECLINED = ("merge", "take", "accept", "approve", "land", "ship")
+DECLINE = "I don't think we should {what}; could you say more about why it's needed?"
+
+
+def _own_words(r: Rewrite) -> list[Token]:
+    """Words of the sentence that say something besides the jab: not cues, punctuation or stop words."""
+    cues = set(r.all_cues)
+    return [t for t in r.doc if t.i not in cues and t.is_alpha and not t.is_stop]
+
+
+def decline(r: Rewrite) -> str | None:
+    """A bare refusal ('Nah.', 'Not merging this.', 'Pointless PR.') keeps its decision and asks for the reason:
+    the decision is the whole point, so saying it politely loses nothing. Only where nothing else is said."""
+    if len(_own_words(r)) > 1:
+        return None
+    verb = next((t.lemma_ for t in r.doc if t.lemma_ in DECLINED and t.tag_ in ("VBG", "VB", "VBP")), None)
+    return DECLINE.format(what=f"{verb} this" if verb else "go ahead with this yet")
+
+
+def not_a_concern(r: Rewrite) -> str | None:
+    """'Nobody cares about IE11.' says a thing needs no attention: 'I don't think we need to worry about IE11.'"""
+    care = next((t for t in r.doc if t.lemma_ == "care" and t.i in r.all_cues), None)
+    about = next((c for c in care.children if c.lower_ == "about"), None) if care is not None else None
+    obj = next((c for c in about.children if c.dep_ == "pobj"), None) if about is not None else None
+    if obj is None:
+        return None
+    return f"I don't think we need to worry about {_lower_first(_text(r, list(obj.subtree)))}."
+
+
 def explain_concern(r: Rewrite) -> str | None:
-    return drop_cue(r)
+    """A brush-off becomes the position it stands for: the cut where a point is left, 'I don't think we need to
+    worry about X' for 'nobody cares about X', and a polite refusal that asks why for a bare 'Nah.'."""
+    return drop_cue(r) or not_a_concern(r) or decline(r)
 
 
 STRATEGIES: dict[str, Callable[[Rewrite], str | None]] = {
@@ -560,6 +592,7 @@ TEMPLATE_WORDS: dict[str, frozenset[str]] = {
     "de-personalize": frozenset({"need", "needs", "work", "together"}),
     "remove-words": frozenset({"need", "needs", "work", "together"}),  # it falls back on focus-on-code
     "name-concern": frozenset({"bit", "worried", "talk"}),
+    "explain-concern": frozenset({"go", "ahead", "say", "needed", "need", "worry"}),
 }
 # Tried after a rule's own strategy, whichever that is, when it has nothing concrete to offer.
 SECOND_TRIES = ("normal-case", "name-concern", "drop-cue")
