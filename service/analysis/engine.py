@@ -233,9 +233,9 @@ def _rewrite(e: Engine, comments: list[_Comment], options: Options) -> None:
     """Gate every sentence's proposals (strings first, then the analyzer and the parse, in one batch), then
     assemble each comment's rewrite and gate it whole.
 
-    The whole is not analyzed again: each edited sentence passed alone at the highest sensitivity, and the
-    untouched ones showed nothing at the repository's; taking harsh sentences out only raises the comment's
-    lowest sentiment, which can lower scores, never raise them (test_properties checks the shown rewrites)."""
+    Each edited sentence passed alone at the highest sensitivity, but the whole is analyzed again at the
+    repository's: guards that read the comment's length or its other sentences can change their verdict when
+    a jab goes (test_properties checks the shown rewrites)."""
     flagged = [f for c in comments for f in c.flagged]
     for to_the_end in (False, True):
         texts = [text for f in flagged for text in f.shortlist(to_the_end)]
@@ -244,11 +244,19 @@ def _rewrite(e: Engine, comments: list[_Comment], options: Options) -> None:
         for f in flagged:
             f.choose(lambda text: e.verdicts[text] and e.parses_whole.get(text, False))
         flagged = [f for f in flagged if f.chosen is None and f.made < len(f.makers)]
+    wholes = {}
     for c in comments:
         whole = assemble(c.original, c.flagged) if c.flagged else None
         if whole and gate.check(c.original, whole.text, cues=whole.cues, template=whole.template,
                                 exempt=whole.exempt).ok:
-            c.rewrite = whole.text
+            wholes[id(c)] = whole.text
+    # A shorter comment can lose a guard ("a refusal inside a longer comment is an answer"), so the whole is
+    # analyzed once more, at the repository's sensitivity, before it is shown.
+    texts = sorted(set(wholes.values()))
+    verdicts = dict(zip(texts, _run(e, [_prepare(t) for t in texts], options, rephrase=False), strict=True))
+    for c in comments:
+        if id(c) in wholes and not verdicts[wholes[id(c)]].flagged:
+            c.rewrite = wholes[id(c)]
 
 
 def _parse_check(e: Engine, texts: list[str]) -> None:
@@ -257,15 +265,8 @@ def _parse_check(e: Engine, texts: list[str]) -> None:
     if len(e.parses_whole) + len(new) > 10_000:
         e.parses_whole.clear()
         new = sorted({t for t in texts if t})
-    docs = e.nlp.pipe(_masked(t) for t in new)
+    docs = e.nlp.pipe(gate.for_parse(t) for t in new)
     e.parses_whole.update({t: gate.full_sentences(doc) for t, doc in zip(new, docs, strict=True)})
-
-
-def _masked(text: str) -> str:
-    """Each code span said as one word, so the parse sees a noun where a name was (offsets do not matter
-    here); a sentence that opens with code opens with 'Code'."""
-    masked = re.sub(r"code +", "code ", re.sub(r"(?<=code) +(?=[.,;:!?])", "", extract(text).masked))
-    return "C" + masked[1:] if text.startswith("`") and masked.startswith("c") else masked
 
 
 def _verdict(c: _Comment, options: Options) -> Analysis:

@@ -236,6 +236,31 @@ def accusations(text: str, whole: bool = True) -> list[str]:
     return found
 
 
+_DETERMINER = re.compile(r"\b(?:a|an|the|this|that|these|those|your|our|my|its|their|some|any|each|every|no|one|"
+                         r"new|old|same|whole|extra|raw)\s+$", re.I)
+
+
+def for_parse(text: str) -> str:
+    """The text as the parse of full_sentences reads it: each inline code span or URL said as one word that the
+    small tagger reads in its role, 'it' where a noun phrase starts ('`x` is missing, so `y` skips `z`') and
+    'code' after a determiner ('the `--strict` flag'); blocks go, since a proposal is prose."""
+    text = _FENCE.sub(" ", text)
+    out, last = [], 0
+    spans = sorted([*_CODE.finditer(text), *_URL.finditer(_CODE.sub(lambda m: " " * len(m.group(0)), text))],
+                   key=lambda m: m.start())
+    for m in spans:
+        if m.start() < last:
+            continue
+        before = text[last : m.start()]
+        head = "".join(out) + before
+        word = "code" if _DETERMINER.search(head) or text[m.end() : m.end() + 2] in ("'s", "’s") else "it"
+        if not head.strip() or re.search(r"[.!?]\s*$", head):
+            word = word.capitalize()
+        out += [before, word]
+        last = m.end()
+    return "".join(out) + text[last:]
+
+
 FINITE = ("VBZ", "VBP", "VBD", "MD")
 DEPENDENT_OPENERS = ("when", "because", "since", "while", "although", "whereas", "and", "or", "but", "so", "that",
                      "which", "whose", "whom", "who", "where", "than", "unless", "until")
