@@ -278,7 +278,10 @@ def full_sentences(doc: Doc) -> bool:
             return False
         if sent.text.rstrip()[-1:] not in ".?!)" and not sent.text.rstrip().endswith(("`", "*", '"', "”")):
             return False
-        if words[0].lower_ in DEPENDENT_OPENERS and not sent.text.rstrip().endswith("?"):
+        if words[0].lower_ == "to" and len(words) > 1 and words[1].tag_ != "VB":
+            return False  # "To prod when ..." lost the verb it was going with
+        question = sent.text.rstrip().endswith("?") and len(words) > 1 and words[1].pos_ in ("AUX", "VERB")
+        if words[0].lower_ in DEPENDENT_OPENERS and not question:
             return False  # "When `X` is unset." is half of a sentence whose main clause was cut
         verbs = [t for t in words if t.pos_ in ("VERB", "AUX")]
         imperative = words[0].tag_ == "VB" or words[0].lower_ in ("please", "don't", "do", "let", "let's")

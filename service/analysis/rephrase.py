@@ -312,8 +312,10 @@ def _finish(r: Rewrite, text: str) -> str | None:
     text = _no_final_punct(TAG_QUESTION.sub("", text) if tagged else text)
     if not text:
         return None
-    first = text.split()[0].lower()
-    asks = (r.doc.text.rstrip().endswith("?") or first in WH_WORDS) and first in QUESTION_WORDS and not tagged
+    first, *rest = text.lower().split()[:2]
+    # "What is this loop doing" lost its question mark with the jab; "When `X` is unset" was never a question.
+    wh_question = first in WH_WORDS and bool(rest) and rest[0] in QUESTION_WORDS
+    asks = (r.doc.text.rstrip().endswith("?") or wh_question) and first in QUESTION_WORDS and not tagged
     ends = "?" if asks else "."
     return text + ends
 
@@ -501,7 +503,8 @@ def name_concern(r: Rewrite) -> str | None:
     kept = [t for t in r.doc if t.i not in cues and not (t.is_punct or t.is_space)]
     ids = {t.i for t in kept}
     heads = [t for t in kept if t.head.i not in ids or t.head.i == t.i]
-    if len(heads) != 1 or heads[0].pos_ not in ("NOUN", "PROPN"):
+    gerund = len(heads) == 1 and heads[0].tag_ == "VBG" and heads[0].i == kept[0].i  # "ignoring every error"
+    if len(heads) != 1 or heads[0].pos_ not in ("NOUN", "PROPN") and not gerund:
         return None
     head = heads[0]
     if any(t.tag_ in FINITE_TAGS or t.lower_ in PEOPLE_WORDS or t.pos_ == "INTJ" for t in kept):
@@ -516,9 +519,28 @@ def name_concern(r: Rewrite) -> str | None:
         return None  # an odd backtick, a bare quotation, or "lazy, work" left behind by the cut
     if len(kept) == 1 and head.tag_ == "NNS":
         phrase = "these " + phrase
-    elif head.tag_ == "NN" and kept[0].pos_ in ("NOUN", "ADJ", "VERB", "NUM"):
+    elif head.tag_ == "NN" and kept[0].pos_ in ("NOUN", "ADJ", "VERB", "NUM") and not gerund:
         phrase = "this " + phrase  # "another singleton" and "a visionary use of ..." lose their determiner
     return f"I'm a bit worried about {phrase}; could we talk it through?"
+
+
+LOOKING_FORWARD = re.compile(r"^\s*(?:i\s+)?(?:(?:just|really|would)\s+)?(?:love|can['’]t wait|cannot wait|look forward|"
+                             r"am looking forward|'m looking forward)\s+to\s+([a-z]+)\b(.*?)[\s.!?🙃🙄😂]*$", re.I)
+
+
+# What code can do to us: "This could [leak] ..."; "Love to see ..." or "Can't wait to debug ..." are the reader's.
+HARMS = frozenset({"leak", "break", "crash", "hang", "lose", "drop", "expose", "corrupt", "fail", "delete", "wipe",
+                   "block", "deadlock", "overflow", "page", "wake", "leave", "send", "log", "ship", "take", "double",
+                   "charge", "spam", "flood", "overwrite", "truncate", "freeze", "stall"})
+
+
+def as_risk(r: Rewrite) -> str | None:
+    """Irony that looks forward to the harm ('Love to leak stack traces to the internet.') says the concern it
+    hides: 'This could leak stack traces to the internet.'"""
+    m = LOOKING_FORWARD.match(r.original)
+    if m is None or m.group(1).lower() not in HARMS or not m.group(2).strip():
+        return None
+    return f"This could {m.group(1).lower()}{m.group(2).rstrip()}."
 
 
 def state_plainly(r: Rewrite) -> str | None:
@@ -578,6 +600,7 @@ STRATEGIES: dict[str, Callable[[Rewrite], str | None]] = {
     "normal-case": normal_case,
     "name-concern": name_concern,
     "explain-concern": explain_concern,
+    "as-risk": as_risk,
 }
 
 
@@ -595,7 +618,7 @@ TEMPLATE_WORDS: dict[str, frozenset[str]] = {
     "explain-concern": frozenset({"go", "ahead", "say", "needed", "need", "worry"}),
 }
 # Tried after a rule's own strategy, whichever that is, when it has nothing concrete to offer.
-SECOND_TRIES = ("normal-case", "name-concern", "drop-cue")
+SECOND_TRIES = ("normal-case", "name-concern", "as-risk", "drop-cue")
 # Strategies that only cut or hedge: the plain cut goes first, as the smaller edit. The others change the
 # sentence's form on purpose ("why didn't you just X?" becomes "Could we X here?"), so they go first.
 PLAIN_FIRST = frozenset({"drop-cue", "hedge", "soften-request", "state-plainly", "explain-concern", "remove-words",
@@ -616,12 +639,27 @@ def template(strategy: str) -> frozenset[str]:
 
 
 # Proposals that read only the sentence's shared cues, so every rule of a sentence would make the same one.
-SHARED_PROPOSALS = frozenset({"plain", "clauses", "pieces", "words-only", "name-concern", "drop-cue"})
+SHARED_PROPOSALS = frozenset({"plain", "clauses", "pieces", "words-only", "name-concern", "as-risk", "drop-cue"})
 
 
 def _make(name: str, rewrite: Rewrite) -> str | None:
     text = BUILT_IN[name](rewrite) if name in BUILT_IN else STRATEGIES[name](rewrite)
-    return None if not text or text.strip() == rewrite.original.strip() else text
+    if not text or text.strip() == rewrite.original.strip() or _promoted_infinitive(rewrite.original, text):
+        return None
+    return text
+
+
+def _promoted_infinitive(original: str, text: str) -> bool:
+    """'Love to leak stack traces' cut to 'Leak stack traces': an infinitive that now opens the sentence reads
+    as an order, which the sentence never gave (nor, under irony, meant)."""
+    first = re.match(r"[A-Za-z]+", text)
+    if first is None:
+        return False
+    word = re.escape(first.group(0).lower())
+    low = original.lower()
+    to = re.search(rf"\bto\s+{word}\b", low)  # "You need to run the tests" was asked of the reader: it may stay
+    return bool(to) and not re.search(r"\byou\b", low[: to.start()]) and \
+        not re.match(rf"\s*(?:please\s+|just\s+)?{word}\b", low)
 
 
 def candidates(strategy: str, rewrite: Rewrite) -> list[tuple[str, Callable[[], str | None]]]:

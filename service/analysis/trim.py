@@ -152,7 +152,17 @@ def request(words: list[Token], cut: Cut) -> bool:
         words = words[1:]
     first = words[0]
     subjects = [c for c in first.children if c.dep_ in SUBJECTS]
-    return first.tag_ == "VB" and all(c.i in cut.drop and c.lower_ == "you" for c in subjects)
+    if first.tag_ != "VB" or not all(c.i in cut.drop and c.lower_ == "you" for c in subjects):
+        return False
+    return bool(subjects) or first.dep_ == "ROOT" or addressed(first)
+
+
+def addressed(verb: Token) -> bool:
+    """A bare verb under another ('You need to [run] the tests', 'Why didn't you just [use] a dict?') was asked
+    of the reader only if that verb's subject is 'you'; under 'Love to [leak] stack traces' it was no request,
+    and saying it as one turns irony into an order."""
+    head = verb.head
+    return head.i != verb.i and any(c.dep_ in SUBJECTS and c.lower_ == "you" for c in head.children)
 
 
 def plan(doc: Doc, cues: tuple[int, ...], replace_nouns: bool = True) -> Cut | None:
