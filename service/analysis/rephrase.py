@@ -524,8 +524,9 @@ def name_concern(r: Rewrite) -> str | None:
     return f"I'm a bit worried about {phrase}; could we talk it through?"
 
 
-LOOKING_FORWARD = re.compile(r"^\s*(?:i\s+)?(?:(?:just|really|would)\s+)?(?:love|can['’]t wait|cannot wait|look forward|"
-                             r"am looking forward|'m looking forward)\s+to\s+([a-z]+)\b(.*?)[\s.!?🙃🙄😂]*$", re.I)
+LOOKING_FORWARD = re.compile(r"^\s*(?:i\s+)?(?:(?:just|really|would)\s+)?(?:love|can['’]t wait|cannot wait|"
+                             r"look forward|am looking forward|'m looking forward)\s+to\s+([a-z]+)\b(.*?)"
+                             r"[\s.!?🙃🙄😂]*$", re.I)
 
 
 # What code can do to us: "This could [leak] ..."; "Love to see ..." or "Can't wait to debug ..." are the reader's.
