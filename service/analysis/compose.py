@@ -115,10 +115,19 @@ def assemble(original: str, sentences: list[Sentence]) -> Whole | None:
     return whole
 
 
+# Words that say nothing once the jab is gone: "This is CS101 stuff." cut to "This is stuff." is better left out.
+VAGUE = frozenset({"stuff", "thing", "things", "material", "kind", "level", "one"})
+
+
 def _drop_first(s: Sentence) -> tuple[str, frozenset[str]] | None:
-    if s.droppable and (s.chosen is None or s.chosen[1] - SHARED_WORDS):
+    if s.droppable and (s.chosen is None or s.chosen[1] - SHARED_WORDS or _says_nothing(s)):
         return (DROP, frozenset())  # dropping beats a templated sentence ("I'm a bit worried about ...")
     return s.chosen
+
+
+def _says_nothing(s: Sentence) -> bool:
+    said = gate.content_words(s.chosen[0]) - gate.content_words(s.exempt) if s.chosen else frozenset()
+    return said <= {gate.stem(w) for w in VAGUE}
 
 
 def _splice(original: str, sentences: list[Sentence], chosen: list) -> Whole | None:

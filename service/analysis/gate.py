@@ -109,6 +109,10 @@ def missing_tokens(original: str, rewrite: str, exempt: str = "") -> list[str]:
     return [t for t, n in need.items() if have[t] < n and t not in rewrite]
 
 
+def stem(word: str) -> str:
+    return _stem(word)
+
+
 def _stem(word: str) -> str:
     word = word.lower().replace("’", "'")
     word = re.sub(r"'(s|re|ve|ll|d|m|t)$", "", word)
@@ -153,13 +157,14 @@ def leftover_cues(original: str, rewrite: str, cues: tuple[str, ...]) -> list[st
     before, after = prose(original), prose(rewrite)
     left = []
     for cue in dict.fromkeys(cues):
-        words = _WORD.findall(cue)
+        words = re.findall(r"[A-Za-z0-9][\w'’]*", cue)  # "CS101" is one word of a cue, not "CS"
         if not words:
             continue
         # Where the letters' case is the cue ("YOU", "iT wOrKs"), the same words in plain case are the fix.
         flags = 0 if _case_is_cue(cue) else re.I
         phrase = re.compile(r"(?<![\w'])" + r"\W+".join(map(re.escape, words)) + r"(?![\w'])", flags)
-        if len(phrase.findall(after)) > len(phrase.findall(before)) - 1:
+        had = len(phrase.findall(before))
+        if had and len(phrase.findall(after)) > had - 1:
             left.append(cue)
     return left
 

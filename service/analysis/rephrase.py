@@ -7,6 +7,7 @@ sentence: when no proposal passes, the note names the words that may land badly 
 
 from __future__ import annotations
 
+import difflib
 import functools
 import itertools
 import re
@@ -647,7 +648,60 @@ def _make(name: str, rewrite: Rewrite) -> str | None:
     text = BUILT_IN[name](rewrite) if name in BUILT_IN else STRATEGIES[name](rewrite)
     if not text or text.strip() == rewrite.original.strip() or _promoted_infinitive(rewrite.original, text):
         return None
-    return text
+    return None if name in CUTS and _pieces_of_trees(rewrite, text) else text
+
+
+# Proposals that only cut (and hedge): what they keep of the sentence must still hang together. The others put
+# kept words into a new frame on purpose ("The migration may still be missing; ...").
+CUTS = frozenset({"plain", "clauses", "pieces", "words-only", "drop-cue", "hedge", "soften-request",
+                  "state-plainly", "explain-concern", "remove-words", "normal-case", "describe-effect"})
+
+
+# Roles that cannot stand without their head: 'of' without 'because', 'junior' without 'intern', a subject
+# without its verb. Clauses (ccomp, advcl, conj) and asides can become a sentence of their own, and so can a
+# relative clause, which the small parser often hangs on a jab ('Damn it, who hardcoded ...').
+NEEDS_HEAD = ("prep", "pobj", "nsubj", "nsubjpass", "dobj", "attr", "cc", "mark", "aux", "auxpass", "det", "amod",
+              "compound", "poss", "prt", "agent", "dative", "acomp", "nummod", "case")
+HEDGES = re.compile(r"^(?:I think|Could you|Could we|Please)\s+")
+_TOKEN = re.compile(r"[A-Za-z0-9_]+(?:['’][A-Za-z]+)?|['’][A-Za-z]+")
+
+
+def _kept_tokens(r: Rewrite, text: str) -> tuple[set[int], set[int]]:
+    """The original's tokens the proposal still says, lined up by the longest common runs of words, and those
+    it says differently (a proposal's word between two runs stands in for what the original had there)."""
+    words = [t for t in r.doc if not (t.is_punct or t.is_space)]
+    text = HEDGES.sub("", text)  # "I think" stands in for nothing: what it was put before must hang together
+    said = [w.lower().replace("’", "'") for w in _TOKEN.findall(CODE_SPAN.sub(" codespan ", text))]
+    have = ["codespan" if not t.text.strip() or t.lower_.startswith("code") else t.lower_.replace("’", "'")
+            for t in words]
+    kept, replaced = set(), set()
+    matcher = difflib.SequenceMatcher(None, have, said, autojunk=False)
+    for tag, a, b, c, d in matcher.get_opcodes():
+        if tag == "equal":
+            kept |= {words[n].i for n in range(a, b)}
+        elif tag == "replace" and d > c:
+            replaced |= {words[n].i for n in range(a, b)}
+    return kept, replaced
+
+
+def _lost_subject(verb: Token, joined: set[int]) -> bool:
+    """A verb whose pronoun subject was cut with the jab ('you'), where the parse is sure of the subject."""
+    subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass", "expl")]
+    return any(c.pos_ == "PRON" for c in subjects) and not any(c.i in joined for c in subjects)
+
+
+def _pieces_of_trees(r: Rewrite, text: str) -> bool:
+    """What is left of one sentence must hang together as one tree: 'Your change is the reason the nightly job
+    failed' cut to 'Change the nightly job failed' leaves 'change' and 'failed' each without the head that joined
+    them, and 'Because of your refactor the job fails' cut to 'Of refactor the job fails' leaves 'of' so."""
+    kept, replaced = _kept_tokens(r, text)
+    joined = kept | replaced
+    for sent in r.doc.sents:
+        if any(t.i in kept and t.dep_ in NEEDS_HEAD and t.head.i not in joined for t in sent):
+            return True
+        if any(t.i in kept and t.tag_ in FINITE_TAGS + ("VBN",) and _lost_subject(t, joined) for t in sent):
+            return True  # "Had you bothered to run the tests" is not "bothered to run the tests"
+    return False
 
 
 def _promoted_infinitive(original: str, text: str) -> bool:

@@ -127,3 +127,22 @@ def test_rules_that_hit_the_same_words_make_one_note(analysis):
     assert "Everyone" in result.findings[0].words and result.findings[0].also
     both = analysis.analyze("Simply use a context manager, it's not rocket science.", HIGH)
     assert len(both.findings) == 2  # two jabs in one sentence stay two lines of the note
+
+
+# Cuts that once left pieces of the sentence's tree: a subject without its verb, a preposition without its head.
+TORN = [
+    ("Your change is the reason the nightly job failed.", "Change the nightly job failed."),
+    ("Because of your refactor the nightly job fails.", "Of refactor the nightly job fails."),
+    ("Your sloppiness in #812 is why the release slipped.", "In #812 is why the release slipped."),
+    ("I spent my Saturday cleaning up after your deploy.", "I spent my Saturday deploy."),
+    ("Had you bothered to run the tests, you would know.", "I think bothered to run the tests, you would know."),
+    ("This is what happens when people who can't code write YAML. The `steps:` are indented under `env:`.",
+     "This is what happens when people who write YAML. The `steps:` are indented under `env:`."),
+]
+
+
+@pytest.mark.parametrize(("text", "broken"), TORN, ids=[t for t, _ in TORN])
+def test_a_cut_keeps_what_is_left_in_one_piece(analysis, text, broken):
+    result = analysis.analyze(text, HIGH)
+    assert result.findings
+    assert result.rewrite != broken
