@@ -130,7 +130,9 @@ def content_words(text: str) -> frozenset[str]:
 
 
 def _base(word: str) -> str:
-    return re.sub(r"['’](s|re|ve|ll|d|m|t)$", "", word.lower())
+    """'shouldn't' is 'should', 'it's' is 'it': a contraction carries no claim of its own."""
+    word = re.sub(r"n['’]t$", "", word.lower())
+    return re.sub(r"['’](s|re|ve|ll|d|m|t)$", "", word)
 
 
 def new_words(original: str, rewrite: str, template: frozenset[str] = frozenset()) -> set[str]:
@@ -283,6 +285,8 @@ def full_sentences(doc: Doc) -> bool:
             return False
         if sent.text.rstrip()[-1:] not in ".?!)" and not sent.text.rstrip().endswith(("`", "*", '"', "”")):
             return False
+        if words[0].lower_ == "please" and len(words) > 1 and words[1].tag_ in ("VBG", "VBN", "VBD", "VBZ"):
+            return False  # "Please merging without green CI" lost the verb it was the object of
         if words[0].lower_ == "to" and len(words) > 1 and words[1].tag_ != "VB":
             return False  # "To prod when ..." lost the verb it was going with
         question = sent.text.rstrip().endswith("?") and len(words) > 1 and words[1].pos_ in ("AUX", "VERB")

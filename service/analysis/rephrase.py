@@ -268,9 +268,32 @@ def _subject_you(r: Rewrite, verb: Token | None) -> Token | None:
     return next((c for c in verb.children if c.dep_ == "nsubj" and c.lower_ == "you"), None)
 
 
+_THING = r"your\s+((?:`[^`]+`|[\w-]+)(?:\s+(?:`[^`]+`|[\w-]+))?)\s+(is|was)\s+"
+# "Your X is what's / the one that / the reason / why ...": what the change did, said of the change.
+EFFECTS = (
+    (re.compile(r"^\s*" + _THING + r"(?:what['’]s|what is|what was)\s+(.+?)[\s.!?]*$", re.I), "This {x} {be} {rest}."),
+    (re.compile(r"^\s*" + _THING + r"the\s+one\s+(?:that|which|who)\s+(.+?)[\s.!?]*$", re.I), "This {x} {rest}."),
+    (re.compile(r"^\s*" + _THING + r"(?:the\s+reason(?:\s+why|\s+that)?|why)\s+(.+?)[\s.!?]*$", re.I),
+     "{Rest} after this {x}."),
+)
+
+
+def _effect(r: Rewrite) -> str | None:
+    for pattern, form in EFFECTS:
+        m = pattern.match(r.original)
+        if m:
+            rest = m.group(3)
+            return form.format(x=m.group(1), be=m.group(2), rest=rest, Rest=_upper_first(rest))
+    return None
+
+
 def describe_effect(r: Rewrite) -> str | None:
     """'You broke the build again.' says what changed: 'This change broke the build.'; 'Your refactor broke
-    the login page.' becomes 'This refactor broke the login page.'"""
+    the login page.' becomes 'This refactor broke the login page.', and 'Your change is the reason the job
+    failed' 'The job failed after this change.'"""
+    effect = _effect(r)
+    if effect is not None:
+        return effect
     verb = _head_verb(r)
     subject = _subject_you(r, verb)
     owner = None
@@ -545,6 +568,51 @@ def as_risk(r: Rewrite) -> str | None:
     return f"This could {m.group(1).lower()}{m.group(2).rstrip()}."
 
 
+PERSON = (r"(?:someone|somebody|anyone|anybody|everyone|everybody|any\s+[\w-]+(?:\s+[\w-]+)?|"
+          r"an?\s+[\w-]+(?:\s+[\w-]+)?|every\s+[\w-]+(?:\s+[\w-]+)?|you)")
+# Shapes of a jab around a proposal, each said as the proposal: (pattern, how to say it). The verb is group 1,
+# what follows it group 2.
+PROPOSALS = (
+    # "All you had to do was add X" (minimizer): "Could we add X?"
+    (re.compile(r"^\s*(?:honestly,?\s+|seriously,?\s+)?all (?:you|we) (?:had|have|needed|need|would have) to do "
+                r"(?:is|was) ([a-z]+)\b(.+?)[\s.!?]*$", re.I), "Could we {verb}{rest}?"),
+    # "Someone with a brain would have checked X" (counterfactual blame): "Could we check X?"
+    (re.compile(r"^\s*" + PERSON + r"(?:\s+(?:with|who|that)\s+[^,]+?)?\s+(?:would|could|should)(?:\s+have|['’]ve)"
+                r"\s+([a-z]+ed)\b(.+?)[\s.!?]*$", re.I), "Could we {verb}{rest}?"),
+    # "Any junior would know better than to put X" (presupposed knowledge): "We shouldn't put X."
+    (re.compile(r"^\s*(?:i['’]d assume\s+|surely\s+)?" + PERSON + r"(?:\s+(?:with|who|that)\s+[^,]+?)?\s+(?:would\s+)?"
+                r"knows?(?:\s+better)?\s+(?:than\s+)?not\s+to\s+([a-z]+)\b(.+?)[\s.!?]*$", re.I),
+     "We shouldn't {verb}{rest}."),
+    (re.compile(r"^\s*(?:i['’]d assume\s+|surely\s+)?" + PERSON + r"(?:\s+(?:with|who|that)\s+[^,]+?)?\s+"
+                r"(?:would\s+)?know(?:s)?\s+better\s+than\s+to\s+([a-z]+)\b(.+?)[\s.!?]*$", re.I),
+     "We shouldn't {verb}{rest}."),
+    # "Please stop merging without green CI." (an order to quit): "Please don't merge without green CI."
+    (re.compile(r"^\s*(?:please\s+)?(?:just\s+)?stop\s+([a-z]+ing)\b(.+?)[\s.!?]*$", re.I),
+     "Please don't {verb}{rest}."),
+    # "You never update the docs." (blame by habit): "Could you update the docs?"
+    (re.compile(r"^\s*you\s+(?:never|rarely)\s+([a-z]+)\b(.+?)[\s.!?]*$", re.I), "Could you {verb}{rest}?"),
+)
+
+
+def propose(r: Rewrite) -> str | None:
+    """A jab that wraps something to do says the thing to do: 'All you had to do was add X' and 'Someone with a
+    brain would have checked X' become 'Could we add X?' / 'Could we check X?', 'Any junior would know better
+    than to put X' becomes 'We shouldn't put X.', and 'You never update the docs' asks 'Could you update the
+    docs?'. The verb is the sentence's own (in its bare form), and so is the rest."""
+    for pattern, form in PROPOSALS:
+        m = pattern.match(r.original)
+        if m is None:
+            continue
+        verb = next((t for t in r.doc if t.idx == m.start(1)), None)
+        if verb is None or verb.pos_ != "VERB":
+            return None
+        rest_start = m.start(2)
+        rest = [t for t in r.doc if rest_start <= t.idx < m.end(2)]
+        body = _no_final_punct(_text(r, rest, frozenset(r.blame)))
+        return form.format(verb=verb.lemma_.lower(), rest=(" " + body) if body else "")
+    return None
+
+
 def state_plainly(r: Rewrite) -> str | None:
     """Say the point without the jab: the same cut as drop-cue, when a point is left."""
     return drop_cue(r)
@@ -603,6 +671,8 @@ STRATEGIES: dict[str, Callable[[Rewrite], str | None]] = {
     "name-concern": name_concern,
     "explain-concern": explain_concern,
     "as-risk": as_risk,
+    "propose": propose,
+    "effect": lambda r: _effect(r),
 }
 
 
@@ -620,7 +690,7 @@ TEMPLATE_WORDS: dict[str, frozenset[str]] = {
     "explain-concern": frozenset({"go", "ahead", "say", "needed", "need", "worry"}),
 }
 # Tried after a rule's own strategy, whichever that is, when it has nothing concrete to offer.
-SECOND_TRIES = ("normal-case", "name-concern", "as-risk", "drop-cue")
+SECOND_TRIES = ("effect", "propose", "normal-case", "name-concern", "as-risk", "drop-cue")
 # Strategies that only cut or hedge: the plain cut goes first, as the smaller edit. The others change the
 # sentence's form on purpose ("why didn't you just X?" becomes "Could we X here?"), so they go first.
 PLAIN_FIRST = frozenset({"drop-cue", "hedge", "soften-request", "state-plainly", "explain-concern", "remove-words",
@@ -641,7 +711,8 @@ def template(strategy: str) -> frozenset[str]:
 
 
 # Proposals that read only the sentence's shared cues, so every rule of a sentence would make the same one.
-SHARED_PROPOSALS = frozenset({"plain", "clauses", "pieces", "words-only", "name-concern", "as-risk", "drop-cue"})
+SHARED_PROPOSALS = frozenset({"plain", "clauses", "pieces", "words-only", "name-concern", "as-risk", "propose",
+                              "effect", "drop-cue"})
 
 
 def _make(name: str, rewrite: Rewrite) -> str | None:
@@ -699,6 +770,8 @@ def _pieces_of_trees(r: Rewrite, text: str) -> bool:
     for sent in r.doc.sents:
         if any(t.i in kept and t.dep_ in NEEDS_HEAD and t.head.i not in joined for t in sent):
             return True
+        if any(t.i in kept and t.tag_ == "VBG" and t.dep_ == "xcomp" and t.head.i not in joined for t in sent):
+            return True  # "Please stop merging" is not "Please merging"
         if any(t.i in kept and t.tag_ in FINITE_TAGS + ("VBN",) and _lost_subject(t, joined) for t in sent):
             return True  # "Had you bothered to run the tests" is not "bothered to run the tests"
     return False
