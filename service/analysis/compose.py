@@ -108,7 +108,7 @@ def assemble(original: str, sentences: list[Sentence]) -> Whole | None:
 
     A sentence that is only a jab goes, when the rest of the comment still says something; otherwise its
     best proposal stands in for it."""
-    first = [_drop_first(s) for s in sentences]
+    first = _once([_drop_first(s) for s in sentences], sentences)
     whole = _splice(original, sentences, first)
     if whole is None and any(c and c[0] == DROP for c in first):
         whole = _splice(original, sentences, [s.chosen for s in sentences])
@@ -117,6 +117,19 @@ def assemble(original: str, sentences: list[Sentence]) -> Whole | None:
 
 # Words that say nothing once the jab is gone: "This is CS101 stuff." cut to "This is stuff." is better left out.
 VAGUE = frozenset({"stuff", "thing", "things", "material", "kind", "level", "one"})
+
+
+def _once(chosen: list, sentences: list[Sentence]) -> list:
+    """A template said twice ('This isn't going in. End of discussion.' both refuse) is said once: the later
+    sentence goes when it may, otherwise there is no rewrite."""
+    seen, out = set(), []
+    for c, s in zip(chosen, sentences, strict=True):
+        if c is not None and c[0] != DROP and c[0] in seen:
+            c = (DROP, frozenset()) if s.droppable else None
+        if c is not None:
+            seen.add(c[0])
+        out.append(c)
+    return out
 
 
 def _drop_first(s: Sentence) -> tuple[str, frozenset[str]] | None:

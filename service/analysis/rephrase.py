@@ -305,8 +305,30 @@ def describe_effect(r: Rewrite) -> str | None:
     said = {subject.i: "this change"} if subject is not None else {owner.i: "this"}
     keep = {verb.i, *said}
     asides = {i for i in r.all_cues if i not in keep and r.doc[i].dep_ in ("advmod", "intj")}
+    if subject is not None:
+        named = _named_change(r)
+        if named is not None:  # "You broke CI with this merge." → "This merge broke CI."
+            said[subject.i] = f"this {named[-1].lower_}"
+            asides |= {t.i for t in named[1].head.subtree}
+        for t in r.doc[subject.i + 1 : verb.i + 1]:  # "you've broken" is "this change has broken"
+            if t.lower_ in CONTRACTED:
+                said[t.i] = CONTRACTED[t.lower_]
     text = _text(r, list(r.doc), frozenset(asides), said)
     return _finish(r, _upper_first(text))
+
+
+CHANGES = ("change", "merge", "pr", "commit", "push", "patch", "refactor", "deploy", "rebase", "revert")
+CONTRACTED = {"'ve": "has", "’ve": "has", "'re": "is", "’re": "is", "have": "has", "are": "is", "were": "was"}
+
+
+def _named_change(r: Rewrite) -> list[Token] | None:
+    """'with this merge', 'in this PR': the sentence already names the change, so it is the subject."""
+    for t in r.doc:
+        if t.lower_ in CHANGES and t.pos_ in ("NOUN", "PROPN"):
+            det = [c for c in t.children if c.dep_ == "det" and c.lower_ in ("this", "that")]
+            if det and t.head.dep_ == "prep":
+                return [det[0], t]
+    return None
 
 
 def point_to_gap(r: Rewrite) -> str | None:
@@ -362,12 +384,40 @@ COMPLEMENTS = ("attr", "acomp", "dobj", "obj", "pobj", "oprd")
 SUBJECTS = ("nsubj", "nsubjpass", "expl")
 
 
+MODIFIERS = ("ADJ", "ADV", "INTJ", "DET", "PUNCT", "PART", "CCONJ", "SYM")
+
+
+def _modifiers_only(r: Rewrite, cues) -> bool:
+    """Whether the cue words only qualify others (adjectives, adverbs, interjections, quotes) rather than name
+    or do something, so cutting them alone leaves the phrase they sat in meaning what it meant. A noun used as
+    a curse word ('the damn script') counts, as long as it only modifies."""
+    return all(r.doc[i].pos_ in MODIFIERS or r.doc[i].dep_ in ("amod", "advmod", "intj", "npadvmod")
+               or r.doc[i].tag_ == "PRP$" for i in cues)
+
+
+def _leading(r: Rewrite, cues) -> bool:
+    """The cue words are one run that opens the sentence ('You do know that ...', 'Quit bikeshedding and ...'):
+    a lead-in, which can go whole."""
+    words = [t.i for t in r.doc if not (t.is_punct or t.is_space)]
+    run = sorted(i for i in cues if not r.doc[i].is_punct)
+    if not run or run != words[: len(run)]:
+        return False
+    # ... but not one that holds a kept word's subject, object or determiner ("Just what this codebase was
+    # missing" without "Just what this" is "codebase was missing").
+    return not any(r.doc[i].head.i not in cues and r.doc[i].dep_ in HELD for i in run)
+
+
+HELD = ("nsubj", "nsubjpass", "dobj", "attr", "pobj", "det", "compound", "poss", "amod")
+
+
 def words_only(r: Rewrite) -> str | None:
     """The smallest cut of all: the cue words alone ('the damn script' → 'the script'), with a 'that' the
     lead-in leaves at the front ('You do know that X' → 'X')."""
     cues = {i for i in r.all_cues if not r.doc[i].is_punct or r.doc[i].text in QUOTE_MARKS}
-    if not cues:
-        return None
+    if not cues or not (_modifiers_only(r, cues) or _leading(r, cues)):
+        return None  # "This is a piece of shit" without "shit" is "This is a piece"
+    if any(r.doc[i].dep_ == "det" and r.doc[i].head.i not in cues for i in cues):
+        return None  # "another shitty workaround" without its cues is a bare "workaround"
     drop = set(cues) | {c.i for i in cues for c in r.doc[i].children if c.dep_ == "det" and c.i + 1 == i}
     for i in cues:  # "This code is garbage" without its complement reads "This code is."
         t = r.doc[i]
@@ -429,7 +479,9 @@ def clauses(r: Rewrite, strip: bool = False) -> str | None:
             continue
         cut = True
         own = [t for t in tokens if t.i not in cues and t.is_alpha and not t.is_stop]
-        after_jab = len(own) <= 1 or not strip
+        # Only a modifier can leave a piece that stays whole ("the damn script"); without a noun or verb of
+        # the jab ("Shit like this is why ...", "what kind of loser ...") the rest of the piece is a fragment.
+        after_jab = len(own) <= 1 or not strip or not _modifiers_only(r, [t.i for t in tokens if t.i in cues])
         if not after_jab:
             out.append((sep, _text(r, tokens, cues)))
     if not cut or not out:
@@ -528,8 +580,11 @@ def name_concern(r: Rewrite) -> str | None:
     ids = {t.i for t in kept}
     heads = [t for t in kept if t.head.i not in ids or t.head.i == t.i]
     gerund = len(heads) == 1 and heads[0].tag_ == "VBG" and heads[0].i == kept[0].i  # "ignoring every error"
+    gerund = gerund and heads[0].i > 0 and r.doc[heads[0].i - 1].text in (",", ":", "—", "-")
     if len(heads) != 1 or heads[0].pos_ not in ("NOUN", "PROPN") and not gerund:
         return None
+    if heads[0].dep_ in ("pobj", "dobj", "pcomp", "attr") and heads[0].head.i in cues:
+        return None  # "without a second approval", "your first time writing a Dockerfile": not the concern
     head = heads[0]
     if any(t.tag_ in FINITE_TAGS or t.lower_ in PEOPLE_WORDS or t.pos_ == "INTJ" for t in kept):
         return None
