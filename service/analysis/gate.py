@@ -247,14 +247,17 @@ _DETERMINER = re.compile(r"\b(?:a|an|the|this|that|these|those|your|our|my|its|t
                          r"new|old|same|whole|extra|raw)\s+$", re.I)
 
 
+_CALL = re.compile(r"(?<![\w`])[A-Za-z_][\w.]*\([^\s()]*\)")  # "O(n^3)", "len(args)" outside backticks
+
+
 def for_parse(text: str) -> str:
     """The text as the parse of full_sentences reads it: each inline code span or URL said as one word that the
     small tagger reads in its role, 'it' where a noun phrase starts ('`x` is missing, so `y` skips `z`') and
     'code' after a determiner ('the `--strict` flag'); blocks go, since a proposal is prose."""
     text = _FENCE.sub(" ", text)
     out, last = [], 0
-    spans = sorted([*_CODE.finditer(text), *_URL.finditer(_CODE.sub(lambda m: " " * len(m.group(0)), text))],
-                   key=lambda m: m.start())
+    bare = _CODE.sub(lambda m: " " * len(m.group(0)), text)
+    spans = sorted([*_CODE.finditer(text), *_URL.finditer(bare), *_CALL.finditer(bare)], key=lambda m: m.start())
     for m in spans:
         if m.start() < last:
             continue

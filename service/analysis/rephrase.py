@@ -318,7 +318,7 @@ def describe_effect(r: Rewrite) -> str | None:
 
 
 CHANGES = ("change", "merge", "pr", "commit", "push", "patch", "refactor", "deploy", "rebase", "revert")
-CONTRACTED = {"'ve": "has", "’ve": "has", "'re": "is", "’re": "is", "have": "has", "are": "is", "were": "was"}
+CONTRACTED = {"'ve": " has", "’ve": " has", "'re": " is", "’re": " is", "have": "has", "are": "is", "were": "was"}
 
 
 def _named_change(r: Rewrite) -> list[Token] | None:
@@ -583,7 +583,8 @@ def name_concern(r: Rewrite) -> str | None:
     gerund = gerund and heads[0].i > 0 and r.doc[heads[0].i - 1].text in (",", ":", "—", "-")
     if len(heads) != 1 or heads[0].pos_ not in ("NOUN", "PROPN") and not gerund:
         return None
-    if heads[0].dep_ in ("pobj", "dobj", "pcomp", "attr") and heads[0].head.i in cues:
+    if heads[0].dep_ in ("pobj", "dobj", "pcomp", "attr") and heads[0].head.i in cues and \
+            heads[0].head.pos_ in ("VERB", "AUX", "ADP"):
         return None  # "without a second approval", "your first time writing a Dockerfile": not the concern
     head = heads[0]
     if any(t.tag_ in FINITE_TAGS or t.lower_ in PEOPLE_WORDS or t.pos_ == "INTJ" for t in kept):
@@ -668,6 +669,23 @@ def propose(r: Rewrite) -> str | None:
     return None
 
 
+SWEAR_WH = {"wtf": "what", "wth": "what", "wtaf": "what"}
+
+
+def wh_swear(r: Rewrite) -> str | None:
+    """'Seriously, wtf is `handleStuff2`?' asks what the swear word stood for: 'What is `handleStuff2`?'"""
+    swear = next((t for t in r.doc if t.lower_ in SWEAR_WH and t.i in r.all_cues), None)
+    if swear is None or swear.i + 1 >= len(r.doc) or r.doc[swear.i + 1].pos_ not in ("AUX", "VERB"):
+        return None
+    before = [t for t in r.doc[: swear.i] if not t.is_punct]
+    others = [i for i in r.all_cues if i != swear.i and r.doc[i].i > swear.i]
+    if any(t.i not in r.all_cues for t in before) or not _modifiers_only(r, others):
+        return None
+    drop = frozenset({t.i for t in r.doc[: swear.i]} | set(others))
+    text = _text(r, list(r.doc), drop, {swear.i: "what"})
+    return _upper_first(_no_final_punct(text)) + "?"
+
+
 def state_plainly(r: Rewrite) -> str | None:
     """Say the point without the jab: the same cut as drop-cue, when a point is left."""
     return drop_cue(r)
@@ -728,6 +746,7 @@ STRATEGIES: dict[str, Callable[[Rewrite], str | None]] = {
     "as-risk": as_risk,
     "propose": propose,
     "effect": lambda r: _effect(r),
+    "wh-swear": wh_swear,
 }
 
 
@@ -745,7 +764,7 @@ TEMPLATE_WORDS: dict[str, frozenset[str]] = {
     "explain-concern": frozenset({"go", "ahead", "say", "needed", "need", "worry"}),
 }
 # Tried after a rule's own strategy, whichever that is, when it has nothing concrete to offer.
-SECOND_TRIES = ("effect", "propose", "normal-case", "name-concern", "as-risk", "drop-cue")
+SECOND_TRIES = ("wh-swear", "effect", "propose", "normal-case", "name-concern", "as-risk", "drop-cue")
 # Strategies that only cut or hedge: the plain cut goes first, as the smaller edit. The others change the
 # sentence's form on purpose ("why didn't you just X?" becomes "Could we X here?"), so they go first.
 PLAIN_FIRST = frozenset({"drop-cue", "hedge", "soften-request", "state-plainly", "explain-concern", "remove-words",
@@ -767,7 +786,7 @@ def template(strategy: str) -> frozenset[str]:
 
 # Proposals that read only the sentence's shared cues, so every rule of a sentence would make the same one.
 SHARED_PROPOSALS = frozenset({"plain", "clauses", "pieces", "words-only", "name-concern", "as-risk", "propose",
-                              "effect", "drop-cue"})
+                              "effect", "wh-swear", "drop-cue"})
 
 
 def _make(name: str, rewrite: Rewrite) -> str | None:
