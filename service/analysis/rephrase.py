@@ -278,12 +278,26 @@ EFFECTS = (
 )
 
 
+# "Thanks to your `git push --force`, my commits are gone" and "Because you skipped review on the hotfix, X":
+# what happened after what changed, with no one to thank or blame.
+AFTER = (
+    re.compile(r"^\s*(?:thanks to|because of|due to)\s+your\s+([^,]+?),\s*(.+?)[\s.!?]*$", re.I),
+    re.compile(r"^\s*(?:because|since)\s+you\s+[a-z]+ed\b[^,]*?\b(?:on|in|with|to|for)\s+(the\s+[^,]+?),\s*(.+?)"
+               r"[\s.!?]*$", re.I),
+)
+
+
 def _effect(r: Rewrite) -> str | None:
     for pattern, form in EFFECTS:
         m = pattern.match(r.original)
         if m:
             rest = m.group(3)
             return form.format(x=m.group(1), be=m.group(2), rest=rest, Rest=_upper_first(rest))
+    for pattern in AFTER:
+        m = pattern.match(r.original)
+        if m:
+            thing = m.group(1) if m.group(1).lower().startswith("the ") else f"the {m.group(1)}"
+            return f"After {thing}, {m.group(2)}."
     return None
 
 
