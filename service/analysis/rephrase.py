@@ -78,14 +78,20 @@ def _end(r: Rewrite, token: Token) -> int:
 def _text(r: Rewrite, tokens: list[Token], drop: frozenset[int] = frozenset(), replace=None) -> str:
     """Original text of a run of tokens, leaving out dropped ones and saying replaced ones differently
     (second-person possessives become "the")."""
-    parts = []
+    parts, covered = [], 0
     replace = replace or {}
     for t in tokens:
+        hidden = r.original[t.idx : t.idx + len(t)] if t.is_space else ""
+        if t.is_space and hidden.strip() and t.idx >= covered and t.i not in drop:
+            parts.append(hidden.strip() + " ")  # a masked link: what the parse saw as blank is the URL itself
+            covered = t.idx + len(t)
+            continue
         if t.i in drop or t.is_space:  # runs of blanked code become space tokens; _end already covers them
             if t.whitespace_ and parts and not parts[-1].endswith(" "):
                 parts[-1] += " "
             continue
-        word = r.original[t.idx : _end(r, t)]
+        covered = _end(r, t)
+        word = r.original[t.idx : covered]
         if t.i in replace:
             word = _match_case(word, replace[t.i])
         elif t.tag_ == "PRP$" and "2" in t.morph.get("Person"):
@@ -406,7 +412,12 @@ def _modifiers_only(r: Rewrite, cues) -> bool:
     or do something, so cutting them alone leaves the phrase they sat in meaning what it meant. A noun used as
     a curse word ('the damn script') counts, as long as it only modifies."""
     return all(r.doc[i].pos_ in MODIFIERS or r.doc[i].dep_ in ("amod", "advmod", "intj", "npadvmod")
-               or r.doc[i].tag_ == "PRP$" for i in cues)
+               or r.doc[i].tag_ == "PRP$" or _wh_expletive(r, i) for i in cues)
+
+
+def _wh_expletive(r: Rewrite, i: int) -> bool:
+    """'the fuck' in 'What the fuck is this?' only intensifies the question word before it."""
+    return i >= 2 and r.doc[i - 1].lower_ == "the" and r.doc[i - 2].lower_ in WH_WORDS
 
 
 def _leading(r: Rewrite, cues) -> bool:
@@ -435,7 +446,7 @@ def words_only(r: Rewrite) -> str | None:
     drop = set(cues) | {c.i for i in cues for c in r.doc[i].children if c.dep_ == "det" and c.i + 1 == i}
     for i in cues:  # "This code is garbage" without its complement reads "This code is."
         t = r.doc[i]
-        if t.dep_ not in (*COMPLEMENTS, *SUBJECTS) or t.head.i in cues:
+        if t.dep_ not in (*COMPLEMENTS, *SUBJECTS) or t.head.i in cues or _wh_expletive(r, i):
             continue
         # A copula's complement has no stand-in in a preposition: "is being dumb about it" is not "is being about".
         same = (*COMPLEMENTS, "ccomp", "xcomp") if t.dep_ in ("acomp", "attr") else \
