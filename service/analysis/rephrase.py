@@ -702,6 +702,9 @@ def wh_swear(r: Rewrite) -> str | None:
     swear = next((t for t in r.doc if t.lower_ in SWEAR_WH and t.i in r.all_cues), None)
     if swear is None or swear.i + 1 >= len(r.doc) or r.doc[swear.i + 1].pos_ not in ("AUX", "VERB"):
         return None
+    after = r.doc[swear.i + 2] if swear.i + 2 < len(r.doc) else None
+    if r.doc[swear.i + 1].lemma_ == "be" and after is not None and after.lower_ in ("this", "that", "these", "those"):
+        return None  # "wtf is this release" is contempt for the thing, not a question about it
     before = [t for t in r.doc[: swear.i] if not t.is_punct]
     others = [i for i in r.all_cues if i != swear.i and r.doc[i].i > swear.i]
     if any(t.i not in r.all_cues for t in before) or not _modifiers_only(r, others):
@@ -860,6 +863,17 @@ def _lost_subject(verb: Token, joined: set[int]) -> bool:
     return any(c.pos_ == "PRON" for c in subjects) and not any(c.i in joined for c in subjects)
 
 
+def _misparsed(t: Token, sent, kept: set[int], joined: set[int]) -> bool:
+    """The small parser hangs a noun phrase on a jab's verb ('In case nobody ever told you, [a 200] ... is not
+    how ...' reads '200' as the object of 'told'); where the sentence's own root is kept and the phrase opens
+    what is left before it, the phrase is the root's subject, not a piece torn off. Function words and
+    modifiers ('of', 'junior' without 'intern') are never so."""
+    root = sent.root
+    subject = any(c.i in joined and c.dep_ in ("nsubj", "nsubjpass", "csubj", "expl") for c in root.children)
+    return t.dep_ in ("nsubj", "nsubjpass", "dobj", "pobj", "attr") and root.i in kept and t.i < root.i and \
+        not subject and min(kept) >= min(x.i for x in t.subtree)
+
+
 def _pieces_of_trees(r: Rewrite, text: str) -> bool:
     """What is left of one sentence must hang together as one tree: 'Your change is the reason the nightly job
     failed' cut to 'Change the nightly job failed' leaves 'change' and 'failed' each without the head that joined
@@ -867,7 +881,8 @@ def _pieces_of_trees(r: Rewrite, text: str) -> bool:
     kept, replaced = _kept_tokens(r, text)
     joined = kept | replaced
     for sent in r.doc.sents:
-        if any(t.i in kept and t.dep_ in NEEDS_HEAD and t.head.i not in joined for t in sent):
+        if any(t.i in kept and t.dep_ in NEEDS_HEAD and t.head.i not in joined and not _misparsed(t, sent, kept, joined)
+               for t in sent):
             return True
         if any(t.i in kept and t.tag_ == "VBG" and t.dep_ == "xcomp" and t.head.i not in joined for t in sent):
             return True  # "Please stop merging" is not "Please merging"
