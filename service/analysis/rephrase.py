@@ -411,8 +411,9 @@ def _modifiers_only(r: Rewrite, cues) -> bool:
     """Whether the cue words only qualify others (adjectives, adverbs, interjections, quotes) rather than name
     or do something, so cutting them alone leaves the phrase they sat in meaning what it meant. A noun used as
     a curse word ('the damn script') counts, as long as it only modifies."""
-    return all(r.doc[i].pos_ in MODIFIERS or r.doc[i].dep_ in ("amod", "advmod", "intj", "npadvmod")
-               or r.doc[i].tag_ == "PRP$" or _wh_expletive(r, i) for i in cues)
+    return all((r.doc[i].pos_ in MODIFIERS or r.doc[i].dep_ in ("amod", "advmod", "intj", "npadvmod")
+                or r.doc[i].tag_ == "PRP$" or _wh_expletive(r, i)) and r.doc[i].tag_ not in ("JJS", "RBS")
+               for i in cues)  # "the worst design I've seen" without "worst" says another thing
 
 
 def _wh_expletive(r: Rewrite, i: int) -> bool:
@@ -886,6 +887,9 @@ def _pieces_of_trees(r: Rewrite, text: str) -> bool:
             return True
         if any(t.i in kept and t.tag_ == "VBG" and t.dep_ == "xcomp" and t.head.i not in joined for t in sent):
             return True  # "Please stop merging" is not "Please merging"
+        if any(t.i in kept and t.dep_ == "advcl" and t.head.i not in joined and
+               any(c.dep_ == "mark" and c.i not in joined for c in t.children) for t in sent):
+            return True  # "... before the error handling gets fixed?" is not "The error handling gets fixed."
         if any(t.i in kept and t.tag_ in FINITE_TAGS + ("VBN",) and _lost_subject(t, joined) for t in sent):
             return True  # "Had you bothered to run the tests" is not "bothered to run the tests"
     return False

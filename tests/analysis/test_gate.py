@@ -188,3 +188,23 @@ def test_a_mark_left_before_the_full_stop_by_a_cut_fails(pair, jab):
     original = f"{plain[:-1]}, {jab}."
     verdict = gate.check(original, f"{plain[:-1]},.", cues=(jab,), exempt=jab)
     assert not verdict.ok and verdict.problem.startswith("punctuation")
+
+
+@SETTINGS
+@given(sentences(), st.sampled_from(["Anyone would have seen", "A senior dev would have caught",
+                                     "Surely you've heard of", "You don't understand"]))
+def test_a_hedge_the_rewrite_added_does_not_excuse_the_blame_it_kept(pair, blame):
+    plain, _ = pair
+    original = f"Obviously {blame.lower()} {plain[0].lower()}{plain[1:]}"
+    rewrite = f"I think {blame.lower()} {plain[0].lower()}{plain[1:]}"
+    verdict = gate.check(original, rewrite, cues=("Obviously",), template=frozenset({"think"}), exempt="Obviously")
+    assert not verdict.ok and verdict.problem.startswith("keeps blame")
+
+
+def test_half_sentences_and_emptied_quotes_are_not_full(nlp_pipeline):
+    for broken in ["Why we can't have nice things.", "If we store passwords in plain text.",
+                   "How this manages to be both slower and less readable.", "What you call a refactor?"]:
+        assert not gate.full_sentences(nlp_pipeline(gate.for_parse(broken))), broken
+    assert gate.full_sentences(nlp_pipeline(gate.for_parse("What is `handleStuff2`?")))
+    assert gate.full_sentences(nlp_pipeline(gate.for_parse("`__init__.py` is missing, so `x()` skips `y/z`.")))
+    assert gate.bad_punctuation('I see the "rigorous release process" here.', 'I see " release process" here.')
