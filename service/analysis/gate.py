@@ -51,6 +51,8 @@ _ACCUSATION = re.compile(
     r"(?:clearly|obviously|apparently|evidently)\s+\w+)"
     r"|\b(?:your fault|thanks to you|because of you)\b"
     r"|\byou(?:['’]ve| have)\s+(?:surely\s+|probably\s+)?heard of\b"
+    r"|\bwhoever\s+(?:wrote|taught|approved|reviewed|merged|thought|designed)\b"
+    r"|\bdo i (?:have|need) to (?:ask|tell you|say|repeat|remind)\b"
     r"|\byou\s+(?:don['’]t|do not|didn['’]t|did not)\s+(?:even\s+)?(?:understand|know what|know how|read)\b"
     r"|\b(?:anyone|anybody|any\s+\w+|a\s+\w+\s+\w+)\s+(?:would|could)(?:\s+have|['’]ve)\s+(?:seen|caught|"
     r"noticed|known|spotted)\b"
