@@ -53,6 +53,7 @@ _ACCUSATION = re.compile(
     r"|\byou(?:['’]ve| have)\s+(?:surely\s+|probably\s+)?heard of\b"
     r"|\bwhoever\s+(?:wrote|taught|approved|reviewed|merged|thought|designed)\b"
     r"|\bdo i (?:have|need) to (?:ask|tell you|say|repeat|remind)\b"
+    r"|\bi (?:shouldn['’]t|should not) (?:have|need) to (?:explain|tell|say|repeat|ask|remind|point out)\b"
     r"|\byou\s+(?:don['’]t|do not|didn['’]t|did not)\s+(?:even\s+)?(?:understand|know what|know how|read)\b"
     r"|\b(?:anyone|anybody|any\s+\w+|a\s+\w+\s+\w+)\s+(?:would|could)(?:\s+have|['’]ve)\s+(?:seen|caught|"
     r"noticed|known|spotted)\b"

@@ -676,11 +676,18 @@ PROPOSALS = (
 )
 
 
+# "Hello?? Still waiting on the `schema.graphql` update." asks after it: "Any news on the `schema.graphql` update?"
+WAITING = re.compile(r"^\s*(?:(?:i['’]m|i am|we['’]re|we are)\s+)?still waiting (?:on|for)\s+(.+?)[\s.!?]*$", re.I)
+
+
 def propose(r: Rewrite) -> str | None:
     """A jab that wraps something to do says the thing to do: 'All you had to do was add X' and 'Someone with a
     brain would have checked X' become 'Could we add X?' / 'Could we check X?', 'Any junior would know better
     than to put X' becomes 'We shouldn't put X.', and 'You never update the docs' asks 'Could you update the
     docs?'. The verb is the sentence's own (in its bare form), and so is the rest."""
+    waiting = WAITING.match(r.original)
+    if waiting:
+        return f"Any news on {waiting.group(1)}?"
     for pattern, form in PROPOSALS:
         m = pattern.match(r.original)
         if m is None:
@@ -791,6 +798,7 @@ TEMPLATE_WORDS: dict[str, frozenset[str]] = {
     "remove-words": frozenset({"need", "needs", "work", "together"}),  # it falls back on focus-on-code
     "name-concern": frozenset({"bit", "worried", "talk"}),
     "explain-concern": frozenset({"go", "ahead", "say", "needed", "need", "worry"}),
+    "propose": frozenset({"news"}),
 }
 # Tried after a rule's own strategy, whichever that is, when it has nothing concrete to offer.
 SECOND_TRIES = ("wh-swear", "effect", "propose", "normal-case", "name-concern", "as-risk", "drop-cue")
