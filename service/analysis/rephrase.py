@@ -676,7 +676,7 @@ PROPOSALS = (
 )
 
 
-# "Hello?? Still waiting on the `schema.graphql` update." asks after it: "Any news on the `schema.graphql` update?"
+# "Hello?? Still waiting on the `schema.graphql` update." asks after it: "Is there any news on ...?"
 WAITING = re.compile(r"^\s*(?:(?:i['’]m|i am|we['’]re|we are)\s+)?still waiting (?:on|for)\s+(.+?)[\s.!?]*$", re.I)
 
 
@@ -687,7 +687,7 @@ def propose(r: Rewrite) -> str | None:
     docs?'. The verb is the sentence's own (in its bare form), and so is the rest."""
     waiting = WAITING.match(r.original)
     if waiting:
-        return f"Any news on {waiting.group(1)}?"
+        return f"Is there any news on {waiting.group(1)}?"
     for pattern, form in PROPOSALS:
         m = pattern.match(r.original)
         if m is None:

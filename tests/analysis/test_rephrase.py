@@ -146,3 +146,46 @@ def test_a_cut_keeps_what_is_left_in_one_piece(analysis, text, broken):
     result = analysis.analyze(text, HIGH)
     assert result.findings
     assert result.rewrite != broken
+
+
+# Family moves (issue 9): each shape says its point another way, whatever the rule that found the jab, so these
+# are checked with the jab's words given (text, cue words, strategy, expected proposal), not with detection.
+FAMILY_MOVES = [
+    ("All you had to do was add `ON DELETE CASCADE` to the foreign key.", "All you had to do was", "drop-cue",
+     "Could we add `ON DELETE CASCADE` to the foreign key?"),
+    ("A junior intern would know better than to put business logic in a React component's render.",
+     "A junior intern", "state-plainly", "We shouldn't put business logic in a React component's render."),
+    ("Your query is what's locking the `orders` table during peak hours.", "Your query is what", "state-plainly",
+     "This query is locking the `orders` table during peak hours."),
+    ("Your change is the reason the nightly job failed.", "Your change is the reason", "describe-effect",
+     "The nightly job failed after this change."),
+    ("Thanks to your `git push --force`, my three commits on `feature/search` are gone.", "Thanks to your",
+     "describe-effect", "After the `git push --force`, my three commits on `feature/search` are gone."),
+    ("You broke CI with this merge.", "You broke", "describe-effect", "This merge broke CI."),
+    ("Stop pushing to `main` directly.", "Stop", "soften-request", "Please don't push to `main` directly."),
+    ("Seriously, wtf is `handleStuff2`?", "Seriously|wtf", "remove-words", "What is `handleStuff2`?"),
+    ("Not merging this.", "Not merging", "explain-concern",
+     "I don't think we should merge this; could you say more about why it's needed?"),
+    ("Nobody cares about IE11.", "Nobody cares", "explain-concern", "I don't think we need to worry about IE11."),
+    ("Love to leak stack traces to the internet.", "Love to", "state-plainly",
+     "This could leak stack traces to the internet."),
+    ("Still waiting on the `schema.graphql` update.", "Still waiting", "state-plainly",
+     "Is there any news on the `schema.graphql` update?"),
+]
+
+
+@pytest.mark.parametrize(("text", "cue", "strategy", "expected"), FAMILY_MOVES, ids=[m[0] for m in FAMILY_MOVES])
+def test_family_moves_keep_the_point_in_another_form(analysis, nlp_pipeline, text, cue, strategy, expected):
+    import re
+
+    from service.analysis import gate
+    from service.analysis.rephrase import Rewrite, candidates, template
+
+    doc = nlp_pipeline(analysis._prepare(text).masked)
+    spans = [(m.start(), m.end()) for c in cue.split("|") for m in re.finditer(re.escape(c), text)]
+    cues = tuple(t.i for t in doc if any(a <= t.idx < b for a, b in spans))
+    made = {name: make() for name, make in candidates(strategy, Rewrite(doc, text, cues, cues))}
+    assert expected in made.values(), made
+    name = next(n for n, t in made.items() if t == expected)
+    assert gate.check(text, expected, cues=tuple(cue.split("|")), template=template(name), exempt=cue).ok
+    assert analysis.analyze(expected, HIGH).findings == ()
