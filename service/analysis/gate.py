@@ -36,7 +36,7 @@ _BAD_PUNCT = (
     re.compile(r"(?:^|\s)[\"“]\s+\w"),  # 'I see " release process"': the quoted word went
     re.compile(r"(?:^|\s)\*{1,2}\s*\*{0,2}(?:\s|$)|(?:^|\s)_{1,2}(?:\s|$)"),
     re.compile(r"^\s*[,;:.!?]"),
-    re.compile(r"\b(?:is|are|was|were|be|a|an|the)\s+(?:and|or|but)\b|\b(?:is|are|was|were|a|an|the|and|or|but|of)\s*[,;.!?]"
+    re.compile(r"\b(?:is|are|was|were|be|a|an|the)\s+(?:and|or|but)\b|\b(?:is|are|was|were|be|been|being|a|an|the|and|or|but|of)\s*[,;.!?]"
                r"|\b(?:it|that|this|there|what|who)['’]s\s*[,;.!?]", re.I),
 )
 _PAIRS = (("(", ")"), ("[", "]"), ("“", "”"))
