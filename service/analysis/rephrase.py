@@ -411,9 +411,22 @@ def _modifiers_only(r: Rewrite, cues) -> bool:
     """Whether the cue words only qualify others (adjectives, adverbs, interjections, quotes) rather than name
     or do something, so cutting them alone leaves the phrase they sat in meaning what it meant. A noun used as
     a curse word ('the damn script') counts, as long as it only modifies."""
-    return all((r.doc[i].pos_ in MODIFIERS or r.doc[i].dep_ in ("amod", "advmod", "intj", "npadvmod")
-                or r.doc[i].tag_ == "PRP$" or _wh_expletive(r, i)) and r.doc[i].tag_ not in ("JJS", "RBS")
-               for i in cues)  # "the worst design I've seen" without "worst" says another thing
+    return all(_qualifies(r, i) and r.doc[i].tag_ not in ("JJS", "RBS")  # "the worst X" without "worst" is
+               for i in cues)  # another claim
+
+
+def _qualifies(r: Rewrite, i: int) -> bool:
+    t = r.doc[i]
+    return t.pos_ in MODIFIERS or t.dep_ in ("amod", "advmod", "intj", "npadvmod") or t.tag_ == "PRP$" or \
+        _wh_expletive(r, i) or _demonstrative_head(r, i)
+
+
+def _demonstrative_head(r: Rewrite, i: int) -> bool:
+    """'this crap' in 'Don't push this crap on a Friday': without the noun, 'this' says the same."""
+    t = r.doc[i]
+    kids = list(t.children)
+    return t.pos_ == "NOUN" and t.dep_ in ("dobj", "nsubj", "pobj") and len(kids) == 1 and \
+        kids[0].dep_ == "det" and kids[0].lower_ in ("this", "that") and kids[0].i == i - 1
 
 
 def _wh_expletive(r: Rewrite, i: int) -> bool:
@@ -444,7 +457,8 @@ def words_only(r: Rewrite) -> str | None:
         return None  # "This is a piece of shit" without "shit" is "This is a piece"
     if any(r.doc[i].dep_ == "det" and r.doc[i].head.i not in cues for i in cues):
         return None  # "another shitty workaround" without its cues is a bare "workaround"
-    drop = set(cues) | {c.i for i in cues for c in r.doc[i].children if c.dep_ == "det" and c.i + 1 == i}
+    drop = set(cues) | {c.i for i in cues for c in r.doc[i].children if c.dep_ == "det" and c.i + 1 == i and
+                        not _demonstrative_head(r, i)}
     for i in cues:  # "This code is garbage" without its complement reads "This code is."
         t = r.doc[i]
         if t.dep_ not in (*COMPLEMENTS, *SUBJECTS) or t.head.i in cues or _wh_expletive(r, i):
@@ -891,7 +905,7 @@ def _pieces_of_trees(r: Rewrite, text: str) -> bool:
     joined = kept | replaced
     for sent in r.doc.sents:
         if any(t.i in kept and t.dep_ in NEEDS_HEAD and t.head.i not in joined and not _misparsed(t, sent, kept, joined)
-               for t in sent):
+               and not _demonstrative_head(r, t.head.i) for t in sent):  # "this [crap]" is "this"
             return True
         if any(t.i in kept and t.tag_ == "VBG" and t.dep_ == "xcomp" and t.head.i not in joined for t in sent):
             return True  # "Please stop merging" is not "Please merging"

@@ -119,7 +119,7 @@ def test_a_rewrite_that_keeps_blame_of_the_reader_fails(pair, blame):
     original = f"Bold choice, since {blame}. {plain}"
     for rewrite in (f"{blame[0].upper()}{blame[1:]}. {plain}", f"{plain[:-1]}, since {blame}."):
         verdict = gate.check(original, rewrite, cues=("Bold choice",), exempt="Bold choice")
-        assert not verdict.ok and verdict.problem.startswith("keeps blame"), rewrite
+        assert not verdict.ok and gate.accusations(rewrite), rewrite  # (the random prose may fail first)
     assert gate.check(original, plain, cues=("Bold choice",), exempt="Bold choice").ok
 
 
