@@ -7,7 +7,6 @@ sentence: when no proposal passes, the note names the words that may land badly 
 
 from __future__ import annotations
 
-import difflib
 import functools
 import itertools
 import re
@@ -18,6 +17,7 @@ from spacy.tokens import Doc, Token
 
 from . import gate
 from .trim import NEUTRAL_NOUN, Cut, plan, request
+from .wholeness import demonstrative_head, promoted_infinitive, torn
 
 CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 # Verbs that take "may" gracefully in a hedged claim; others keep their tense ("I think this runs ...").
@@ -418,15 +418,7 @@ def _modifiers_only(r: Rewrite, cues) -> bool:
 def _qualifies(r: Rewrite, i: int) -> bool:
     t = r.doc[i]
     return t.pos_ in MODIFIERS or t.dep_ in ("amod", "advmod", "intj", "npadvmod") or t.tag_ == "PRP$" or \
-        _wh_expletive(r, i) or _demonstrative_head(r, i)
-
-
-def _demonstrative_head(r: Rewrite, i: int) -> bool:
-    """'this crap' in 'Don't push this crap on a Friday': without the noun, 'this' says the same."""
-    t = r.doc[i]
-    kids = list(t.children)
-    return t.pos_ == "NOUN" and t.dep_ in ("dobj", "nsubj", "pobj") and len(kids) == 1 and \
-        kids[0].dep_ == "det" and kids[0].lower_ in ("this", "that") and kids[0].i == i - 1
+        _wh_expletive(r, i) or demonstrative_head(r.doc, i)
 
 
 def _wh_expletive(r: Rewrite, i: int) -> bool:
@@ -458,7 +450,7 @@ def words_only(r: Rewrite) -> str | None:
     if any(r.doc[i].dep_ == "det" and r.doc[i].head.i not in cues for i in cues):
         return None  # "another shitty workaround" without its cues is a bare "workaround"
     drop = set(cues) | {c.i for i in cues for c in r.doc[i].children if c.dep_ == "det" and c.i + 1 == i and
-                        not _demonstrative_head(r, i)}
+                        not demonstrative_head(r.doc, i)}
     for i in cues:  # "This code is garbage" without its complement reads "This code is."
         t = r.doc[i]
         if t.dep_ not in (*COMPLEMENTS, *SUBJECTS) or t.head.i in cues or _wh_expletive(r, i):
@@ -842,92 +834,15 @@ SHARED_PROPOSALS = frozenset({"plain", "clauses", "pieces", "words-only", "name-
 
 def _make(name: str, rewrite: Rewrite) -> str | None:
     text = BUILT_IN[name](rewrite) if name in BUILT_IN else STRATEGIES[name](rewrite)
-    if not text or text.strip() == rewrite.original.strip() or _promoted_infinitive(rewrite.original, text):
+    if not text or text.strip() == rewrite.original.strip() or promoted_infinitive(rewrite.original, text):
         return None
-    return None if name in CUTS and _pieces_of_trees(rewrite, text) else text
+    return None if name in CUTS and torn(rewrite.doc, text) else text
 
 
 # Proposals that only cut (and hedge): what they keep of the sentence must still hang together. The others put
 # kept words into a new frame on purpose ("The migration may still be missing; ...").
 CUTS = frozenset({"plain", "clauses", "pieces", "words-only", "drop-cue", "hedge", "soften-request",
                   "state-plainly", "explain-concern", "remove-words", "normal-case", "describe-effect"})
-
-
-# Roles that cannot stand without their head: 'of' without 'because', 'junior' without 'intern', a subject
-# without its verb. Clauses (ccomp, advcl, conj) and asides can become a sentence of their own, and so can a
-# relative clause, which the small parser often hangs on a jab ('Damn it, who hardcoded ...').
-NEEDS_HEAD = ("prep", "pobj", "nsubj", "nsubjpass", "dobj", "attr", "cc", "mark", "aux", "auxpass", "det", "amod",
-              "compound", "poss", "prt", "agent", "dative", "acomp", "nummod", "case")
-HEDGES = re.compile(r"^(?:I think|Could you|Could we|Please)\s+")
-_TOKEN = re.compile(r"[A-Za-z0-9_]+(?:['’][A-Za-z]+)?|['’][A-Za-z]+")
-
-
-def _kept_tokens(r: Rewrite, text: str) -> tuple[set[int], set[int]]:
-    """The original's tokens the proposal still says, lined up by the longest common runs of words, and those
-    it says differently (a proposal's word between two runs stands in for what the original had there)."""
-    words = [t for t in r.doc if not (t.is_punct or t.is_space)]
-    text = HEDGES.sub("", text)  # "I think" stands in for nothing: what it was put before must hang together
-    said = [w.lower().replace("’", "'") for w in _TOKEN.findall(CODE_SPAN.sub(" codespan ", text))]
-    have = ["codespan" if not t.text.strip() or t.lower_.startswith("code") else t.lower_.replace("’", "'")
-            for t in words]
-    kept, replaced = set(), set()
-    matcher = difflib.SequenceMatcher(None, have, said, autojunk=False)
-    for tag, a, b, c, d in matcher.get_opcodes():
-        if tag == "equal":
-            kept |= {words[n].i for n in range(a, b)}
-        elif tag == "replace" and d > c:
-            replaced |= {words[n].i for n in range(a, b)}
-    return kept, replaced
-
-
-def _lost_subject(verb: Token, joined: set[int]) -> bool:
-    """A verb whose pronoun subject was cut with the jab ('you'), where the parse is sure of the subject."""
-    subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass", "expl")]
-    return any(c.pos_ == "PRON" for c in subjects) and not any(c.i in joined for c in subjects)
-
-
-def _misparsed(t: Token, sent, kept: set[int], joined: set[int]) -> bool:
-    """The small parser hangs a noun phrase on a jab's verb ('In case nobody ever told you, [a 200] ... is not
-    how ...' reads '200' as the object of 'told'); where the sentence's own root is kept and the phrase opens
-    what is left before it, the phrase is the root's subject, not a piece torn off. Function words and
-    modifiers ('of', 'junior' without 'intern') are never so."""
-    root = sent.root
-    subject = any(c.i in joined and c.dep_ in ("nsubj", "nsubjpass", "csubj", "expl") for c in root.children)
-    return t.dep_ in ("nsubj", "nsubjpass", "dobj", "pobj", "attr") and root.i in kept and t.i < root.i and \
-        not subject and min(kept) >= min(x.i for x in t.subtree)
-
-
-def _pieces_of_trees(r: Rewrite, text: str) -> bool:
-    """What is left of one sentence must hang together as one tree: 'Your change is the reason the nightly job
-    failed' cut to 'Change the nightly job failed' leaves 'change' and 'failed' each without the head that joined
-    them, and 'Because of your refactor the job fails' cut to 'Of refactor the job fails' leaves 'of' so."""
-    kept, replaced = _kept_tokens(r, text)
-    joined = kept | replaced
-    for sent in r.doc.sents:
-        if any(t.i in kept and t.dep_ in NEEDS_HEAD and t.head.i not in joined and not _misparsed(t, sent, kept, joined)
-               and not _demonstrative_head(r, t.head.i) for t in sent):  # "this [crap]" is "this"
-            return True
-        if any(t.i in kept and t.tag_ == "VBG" and t.dep_ == "xcomp" and t.head.i not in joined for t in sent):
-            return True  # "Please stop merging" is not "Please merging"
-        if any(t.i in kept and t.dep_ == "advcl" and t.head.i not in joined and
-               any(c.dep_ == "mark" and c.i not in joined for c in t.children) for t in sent):
-            return True  # "... before the error handling gets fixed?" is not "The error handling gets fixed."
-        if any(t.i in kept and t.tag_ in FINITE_TAGS + ("VBN",) and _lost_subject(t, joined) for t in sent):
-            return True  # "Had you bothered to run the tests" is not "bothered to run the tests"
-    return False
-
-
-def _promoted_infinitive(original: str, text: str) -> bool:
-    """'Love to leak stack traces' cut to 'Leak stack traces': an infinitive that now opens the sentence reads
-    as an order, which the sentence never gave (nor, under irony, meant)."""
-    first = re.match(r"[A-Za-z]+", text)
-    if first is None:
-        return False
-    word = re.escape(first.group(0).lower())
-    low = original.lower()
-    to = re.search(rf"\bto\s+{word}\b", low)  # "You need to run the tests" was asked of the reader: it may stay
-    return bool(to) and not re.search(r"\byou\b", low[: to.start()]) and \
-        not re.match(rf"\s*(?:please\s+|just\s+)?{word}\b", low)
 
 
 def candidates(strategy: str, rewrite: Rewrite) -> list[tuple[str, Callable[[], str | None]]]:
