@@ -252,10 +252,11 @@ def _rewrite(e: Engine, comments: list[_Comment], options: Options) -> None:
             wholes[id(c)] = whole.text
     # A shorter comment can lose a guard ("a refusal inside a longer comment is an answer"), so the whole is
     # analyzed once more, at the repository's sensitivity, before it is shown.
-    texts = sorted(set(wholes.values()))
-    verdicts = dict(zip(texts, _run(e, [_prepare(t) for t in texts], options, rephrase=False), strict=True))
+    texts = sorted({t for t in wholes.values() if not e.verdicts.get(t)})  # a vetted proposal passed at high
+    verdicts = {t: not r.flagged for t, r in zip(texts, _run(e, [_prepare(t) for t in texts], options,
+                                                             rephrase=False), strict=True)}
     for c in comments:
-        if id(c) in wholes and not verdicts[wholes[id(c)]].flagged:
+        if id(c) in wholes and verdicts.get(wholes[id(c)], True):
             c.rewrite = wholes[id(c)]
 
 
