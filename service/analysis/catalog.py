@@ -404,6 +404,7 @@ class Finding:
     link: str
     matched: str = ""  # the matched words themselves, from the first matched token to the last
     words: str = ""  # the rule's own words in the span, as written: what the note names when there is no rewrite
+    also: tuple[str, ...] = ()  # rules that hit the same words and were merged into this one note
 
 
 @dataclass(frozen=True)

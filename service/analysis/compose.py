@@ -35,6 +35,12 @@ class Sentence:
     good: list[tuple[str, frozenset[str]]] = field(default_factory=list)
     chosen: tuple[str, frozenset[str]] | None = None
 
+    def __post_init__(self) -> None:
+        """Blame of the reader that no rule named ("since you clearly didn't read ...") is a jab here too: the
+        gate turns down a proposal that keeps it, so it is the sentence's to drop, not its point to keep."""
+        blame = tuple(b for b in gate.accusations(self.text) if b not in self.cues)
+        self.cues = self.cues + blame
+
     def add(self, rule_id: str, found) -> None:
         """A rule's proposals; those every rule makes alike ('plain', 'clauses', ...) are kept once."""
         keys = {key for key, _, _ in self.makers}
@@ -102,17 +108,39 @@ def assemble(original: str, sentences: list[Sentence]) -> Whole | None:
 
     A sentence that is only a jab goes, when the rest of the comment still says something; otherwise its
     best proposal stands in for it."""
-    first = [_drop_first(s) for s in sentences]
+    first = _once([_drop_first(s) for s in sentences], sentences)
     whole = _splice(original, sentences, first)
     if whole is None and any(c and c[0] == DROP for c in first):
         whole = _splice(original, sentences, [s.chosen for s in sentences])
     return whole
 
 
+# Words that say nothing once the jab is gone: "This is CS101 stuff." cut to "This is stuff." is better left out.
+VAGUE = frozenset({"stuff", "thing", "things", "material", "kind", "level", "one"})
+
+
+def _once(chosen: list, sentences: list[Sentence]) -> list:
+    """A template said twice ('This isn't going in. End of discussion.' both refuse) is said once: the later
+    sentence goes when it may, otherwise there is no rewrite."""
+    seen, out = set(), []
+    for c, s in zip(chosen, sentences, strict=True):
+        if c is not None and c[0] != DROP and c[0] in seen:
+            c = (DROP, frozenset()) if s.droppable else None
+        if c is not None:
+            seen.add(c[0])
+        out.append(c)
+    return out
+
+
 def _drop_first(s: Sentence) -> tuple[str, frozenset[str]] | None:
-    if s.droppable and (s.chosen is None or s.chosen[1] - SHARED_WORDS):
+    if s.droppable and (s.chosen is None or s.chosen[1] - SHARED_WORDS or _says_nothing(s)):
         return (DROP, frozenset())  # dropping beats a templated sentence ("I'm a bit worried about ...")
     return s.chosen
+
+
+def _says_nothing(s: Sentence) -> bool:
+    said = gate.content_words(s.chosen[0]) - gate.content_words(s.exempt) if s.chosen else frozenset()
+    return said <= {gate.stem(w) for w in VAGUE}
 
 
 def _splice(original: str, sentences: list[Sentence], chosen: list) -> Whole | None:

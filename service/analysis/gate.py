@@ -33,12 +33,37 @@ _BAD_PUNCT = (
     re.compile(r"(?<!\.)\.\.(?!\.)"),
     re.compile(r"\s[,;:.!?](?!\w)"),
     re.compile(r"\(\s*\)|\[\s*\]"),
+    re.compile(r"(?:^|\s)[\"“]\s+\w"),  # 'I see " release process"': the quoted word went
     re.compile(r"(?:^|\s)\*{1,2}\s*\*{0,2}(?:\s|$)|(?:^|\s)_{1,2}(?:\s|$)"),
     re.compile(r"^\s*[,;:.!?]"),
-    re.compile(r"\b(?:is|are|was|were|be|a|an|the)\s+(?:and|or|but)\b|\b(?:is|are|was|were|a|an|the|and|or|but|of)\s*[,;.!?]"
+    re.compile(r"\b(?:is|are|was|were|be|a|an|the)\s+(?:and|or|but)\b|\b(?:is|are|was|were|be|been|being|a|an|the|and|or|but|of)\s*[,;.!?]"
                r"|\b(?:it|that|this|there|what|who)['’]s\s*[,;.!?]", re.I),
 )
 _PAIRS = (("(", ")"), ("[", "]"), ("“", "”"))
+# Blame aimed at the reader that no rule's words cover once the cue is cut: "Bold choice, since you clearly didn't
+# read the style guide" must not become "You clearly didn't read the style guide." A hedge or a condition before
+# it ("looks like you didn't", "if you never ...") makes it an observation, which may stay.
+_ADVERBS = r"(?:(?:clearly|obviously|apparently|evidently|really|even|just|simply|still|once again|again)\s+)"
+_ACCUSATION = re.compile(
+    r"\byou(?:['’]ve| have)?\s+(?:" + _ADVERBS + r"+(?:didn['’]t|did not|don['’]t|do not|can['’]t|cannot|never|"
+    r"haven['’]t|have not|failed to|forgot|ignored|skipped|broke|missed)|" + _ADVERBS + r"*(?:never|didn['’]t even|"
+    r"did not even|couldn['’]t (?:even|be bothered)|can['’]t even|didn['’]t bother|did not bother|don['’]t even)|"
+    r"(?:clearly|obviously|apparently|evidently)\s+\w+)"
+    r"|\b(?:your fault|thanks to you|because of you)\b"
+    r"|\byou(?:['’]ve| have)\s+(?:surely\s+|probably\s+)?heard of\b"
+    r"|\bwhoever\s+(?:wrote|taught|approved|reviewed|merged|thought|designed)\b"
+    r"|\bdo i (?:have|need) to (?:ask|tell you|say|repeat|remind)\b"
+    r"|\bi (?:shouldn['’]t|should not) (?:have|need) to (?:explain|tell|say|repeat|ask|remind|point out)\b"
+    r"|\byou\s+(?:don['’]t|do not|didn['’]t|did not)\s+(?:even\s+)?(?:understand|know what|know how|read)\b"
+    r"|\b(?:anyone|anybody|any\s+\w+|a\s+\w+\s+\w+)\s+(?:would|could)(?:\s+have|['’]ve)\s+(?:seen|caught|"
+    r"noticed|known|spotted)\b"
+    r"|\b(?:because|since|cause|as) you(?:['’]ve| have)?\s+(?:" + _ADVERBS + r"*)(?:didn['’]t|did not|never|"
+    r"skipped|ignored|forgot|broke|missed|failed to|couldn['’]t)\b",
+    re.I,
+)
+_CLAUSE_END = re.compile(r"[^.!?;:,]*")
+_HEDGED = re.compile(r"\b(?:if|unless|when|whether|in case|looks like|seems|seem|maybe|perhaps|i think|i guess|"
+                     r"might|probably|not sure)\b[^.!?;]*$", re.I)
 # A rewrite must still say at least this share of what the sentence said besides the jab.
 MIN_KEPT = 0.5
 # Words that carry no claim of their own; a rewrite may bring these in freely.
@@ -92,6 +117,10 @@ def missing_tokens(original: str, rewrite: str, exempt: str = "") -> list[str]:
     return [t for t, n in need.items() if have[t] < n and t not in rewrite]
 
 
+def stem(word: str) -> str:
+    return _stem(word)
+
+
 def _stem(word: str) -> str:
     word = word.lower().replace("’", "'")
     word = re.sub(r"'(s|re|ve|ll|d|m|t)$", "", word)
@@ -109,7 +138,9 @@ def content_words(text: str) -> frozenset[str]:
 
 
 def _base(word: str) -> str:
-    return re.sub(r"['’](s|re|ve|ll|d|m|t)$", "", word.lower())
+    """'shouldn't' is 'should', 'it's' is 'it': a contraction carries no claim of its own."""
+    word = re.sub(r"n['’]t$", "", word.lower())
+    return re.sub(r"['’](s|re|ve|ll|d|m|t)$", "", word)
 
 
 def new_words(original: str, rewrite: str, template: frozenset[str] = frozenset()) -> set[str]:
@@ -136,20 +167,121 @@ def leftover_cues(original: str, rewrite: str, cues: tuple[str, ...]) -> list[st
     before, after = prose(original), prose(rewrite)
     left = []
     for cue in dict.fromkeys(cues):
-        words = _WORD.findall(cue)
+        words = re.findall(r"[A-Za-z0-9][\w'’]*", cue)  # "CS101" is one word of a cue, not "CS"
         if not words:
             continue
         # Where the letters' case is the cue ("YOU", "iT wOrKs"), the same words in plain case are the fix.
         flags = 0 if _case_is_cue(cue) else re.I
         phrase = re.compile(r"(?<![\w'])" + r"\W+".join(map(re.escape, words)) + r"(?![\w'])", flags)
-        if len(phrase.findall(after)) > len(phrase.findall(before)) - 1:
+        had = len(phrase.findall(before))
+        if had and len(phrase.findall(after)) > had - 1:
             left.append(cue)
     return left
 
 
+_BE = r"(?:is|are|was|were|be|been|being|am|isn['’]t|aren['’]t|wasn['’]t|weren['’]t|(?<=\w)['’]s|(?<=\w)['’]re)"
+# What may follow a copula whose complement was cut: a preposition, a time or place word, or the end of a clause.
+_AFTER_CUT = (r"(?:about|in|on|at|with|for|of|to|from|by|again|here|there|now|today|lately|anyway|too|as well|"
+              r"and|or|but|so)\b|[,;:.!?…]")
+_COPULA_THEN = re.compile(r"(?<![\w'’])(" + _BE + r"(?:\s+(?:being|been))?)\s*(" + _AFTER_CUT + ")", re.I)
+_COPULA_WORD = re.compile(r"(?<![\w'’])(" + _BE + r"(?:\s+(?:being|been))?)\s+([A-Za-z][\w'’-]*)", re.I)
+# Words a cut may take from after a copula and leave it whole: "This is obviously a race" → "This is a race".
+_ADVERB_WORDS = frozenset({"just", "so", "very", "really", "even", "again", "still", "always", "never", "not", "quite",
+                           "pretty", "rather", "too", "also", "actually", "now", "literally", "basically", "simply"})
+
+
+def dangling_copula(original: str, rewrite: str) -> list[str]:
+    """A copula or auxiliary whose complement the cut took ('The linter is being dumb about it' → 'is being
+    about it'): the rewrite joins a form of 'be' to what followed the cut word, where the original had a word
+    between them that the rewrite lost and that was no adverb."""
+    before, after = prose(original), prose(rewrite)
+    kept = {w.lower() for w in _WORD.findall(after)}
+    found = []
+    for m in _COPULA_THEN.finditer(after):
+        be, then = m.group(1).lower(), m.group(2).lower()
+        if re.search(r"(?<![\w'’])" + re.escape(m.group(0)), before, re.I):
+            continue  # the original said it so too
+        lost = [w.group(2).lower() for w in _COPULA_WORD.finditer(before) if w.group(1).lower() == be]
+        if any(w not in kept and w not in _ADVERB_WORDS and not w.endswith("ly") for w in lost) and then:
+            found.append(m.group(0))
+    return found
+
+
+# Shapes a cut or a template can make that no sentence should have: a request of a negation ("Could you don't
+# commit ..."), the neutral noun standing in for a person ("any code would know"), and irony taken at its word.
+_BROKEN = (
+    re.compile(r"\b(?:could|would|can|will|should|shall|may|might|must)\s+(?:you|we|they|I)\s+(?:don['’]t|doesn['’]t|"
+               r"didn['’]t|do not|does not|never)\b", re.I),
+    re.compile(r"\bcode\s+(?:(?:would|should|could|will|must|does|do|can)\s+)?(?:know|knows|understand|understands|"
+               r"learn|learns|realize|realise|see|sees|read|reads|remember)\b", re.I),
+)
+_PRAISE = re.compile(r"\b(?:so much|so|super|truly|totally|such an?|what an?|really)\s+(?:\w+\s+)?(?:clearer|"
+                     r"better|cleaner|clean|nice|great|beautiful|lovely|smart|safe|easier|readable|maintainable|elegant|helpful|brilliant|genius|clever|robust|"
+                     r"intuitive|efficient|professional|masterpiece)\b|\b(?:love|loving) (?:that|how|the)\b", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def broken_shapes(original: str, rewrite: str) -> list[str]:
+    """Shapes of a broken rewrite that the original did not have ("Could you don't ...", "any code would know")."""
+    before, after = prose(original), prose(rewrite)
+    return [m.group(0) for p in _BROKEN for m in p.finditer(after) if len(p.findall(after)) > len(p.findall(before))]
+
+
+def ironic_praise(original: str, rewrite: str, cues: tuple[str, ...]) -> list[str]:
+    """Praise that shared a sentence with a cue ("Wow, so much clearer now.") said on in the rewrite: with the
+    wink cut, the irony reads as a literal claim, the opposite of what the comment meant."""
+    found, parts = [], _SENTENCE_END.split(prose(original))
+    marked = [any(c and c.lower() in part.lower() for c in cues) for part in parts]
+    for n, sentence in enumerate(parts):
+        if not any(marked[max(0, n - 1) : n + 2]):  # the wink may be the next sentence ("Really easy to maintain.")
+            continue
+        found += [m.group(0) for m in _PRAISE.finditer(sentence) if m.group(0).lower() in rewrite.lower()]
+    return found
+
+
+def accusations(text: str, whole: bool = True) -> list[str]:
+    """The reader-blaming phrases of a text's prose ("you clearly didn't read the style guide", "thanks to you"),
+    each to the end of its clause (or, without `whole`, only its blaming words: "you clearly didn't"); a
+    hedged or conditional one ("if you never call `close()`") is not one."""
+    body, found = prose(text), []
+    for m in _ACCUSATION.finditer(body):
+        if not _HEDGED.search(body[: m.start()]):
+            tail = _CLAUSE_END.match(body, m.end()).group(0) if whole else ""
+            found.append((m.group(0) + tail).strip())
+    return found
+
+
+_DETERMINER = re.compile(r"\b(?:a|an|the|this|that|these|those|your|our|my|its|their|some|any|each|every|no|one|"
+                         r"new|old|same|whole|extra|raw)\s+$", re.I)
+
+
+_CALL = re.compile(r"(?<![\w`])[A-Za-z_][\w.]*\([^\s()]*\)")  # "O(n^3)", "len(args)" outside backticks
+
+
+def for_parse(text: str) -> str:
+    """The text as the parse of full_sentences reads it: each inline code span or URL said as one word that the
+    small tagger reads in its role, 'it' where a noun phrase starts ('`x` is missing, so `y` skips `z`') and
+    'code' after a determiner ('the `--strict` flag'); blocks go, since a proposal is prose."""
+    text = _FENCE.sub(" ", text)
+    out, last = [], 0
+    bare = _CODE.sub(lambda m: " " * len(m.group(0)), text)
+    spans = sorted([*_CODE.finditer(text), *_URL.finditer(bare), *_CALL.finditer(bare)], key=lambda m: m.start())
+    for m in spans:
+        if m.start() < last:
+            continue
+        before = text[last : m.start()]
+        head = "".join(out) + before
+        word = "code" if _DETERMINER.search(head) or text[m.end() : m.end() + 2] in ("'s", "’s") else "it"
+        if not head.strip() or re.search(r"[.!?]\s*$", head):
+            word = word.capitalize()
+        out += [before, word]
+        last = m.end()
+    return "".join(out) + text[last:]
+
+
 FINITE = ("VBZ", "VBP", "VBD", "MD")
 DEPENDENT_OPENERS = ("when", "because", "since", "while", "although", "whereas", "and", "or", "but", "so", "that",
-                     "which", "whose", "whom", "who", "where", "than", "unless", "until")
+                     "which", "whose", "whom", "who", "where", "than", "unless", "until", "if", "why", "how", "what")
 
 
 def full_sentences(doc: Doc) -> bool:
@@ -164,7 +296,12 @@ def full_sentences(doc: Doc) -> bool:
             return False
         if sent.text.rstrip()[-1:] not in ".?!)" and not sent.text.rstrip().endswith(("`", "*", '"', "”")):
             return False
-        if words[0].lower_ in DEPENDENT_OPENERS and not sent.text.rstrip().endswith("?"):
+        if words[0].lower_ == "please" and len(words) > 1 and words[1].tag_ in ("VBG", "VBN", "VBD", "VBZ"):
+            return False  # "Please merging without green CI" lost the verb it was the object of
+        if words[0].lower_ == "to" and len(words) > 1 and words[1].tag_ != "VB":
+            return False  # "To prod when ..." lost the verb it was going with
+        question = sent.text.rstrip().endswith("?") and len(words) > 1 and words[1].pos_ in ("AUX", "VERB")
+        if words[0].lower_ in DEPENDENT_OPENERS and not question:
             return False  # "When `X` is unset." is half of a sentence whose main clause was cut
         verbs = [t for t in words if t.pos_ in ("VERB", "AUX")]
         imperative = words[0].tag_ == "VB" or words[0].lower_ in ("please", "don't", "do", "let", "let's")
@@ -208,6 +345,8 @@ def check(original: str, rewrite: str, *, cues: tuple[str, ...] = (), template: 
     """Every string check at once; the engine adds the parse (full_sentences) and the analyzer's verdict."""
     if not rewrite.strip() or rewrite.strip() == original.strip():
         return Verdict(False, "no change")
+    blamed = accusations(original)  # the gate wants these gone, so they are the jab's words, not the point
+    exempt = " ".join((exempt, *blamed))
     lost = missing_tokens(original, rewrite, exempt)
     if lost:
         return Verdict(False, f"loses {lost[0]!r}")
@@ -216,7 +355,8 @@ def check(original: str, rewrite: str, *, cues: tuple[str, ...] = (), template: 
     added = new_words(original, rewrite, template)
     if added:
         return Verdict(False, f"adds {sorted(added)[0]!r}")
-    if _negations(rewrite) < _negations(original) - _negations(" ".join(c for c in cues if not _case_is_cue(c))):
+    jab = " ".join((*blamed, *(c for c in cues if not _case_is_cue(c))))
+    if _negations(rewrite) < _negations(original) - _negations(jab):
         return Verdict(False, "drops a negation")  # "THIS IS NOT HOW WE DO IT" must not become "We do it."
     marks = bad_punctuation(original, rewrite)
     if marks:
@@ -224,4 +364,13 @@ def check(original: str, rewrite: str, *, cues: tuple[str, ...] = (), template: 
     left = leftover_cues(original, rewrite, cues)
     if left:
         return Verdict(False, f"keeps the cue {left[0]!r}")
+    broken = broken_shapes(original, rewrite) or ironic_praise(original, rewrite, cues)
+    if broken:
+        return Verdict(False, f"broken shape {broken[0]!r}")
+    cut = dangling_copula(original, rewrite)
+    if cut:
+        return Verdict(False, f"cuts the complement of {cut[0]!r}")
+    blame = accusations(re.sub(r"\bI think\s+", "", rewrite))  # a hedge the rewrite put in does not excuse it
+    if blame:
+        return Verdict(False, f"keeps blame {blame[0]!r}")
     return Verdict(True)

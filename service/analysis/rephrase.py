@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
 
+from . import gate
 from .trim import NEUTRAL_NOUN, Cut, plan, request
+from .wholeness import demonstrative_head, promoted_infinitive, torn
 
 CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 # Verbs that take "may" gracefully in a hedged claim; others keep their tense ("I think this runs ...").
@@ -44,9 +46,21 @@ class Rewrite:
     def code_ends(self) -> dict[int, int]:
         return {m.start(): m.end() for m in CODE_SPAN.finditer(self.original)}
 
-    @property
+    @functools.cached_property
     def all_cues(self) -> tuple[int, ...]:
-        return tuple(sorted(set(self.cues) | set(self.harsh)))
+        return tuple(sorted(set(self.cues) | set(self.harsh) | self.blame))
+
+    @functools.cached_property
+    def blame(self) -> frozenset[int]:
+        """Tokens of reader-blaming clauses the gate would turn down ("since you clearly didn't read ..."),
+        found on the original text and mapped onto the parse by offset."""
+        found = [_find(self.original, b) for b in gate.accusations(self.original, whole=False)]
+        spans = [(m.start(), m.end()) for m in found if m]  # one that holds code reads 'code' there: not found
+        return frozenset(t.i for t in self.doc for a, b in spans if a <= t.idx < b and not t.is_space)
+
+
+def _find(text: str, phrase: str) -> re.Match | None:
+    return re.search(re.escape(phrase), text)
 
 
 def _end(r: Rewrite, token: Token) -> int:
@@ -64,14 +78,20 @@ def _end(r: Rewrite, token: Token) -> int:
 def _text(r: Rewrite, tokens: list[Token], drop: frozenset[int] = frozenset(), replace=None) -> str:
     """Original text of a run of tokens, leaving out dropped ones and saying replaced ones differently
     (second-person possessives become "the")."""
-    parts = []
+    parts, covered = [], 0
     replace = replace or {}
     for t in tokens:
+        hidden = r.original[t.idx : t.idx + len(t)] if t.is_space else ""
+        if t.is_space and hidden.strip() and t.idx >= covered and t.i not in drop:
+            parts.append(hidden.strip() + " ")  # a masked link: what the parse saw as blank is the URL itself
+            covered = t.idx + len(t)
+            continue
         if t.i in drop or t.is_space:  # runs of blanked code become space tokens; _end already covers them
             if t.whitespace_ and parts and not parts[-1].endswith(" "):
                 parts[-1] += " "
             continue
-        word = r.original[t.idx : _end(r, t)]
+        covered = _end(r, t)
+        word = r.original[t.idx : covered]
         if t.i in replace:
             word = _match_case(word, replace[t.i])
         elif t.tag_ == "PRP$" and "2" in t.morph.get("Person"):
@@ -254,9 +274,46 @@ def _subject_you(r: Rewrite, verb: Token | None) -> Token | None:
     return next((c for c in verb.children if c.dep_ == "nsubj" and c.lower_ == "you"), None)
 
 
+_THING = r"your\s+((?:`[^`]+`|[\w-]+)(?:\s+(?:`[^`]+`|[\w-]+))?)\s+(is|was)\s+"
+# "Your X is what's / the one that / the reason / why ...": what the change did, said of the change.
+EFFECTS = (
+    (re.compile(r"^\s*" + _THING + r"(?:what['’]s|what is|what was)\s+(.+?)[\s.!?]*$", re.I), "This {x} {be} {rest}."),
+    (re.compile(r"^\s*" + _THING + r"the\s+one\s+(?:that|which|who)\s+(.+?)[\s.!?]*$", re.I), "This {x} {rest}."),
+    (re.compile(r"^\s*" + _THING + r"(?:the\s+reason(?:\s+why|\s+that)?|why)\s+(.+?)[\s.!?]*$", re.I),
+     "{Rest} after this {x}."),
+)
+
+
+# "Thanks to your `git push --force`, my commits are gone" and "Because you skipped review on the hotfix, X":
+# what happened after what changed, with no one to thank or blame.
+AFTER = (
+    re.compile(r"^\s*(?:thanks to|because of|due to)\s+your\s+([^,]+?),\s*(.+?)[\s.!?]*$", re.I),
+    re.compile(r"^\s*(?:because|since)\s+you\s+[a-z]+ed\b[^,]*?\b(?:on|in|with|to|for)\s+(the\s+[^,]+?),\s*(.+?)"
+               r"[\s.!?]*$", re.I),
+)
+
+
+def _effect(r: Rewrite) -> str | None:
+    for pattern, form in EFFECTS:
+        m = pattern.match(r.original)
+        if m:
+            rest = m.group(3)
+            return form.format(x=m.group(1), be=m.group(2), rest=rest, Rest=_upper_first(rest))
+    for pattern in AFTER:
+        m = pattern.match(r.original)
+        if m:
+            thing = m.group(1) if m.group(1).lower().startswith("the ") else f"the {m.group(1)}"
+            return f"After {thing}, {m.group(2)}."
+    return None
+
+
 def describe_effect(r: Rewrite) -> str | None:
     """'You broke the build again.' says what changed: 'This change broke the build.'; 'Your refactor broke
-    the login page.' becomes 'This refactor broke the login page.'"""
+    the login page.' becomes 'This refactor broke the login page.', and 'Your change is the reason the job
+    failed' 'The job failed after this change.'"""
+    effect = _effect(r)
+    if effect is not None:
+        return effect
     verb = _head_verb(r)
     subject = _subject_you(r, verb)
     owner = None
@@ -268,8 +325,30 @@ def describe_effect(r: Rewrite) -> str | None:
     said = {subject.i: "this change"} if subject is not None else {owner.i: "this"}
     keep = {verb.i, *said}
     asides = {i for i in r.all_cues if i not in keep and r.doc[i].dep_ in ("advmod", "intj")}
+    if subject is not None:
+        named = _named_change(r)
+        if named is not None:  # "You broke CI with this merge." → "This merge broke CI."
+            said[subject.i] = f"this {named[-1].lower_}"
+            asides |= {t.i for t in named[1].head.subtree}
+        for t in r.doc[subject.i + 1 : verb.i + 1]:  # "you've broken" is "this change has broken"
+            if t.lower_ in CONTRACTED:
+                said[t.i] = CONTRACTED[t.lower_]
     text = _text(r, list(r.doc), frozenset(asides), said)
     return _finish(r, _upper_first(text))
+
+
+CHANGES = ("change", "merge", "pr", "commit", "push", "patch", "refactor", "deploy", "rebase", "revert")
+CONTRACTED = {"'ve": " has", "’ve": " has", "'re": " is", "’re": " is", "have": "has", "are": "is", "were": "was"}
+
+
+def _named_change(r: Rewrite) -> list[Token] | None:
+    """'with this merge', 'in this PR': the sentence already names the change, so it is the subject."""
+    for t in r.doc:
+        if t.lower_ in CHANGES and t.pos_ in ("NOUN", "PROPN"):
+            det = [c for c in t.children if c.dep_ == "det" and c.lower_ in ("this", "that")]
+            if det and t.head.dep_ == "prep":
+                return [det[0], t]
+    return None
 
 
 def point_to_gap(r: Rewrite) -> str | None:
@@ -299,8 +378,10 @@ def _finish(r: Rewrite, text: str) -> str | None:
     text = _no_final_punct(TAG_QUESTION.sub("", text) if tagged else text)
     if not text:
         return None
-    first = text.split()[0].lower()
-    asks = (r.doc.text.rstrip().endswith("?") or first in WH_WORDS) and first in QUESTION_WORDS and not tagged
+    first, *rest = text.lower().split()[:2]
+    # "What is this loop doing" lost its question mark with the jab; "When `X` is unset" was never a question.
+    wh_question = first in WH_WORDS and bool(rest) and rest[0] in QUESTION_WORDS
+    asks = (r.doc.text.rstrip().endswith("?") or wh_question) and first in QUESTION_WORDS and not tagged
     ends = "?" if asks else "."
     return text + ends
 
@@ -323,18 +404,60 @@ COMPLEMENTS = ("attr", "acomp", "dobj", "obj", "pobj", "oprd")
 SUBJECTS = ("nsubj", "nsubjpass", "expl")
 
 
+MODIFIERS = ("ADJ", "ADV", "INTJ", "DET", "PUNCT", "PART", "CCONJ", "SYM")
+
+
+def _modifiers_only(r: Rewrite, cues) -> bool:
+    """Whether the cue words only qualify others (adjectives, adverbs, interjections, quotes) rather than name
+    or do something, so cutting them alone leaves the phrase they sat in meaning what it meant. A noun used as
+    a curse word ('the damn script') counts, as long as it only modifies."""
+    return all(_qualifies(r, i) and r.doc[i].tag_ not in ("JJS", "RBS")  # "the worst X" without "worst" is
+               for i in cues)  # another claim
+
+
+def _qualifies(r: Rewrite, i: int) -> bool:
+    t = r.doc[i]
+    return t.pos_ in MODIFIERS or t.dep_ in ("amod", "advmod", "intj", "npadvmod") or t.tag_ == "PRP$" or \
+        _wh_expletive(r, i) or demonstrative_head(r.doc, i)
+
+
+def _wh_expletive(r: Rewrite, i: int) -> bool:
+    """'the fuck' in 'What the fuck is this?' only intensifies the question word before it."""
+    return i >= 2 and r.doc[i - 1].lower_ == "the" and r.doc[i - 2].lower_ in WH_WORDS
+
+
+def _leading(r: Rewrite, cues) -> bool:
+    """The cue words are one run that opens the sentence ('You do know that ...', 'Quit bikeshedding and ...'):
+    a lead-in, which can go whole."""
+    words = [t.i for t in r.doc if not (t.is_punct or t.is_space)]
+    run = sorted(i for i in cues if not r.doc[i].is_punct)
+    if not run or run != words[: len(run)]:
+        return False
+    # ... but not one that holds a kept word's subject, object or determiner ("Just what this codebase was
+    # missing" without "Just what this" is "codebase was missing").
+    return not any(r.doc[i].head.i not in cues and r.doc[i].dep_ in HELD for i in run)
+
+
+HELD = ("nsubj", "nsubjpass", "dobj", "attr", "pobj", "det", "compound", "poss", "amod")
+
+
 def words_only(r: Rewrite) -> str | None:
     """The smallest cut of all: the cue words alone ('the damn script' → 'the script'), with a 'that' the
     lead-in leaves at the front ('You do know that X' → 'X')."""
     cues = {i for i in r.all_cues if not r.doc[i].is_punct or r.doc[i].text in QUOTE_MARKS}
-    if not cues:
-        return None
-    drop = set(cues) | {c.i for i in cues for c in r.doc[i].children if c.dep_ == "det" and c.i + 1 == i}
+    if not cues or not (_modifiers_only(r, cues) or _leading(r, cues)):
+        return None  # "This is a piece of shit" without "shit" is "This is a piece"
+    if any(r.doc[i].dep_ == "det" and r.doc[i].head.i not in cues for i in cues):
+        return None  # "another shitty workaround" without its cues is a bare "workaround"
+    drop = set(cues) | {c.i for i in cues for c in r.doc[i].children if c.dep_ == "det" and c.i + 1 == i and
+                        not demonstrative_head(r.doc, i)}
     for i in cues:  # "This code is garbage" without its complement reads "This code is."
         t = r.doc[i]
-        if t.dep_ not in (*COMPLEMENTS, *SUBJECTS) or t.head.i in cues:
+        if t.dep_ not in (*COMPLEMENTS, *SUBJECTS) or t.head.i in cues or _wh_expletive(r, i):
             continue
-        same = (*COMPLEMENTS, "prep", "ccomp", "xcomp") if t.dep_ in COMPLEMENTS else SUBJECTS
+        # A copula's complement has no stand-in in a preposition: "is being dumb about it" is not "is being about".
+        same = (*COMPLEMENTS, "ccomp", "xcomp") if t.dep_ in ("acomp", "attr") else \
+            (*COMPLEMENTS, "prep", "ccomp", "xcomp") if t.dep_ in COMPLEMENTS else SUBJECTS
         if not any(c.i not in drop and c.dep_ in same for c in t.head.children):
             return None
     kept = [t for t in r.doc if t.i not in drop and not (t.is_punct or t.is_space)]
@@ -388,7 +511,9 @@ def clauses(r: Rewrite, strip: bool = False) -> str | None:
             continue
         cut = True
         own = [t for t in tokens if t.i not in cues and t.is_alpha and not t.is_stop]
-        after_jab = len(own) <= 1 or not strip
+        # Only a modifier can leave a piece that stays whole ("the damn script"); without a noun or verb of
+        # the jab ("Shit like this is why ...", "what kind of loser ...") the rest of the piece is a fragment.
+        after_jab = len(own) <= 1 or not strip or not _modifiers_only(r, [t.i for t in tokens if t.i in cues])
         if not after_jab:
             out.append((sep, _text(r, tokens, cues)))
     if not cut or not out:
@@ -486,8 +611,13 @@ def name_concern(r: Rewrite) -> str | None:
     kept = [t for t in r.doc if t.i not in cues and not (t.is_punct or t.is_space)]
     ids = {t.i for t in kept}
     heads = [t for t in kept if t.head.i not in ids or t.head.i == t.i]
-    if len(heads) != 1 or heads[0].pos_ not in ("NOUN", "PROPN"):
+    gerund = len(heads) == 1 and heads[0].tag_ == "VBG" and heads[0].i == kept[0].i  # "ignoring every error"
+    gerund = gerund and heads[0].i > 0 and r.doc[heads[0].i - 1].text in (",", ":", "—", "-")
+    if len(heads) != 1 or heads[0].pos_ not in ("NOUN", "PROPN") and not gerund:
         return None
+    if heads[0].dep_ in ("pobj", "dobj", "pcomp", "attr") and heads[0].head.i in cues and \
+            heads[0].head.pos_ in ("VERB", "AUX", "ADP"):
+        return None  # "without a second approval", "your first time writing a Dockerfile": not the concern
     head = heads[0]
     if any(t.tag_ in FINITE_TAGS or t.lower_ in PEOPLE_WORDS or t.pos_ == "INTJ" for t in kept):
         return None
@@ -501,9 +631,101 @@ def name_concern(r: Rewrite) -> str | None:
         return None  # an odd backtick, a bare quotation, or "lazy, work" left behind by the cut
     if len(kept) == 1 and head.tag_ == "NNS":
         phrase = "these " + phrase
-    elif head.tag_ == "NN" and kept[0].pos_ in ("NOUN", "ADJ", "VERB", "NUM"):
+    elif head.tag_ == "NN" and kept[0].pos_ in ("NOUN", "ADJ", "VERB", "NUM") and not gerund:
         phrase = "this " + phrase  # "another singleton" and "a visionary use of ..." lose their determiner
     return f"I'm a bit worried about {phrase}; could we talk it through?"
+
+
+LOOKING_FORWARD = re.compile(r"^\s*(?:i\s+)?(?:(?:just|really|would)\s+)?(?:love|can['’]t wait|cannot wait|"
+                             r"look forward|am looking forward|'m looking forward)\s+to\s+([a-z]+)\b(.*?)"
+                             r"[\s.!?🙃🙄😂]*$", re.I)
+
+
+# What code can do to us: "This could [leak] ..."; "Love to see ..." or "Can't wait to debug ..." are the reader's.
+HARMS = frozenset({"leak", "break", "crash", "hang", "lose", "drop", "expose", "corrupt", "fail", "delete", "wipe",
+                   "block", "deadlock", "overflow", "page", "wake", "leave", "send", "log", "ship", "take", "double",
+                   "charge", "spam", "flood", "overwrite", "truncate", "freeze", "stall"})
+
+
+def as_risk(r: Rewrite) -> str | None:
+    """Irony that looks forward to the harm ('Love to leak stack traces to the internet.') says the concern it
+    hides: 'This could leak stack traces to the internet.'"""
+    m = LOOKING_FORWARD.match(r.original)
+    if m is None or m.group(1).lower() not in HARMS or not m.group(2).strip():
+        return None
+    return f"This could {m.group(1).lower()}{m.group(2).rstrip()}."
+
+
+PERSON = (r"(?:someone|somebody|anyone|anybody|everyone|everybody|any\s+[\w-]+(?:\s+[\w-]+)?|"
+          r"an?\s+[\w-]+(?:\s+[\w-]+)?|every\s+[\w-]+(?:\s+[\w-]+)?|you)")
+# Shapes of a jab around a proposal, each said as the proposal: (pattern, how to say it). The verb is group 1,
+# what follows it group 2.
+PROPOSALS = (
+    # "All you had to do was add X" (minimizer): "Could we add X?"
+    (re.compile(r"^\s*(?:honestly,?\s+|seriously,?\s+)?all (?:you|we) (?:had|have|needed|need|would have) to do "
+                r"(?:is|was) ([a-z]+)\b(.+?)[\s.!?]*$", re.I), "Could we {verb}{rest}?"),
+    # "Someone with a brain would have checked X" (counterfactual blame): "Could we check X?"
+    (re.compile(r"^\s*" + PERSON + r"(?:\s+(?:with|who|that)\s+[^,]+?)?\s+(?:would|could|should)(?:\s+have|['’]ve)"
+                r"\s+([a-z]+ed)\b(.+?)[\s.!?]*$", re.I), "Could we {verb}{rest}?"),
+    # "Any junior would know better than to put X" (presupposed knowledge): "We shouldn't put X."
+    (re.compile(r"^\s*(?:i['’]d assume\s+|surely\s+)?" + PERSON + r"(?:\s+(?:with|who|that)\s+[^,]+?)?\s+(?:would\s+)?"
+                r"knows?(?:\s+better)?\s+(?:than\s+)?not\s+to\s+([a-z]+)\b(.+?)[\s.!?]*$", re.I),
+     "We shouldn't {verb}{rest}."),
+    (re.compile(r"^\s*(?:i['’]d assume\s+|surely\s+)?" + PERSON + r"(?:\s+(?:with|who|that)\s+[^,]+?)?\s+"
+                r"(?:would\s+)?know(?:s)?\s+better\s+than\s+to\s+([a-z]+)\b(.+?)[\s.!?]*$", re.I),
+     "We shouldn't {verb}{rest}."),
+    # "Please stop merging without green CI." (an order to quit): "Please don't merge without green CI."
+    (re.compile(r"^\s*(?:please\s+)?(?:just\s+)?stop\s+([a-z]+ing)\b(.+?)[\s.!?]*$", re.I),
+     "Please don't {verb}{rest}."),
+    # "You never update the docs." (blame by habit): "Could you update the docs?"
+    (re.compile(r"^\s*you\s+(?:never|rarely)\s+([a-z]+)\b(.+?)[\s.!?]*$", re.I), "Could you {verb}{rest}?"),
+)
+
+
+# "Hello?? Still waiting on the `schema.graphql` update." asks after it: "Is there any news on ...?"
+WAITING = re.compile(r"^\s*(?:(?:i['’]m|i am|we['’]re|we are)\s+)?still waiting (?:on|for)\s+(.+?)[\s.!?]*$", re.I)
+
+
+def propose(r: Rewrite) -> str | None:
+    """A jab that wraps something to do says the thing to do: 'All you had to do was add X' and 'Someone with a
+    brain would have checked X' become 'Could we add X?' / 'Could we check X?', 'Any junior would know better
+    than to put X' becomes 'We shouldn't put X.', and 'You never update the docs' asks 'Could you update the
+    docs?'. The verb is the sentence's own (in its bare form), and so is the rest."""
+    waiting = WAITING.match(r.original)
+    if waiting:
+        return f"Is there any news on {waiting.group(1)}?"
+    for pattern, form in PROPOSALS:
+        m = pattern.match(r.original)
+        if m is None:
+            continue
+        verb = next((t for t in r.doc if t.idx == m.start(1)), None)
+        if verb is None or verb.pos_ != "VERB":
+            return None
+        rest_start = m.start(2)
+        rest = [t for t in r.doc if rest_start <= t.idx < m.end(2)]
+        body = _no_final_punct(_text(r, rest, frozenset(r.blame)))
+        return form.format(verb=verb.lemma_.lower(), rest=(" " + body) if body else "")
+    return None
+
+
+SWEAR_WH = {"wtf": "what", "wth": "what", "wtaf": "what"}
+
+
+def wh_swear(r: Rewrite) -> str | None:
+    """'Seriously, wtf is `handleStuff2`?' asks what the swear word stood for: 'What is `handleStuff2`?'"""
+    swear = next((t for t in r.doc if t.lower_ in SWEAR_WH and t.i in r.all_cues), None)
+    if swear is None or swear.i + 1 >= len(r.doc) or r.doc[swear.i + 1].pos_ not in ("AUX", "VERB"):
+        return None
+    after = r.doc[swear.i + 2] if swear.i + 2 < len(r.doc) else None
+    if r.doc[swear.i + 1].lemma_ == "be" and after is not None and after.lower_ in ("this", "that", "these", "those"):
+        return None  # "wtf is this release" is contempt for the thing, not a question about it
+    before = [t for t in r.doc[: swear.i] if not t.is_punct]
+    others = [i for i in r.all_cues if i != swear.i and r.doc[i].i > swear.i]
+    if any(t.i not in r.all_cues for t in before) or not _modifiers_only(r, others):
+        return None
+    drop = frozenset({t.i for t in r.doc[: swear.i]} | set(others))
+    text = _text(r, list(r.doc), drop, {swear.i: "what"})
+    return _upper_first(_no_final_punct(text)) + "?"
 
 
 def state_plainly(r: Rewrite) -> str | None:
@@ -511,8 +733,40 @@ def state_plainly(r: Rewrite) -> str | None:
     return drop_cue(r)
 
 
+# Refusals name what they refuse ("Not merging this."); the polite form keeps that verb, or goes ahead "with this".
+DECLINED = ("merge", "take", "accept", "approve", "land", "ship")
+DECLINE = "I don't think we should {what}; could you say more about why it's needed?"
+
+
+def _own_words(r: Rewrite) -> list[Token]:
+    """Words of the sentence that say something besides the jab: not cues, punctuation or stop words."""
+    cues = set(r.all_cues)
+    return [t for t in r.doc if t.i not in cues and t.is_alpha and not t.is_stop]
+
+
+def decline(r: Rewrite) -> str | None:
+    """A bare refusal ('Nah.', 'Not merging this.', 'Pointless PR.') keeps its decision and asks for the reason:
+    the decision is the whole point, so saying it politely loses nothing. Only where nothing else is said."""
+    if len(_own_words(r)) > 1:
+        return None
+    verb = next((t.lemma_ for t in r.doc if t.lemma_ in DECLINED and t.tag_ in ("VBG", "VB", "VBP")), None)
+    return DECLINE.format(what=f"{verb} this" if verb else "go ahead with this yet")
+
+
+def not_a_concern(r: Rewrite) -> str | None:
+    """'Nobody cares about IE11.' says a thing needs no attention: 'I don't think we need to worry about IE11.'"""
+    care = next((t for t in r.doc if t.lemma_ == "care" and t.i in r.all_cues), None)
+    about = next((c for c in care.children if c.lower_ == "about"), None) if care is not None else None
+    obj = next((c for c in about.children if c.dep_ == "pobj"), None) if about is not None else None
+    if obj is None:
+        return None
+    return f"I don't think we need to worry about {_lower_first(_text(r, list(obj.subtree)))}."
+
+
 def explain_concern(r: Rewrite) -> str | None:
-    return drop_cue(r)
+    """A brush-off becomes the position it stands for: the cut where a point is left, 'I don't think we need to
+    worry about X' for 'nobody cares about X', and a polite refusal that asks why for a bare 'Nah.'."""
+    return drop_cue(r) or not_a_concern(r) or decline(r)
 
 
 STRATEGIES: dict[str, Callable[[Rewrite], str | None]] = {
@@ -531,6 +785,10 @@ STRATEGIES: dict[str, Callable[[Rewrite], str | None]] = {
     "normal-case": normal_case,
     "name-concern": name_concern,
     "explain-concern": explain_concern,
+    "as-risk": as_risk,
+    "propose": propose,
+    "effect": lambda r: _effect(r),
+    "wh-swear": wh_swear,
 }
 
 
@@ -545,9 +803,11 @@ TEMPLATE_WORDS: dict[str, frozenset[str]] = {
     "de-personalize": frozenset({"need", "needs", "work", "together"}),
     "remove-words": frozenset({"need", "needs", "work", "together"}),  # it falls back on focus-on-code
     "name-concern": frozenset({"bit", "worried", "talk"}),
+    "explain-concern": frozenset({"go", "ahead", "say", "needed", "need", "worry"}),
+    "propose": frozenset({"news"}),
 }
 # Tried after a rule's own strategy, whichever that is, when it has nothing concrete to offer.
-SECOND_TRIES = ("normal-case", "name-concern", "drop-cue")
+SECOND_TRIES = ("wh-swear", "effect", "propose", "normal-case", "name-concern", "as-risk", "drop-cue")
 # Strategies that only cut or hedge: the plain cut goes first, as the smaller edit. The others change the
 # sentence's form on purpose ("why didn't you just X?" becomes "Could we X here?"), so they go first.
 PLAIN_FIRST = frozenset({"drop-cue", "hedge", "soften-request", "state-plainly", "explain-concern", "remove-words",
@@ -568,12 +828,21 @@ def template(strategy: str) -> frozenset[str]:
 
 
 # Proposals that read only the sentence's shared cues, so every rule of a sentence would make the same one.
-SHARED_PROPOSALS = frozenset({"plain", "clauses", "pieces", "words-only", "name-concern", "drop-cue"})
+SHARED_PROPOSALS = frozenset({"plain", "clauses", "pieces", "words-only", "name-concern", "as-risk", "propose",
+                              "effect", "wh-swear", "drop-cue"})
 
 
 def _make(name: str, rewrite: Rewrite) -> str | None:
     text = BUILT_IN[name](rewrite) if name in BUILT_IN else STRATEGIES[name](rewrite)
-    return None if not text or text.strip() == rewrite.original.strip() else text
+    if not text or text.strip() == rewrite.original.strip() or promoted_infinitive(rewrite.original, text):
+        return None
+    return None if name in CUTS and torn(rewrite.doc, text) else text
+
+
+# Proposals that only cut (and hedge): what they keep of the sentence must still hang together. The others put
+# kept words into a new frame on purpose ("The migration may still be missing; ...").
+CUTS = frozenset({"plain", "clauses", "pieces", "words-only", "drop-cue", "hedge", "soften-request",
+                  "state-plainly", "explain-concern", "remove-words", "normal-case", "describe-effect"})
 
 
 def candidates(strategy: str, rewrite: Rewrite) -> list[tuple[str, Callable[[], str | None]]]:

@@ -15,6 +15,9 @@ NOMINAL = ("nsubj", "nsubjpass", "dobj", "pobj")
 # Roles a sentence cannot lose: cutting the verb's complement leaves "This module is a." behind.
 ESSENTIAL = ("ROOT", "attr", "acomp", "oprd", "xcomp", "ccomp", "dobj")
 NEUTRAL_NOUN = "code"
+# Nouns that say nothing without their "of" phrase.
+CLASSIFIERS = ("kind", "sort", "type", "piece", "pile", "bunch", "load", "heap", "lot", "mess", "waste", "level",
+               "bag", "pack", "excuse")
 WORK_DETERMINERS = ("this", "that", "these", "those", "your", "such")
 QUOTES = "\"'“”‘’"
 # A sentence that now opens with one of these lost its first half: "and ship it", "before opening a PR".
@@ -83,6 +86,8 @@ def _detachable(doc: Doc, cue: Token) -> set[int] | None:
     for t in [cue, *cue.ancestors]:
         if t.i == root.i:
             return None
+        if t.dep_ == "prep" and t.lower_ == "of" and t.head.lemma_ in CLASSIFIERS:
+            return None  # "what kind of loser" is not "what kind"; "a pile of crap" is not "a pile"
         if t.dep_ in DETACHABLE:
             return {s.i for s in t.subtree} | {c.i for c in t.head.children if c.dep_ == "cc" and c.i < t.i}
     return None
@@ -152,7 +157,17 @@ def request(words: list[Token], cut: Cut) -> bool:
         words = words[1:]
     first = words[0]
     subjects = [c for c in first.children if c.dep_ in SUBJECTS]
-    return first.tag_ == "VB" and all(c.i in cut.drop and c.lower_ == "you" for c in subjects)
+    if first.tag_ != "VB" or not all(c.i in cut.drop and c.lower_ == "you" for c in subjects):
+        return False
+    return bool(subjects) or first.dep_ == "ROOT" or addressed(first)
+
+
+def addressed(verb: Token) -> bool:
+    """A bare verb under another ('You need to [run] the tests', 'Why didn't you just [use] a dict?') was asked
+    of the reader only if that verb's subject is 'you'; under 'Love to [leak] stack traces' it was no request,
+    and saying it as one turns irony into an order."""
+    head = verb.head
+    return head.i != verb.i and any(c.dep_ in SUBJECTS and c.lower_ == "you" for c in head.children)
 
 
 def plan(doc: Doc, cues: tuple[int, ...], replace_nouns: bool = True) -> Cut | None:

@@ -103,3 +103,108 @@ def test_full_sentences_need_a_main_verb_a_capital_and_an_end(nlp_pipeline):
     for broken in ["the lock is not needed.", "The lock is not needed", "When code is unset.",
                    "Another architect who has never read the code.", "Known the API was deprecated."]:
         assert not gate.full_sentences(nlp_pipeline(broken)), broken
+
+
+# The broken shapes issue 9 found, each as a property over the sentences around it.
+BLAMES = st.sampled_from(["you clearly didn't read the style guide", "you never update the docs",
+                          "you really didn't test this", "you obviously skipped the review",
+                          "you didn't even run the tests", "thanks to you the build is red"])
+HEDGES = st.sampled_from(["If", "It looks like", "Maybe"])
+
+
+@SETTINGS
+@given(sentences(), BLAMES)
+def test_a_rewrite_that_keeps_blame_of_the_reader_fails(pair, blame):
+    plain, _ = pair
+    original = f"Bold choice, since {blame}. {plain}"
+    for rewrite in (f"{blame[0].upper()}{blame[1:]}. {plain}", f"{plain[:-1]}, since {blame}."):
+        verdict = gate.check(original, rewrite, cues=("Bold choice",), exempt="Bold choice")
+        assert not verdict.ok and gate.accusations(rewrite), rewrite  # (the random prose may fail first)
+    assert gate.check(original, plain, cues=("Bold choice",), exempt="Bold choice").ok
+
+
+@SETTINGS
+@given(sentences(), BLAMES, HEDGES)
+def test_a_hedged_or_conditional_you_is_an_observation_not_blame(pair, blame, hedge):
+    plain, _ = pair
+    assert gate.accusations(f"{plain} {hedge} {blame}, we should talk.") == []
+
+
+@SETTINGS
+@given(st.sampled_from(["linter", "build", "cache", "handler"]), st.sampled_from(["dumb", "stupid", "garbage"]),
+       st.sampled_from(["about imports again", "again", "in places", "on Mondays"]),
+       st.sampled_from(["is being", "is", "was", "has been"]))
+def test_a_cut_that_takes_a_copulas_complement_fails(noun, adjective, rest, be):
+    """'The linter is being dumb about imports' must not become 'The linter is being about imports'."""
+    original = f"The {noun} {be} {adjective} {rest}, ugh."
+    verdict = gate.check(original, f"The {noun} {be} {rest}.", cues=(adjective, "ugh"), exempt=f"{adjective} ugh")
+    assert not verdict.ok and "complement" in verdict.problem
+    adverb = original.replace(adjective, f"obviously {adjective}")
+    assert gate.check(adverb, f"The {noun} {be} {adjective} {rest}.", cues=("obviously", "ugh"),
+                      exempt="obviously ugh").ok
+
+
+@SETTINGS
+@given(sentences(), st.sampled_from(["Could you", "Would you", "Can we"]), st.sampled_from(["don't", "never"]))
+def test_a_request_of_a_negation_fails(pair, ask, negation):
+    """'Just don't commit `.env` files' must not become 'Could you don't commit `.env` files?'."""
+    plain, _ = pair
+    original = f"Just {negation} {plain[0].lower()}{plain[1:]}"
+    rewrite = f"{ask} {negation} {plain[0].lower()}{plain[1:-1]}?"
+    verdict = gate.check(original, rewrite, cues=("Just",), exempt="Just")
+    assert not verdict.ok and verdict.problem.startswith("broken shape")
+
+
+@SETTINGS
+@given(st.sampled_from(["beginner", "junior", "first-year", "intern"]), st.sampled_from(["know", "understand", "see"]),
+       st.sampled_from(["any", "every"]))
+def test_the_neutral_noun_never_stands_in_for_a_person(person, verb, det):
+    """'Any beginner would know this' once became 'I think any code would know this'."""
+    original = f"{det.capitalize()} {person} would {verb} that the lock is held twice."
+    rewrite = f"I think {det} code would {verb} that the lock is held twice."
+    verdict = gate.check(original, rewrite, cues=(f"{det} {person}",), template=frozenset({"code", "think"}))
+    assert not verdict.ok and verdict.problem.startswith("broken shape")
+
+
+@SETTINGS
+@given(st.sampled_from(["Wow,", "Oh great,", "Yay,", "Well,"]),
+       st.sampled_from(["so much clearer now", "super maintainable", "such a clean design", "really elegant"]),
+       sentences())
+def test_irony_with_its_wink_cut_is_not_shown_as_a_literal_claim(wink, praise, pair):
+    """A sarcastic 'Wow, so much clearer now.' must not become the claim 'So much clearer now.'."""
+    plain, _ = pair
+    original = f"{plain} {wink} {praise}."
+    rewrite = f"{plain} {praise[0].upper()}{praise[1:]}."
+    verdict = gate.check(original, rewrite, cues=(wink.rstrip(","),), exempt=wink)
+    assert not verdict.ok and verdict.problem.startswith("broken shape")
+    assert gate.check(original, plain, cues=(wink.rstrip(","),), exempt=f"{wink} {praise}").ok
+
+
+@SETTINGS
+@given(sentences(), st.sampled_from(["damn", "ugh", "seriously", "come on"]))
+def test_a_mark_left_before_the_full_stop_by_a_cut_fails(pair, jab):
+    """'CI is flaky again, damn.' must not become 'CI is flaky again,.'."""
+    plain, _ = pair
+    original = f"{plain[:-1]}, {jab}."
+    verdict = gate.check(original, f"{plain[:-1]},.", cues=(jab,), exempt=jab)
+    assert not verdict.ok and verdict.problem.startswith("punctuation")
+
+
+@SETTINGS
+@given(sentences(), st.sampled_from(["Anyone would have seen", "A senior dev would have caught",
+                                     "Surely you've heard of", "You don't understand"]))
+def test_a_hedge_the_rewrite_added_does_not_excuse_the_blame_it_kept(pair, blame):
+    plain, _ = pair
+    original = f"Obviously {blame.lower()} {plain[0].lower()}{plain[1:]}"
+    rewrite = f"I think {blame.lower()} {plain[0].lower()}{plain[1:]}"
+    verdict = gate.check(original, rewrite, cues=("Obviously",), template=frozenset({"think"}), exempt="Obviously")
+    assert not verdict.ok and verdict.problem.startswith("keeps blame")
+
+
+def test_half_sentences_and_emptied_quotes_are_not_full(nlp_pipeline):
+    for broken in ["Why we can't have nice things.", "If we store passwords in plain text.",
+                   "How this manages to be both slower and less readable.", "What you call a refactor?"]:
+        assert not gate.full_sentences(nlp_pipeline(gate.for_parse(broken))), broken
+    assert gate.full_sentences(nlp_pipeline(gate.for_parse("What is `handleStuff2`?")))
+    assert gate.full_sentences(nlp_pipeline(gate.for_parse("`__init__.py` is missing, so `x()` skips `y/z`.")))
+    assert gate.bad_punctuation('I see the "rigorous release process" here.', 'I see " release process" here.')

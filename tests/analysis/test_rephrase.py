@@ -100,3 +100,92 @@ def test_the_rewrite_passes_the_analyzer_at_the_highest_sensitivity(analysis):
     text = "Simply use a context manager, it's not rocket science."
     result = analysis.analyze(text)
     assert result.rewrite and analysis.analyze(result.rewrite, HIGH).findings == ()
+
+
+def test_blame_of_the_reader_left_after_the_cue_is_cut_is_not_shown(analysis):
+    """'Bold choice' was the rule's cue, but 'you clearly didn't read' is the jab that remained."""
+    result = analysis.analyze("Bold choice, since you clearly didn't read the style guide.", HIGH)
+    assert result.findings
+    assert "you clearly" not in result.rewrite.lower() and "didn't read" not in result.rewrite
+
+
+def test_a_blaming_clause_goes_when_the_rest_of_the_comment_carries_the_point(analysis):
+    result = analysis.analyze("Damn, you really didn't test this. `parse('')` throws `IndexError` on the first line.")
+    assert result.rewrite == "`parse('')` throws `IndexError` on the first line."
+
+
+def test_a_cut_never_leaves_a_copula_without_its_complement(analysis):
+    """'The linter is being dumb about imports again… ugh' once became 'The linter is being about imports'."""
+    for text in ("The linter is being dumb about imports again… ugh", "CI is being stupid about caching again."):
+        result = analysis.analyze(text, HIGH)
+        assert " being about" not in result.rewrite and " is about" not in result.rewrite
+
+
+def test_rules_that_hit_the_same_words_make_one_note(analysis):
+    result = analysis.analyze("Everyone knows you need an index.", HIGH)
+    assert len(result.findings) == 1
+    assert "Everyone" in result.findings[0].words and result.findings[0].also
+    both = analysis.analyze("Simply use a context manager, it's not rocket science.", HIGH)
+    assert len(both.findings) == 2  # two jabs in one sentence stay two lines of the note
+
+
+# Cuts that once left pieces of the sentence's tree: a subject without its verb, a preposition without its head.
+TORN = [
+    ("Your change is the reason the nightly job failed.", "Change the nightly job failed."),
+    ("Because of your refactor the nightly job fails.", "Of refactor the nightly job fails."),
+    ("Your sloppiness in #812 is why the release slipped.", "In #812 is why the release slipped."),
+    ("I spent my Saturday cleaning up after your deploy.", "I spent my Saturday deploy."),
+    ("Had you bothered to run the tests, you would know.", "I think bothered to run the tests, you would know."),
+    ("This is what happens when people who can't code write YAML. The `steps:` are indented under `env:`.",
+     "This is what happens when people who write YAML. The `steps:` are indented under `env:`."),
+]
+
+
+@pytest.mark.parametrize(("text", "broken"), TORN, ids=[t for t, _ in TORN])
+def test_a_cut_keeps_what_is_left_in_one_piece(analysis, text, broken):
+    result = analysis.analyze(text, HIGH)
+    assert result.findings
+    assert result.rewrite != broken
+
+
+# Family moves (issue 9): each shape says its point another way, whatever the rule that found the jab, so these
+# are checked with the jab's words given (text, cue words, strategy, expected proposal), not with detection.
+FAMILY_MOVES = [
+    ("All you had to do was add `ON DELETE CASCADE` to the foreign key.", "All you had to do was", "drop-cue",
+     "Could we add `ON DELETE CASCADE` to the foreign key?"),
+    ("A junior intern would know better than to put business logic in a React component's render.",
+     "A junior intern", "state-plainly", "We shouldn't put business logic in a React component's render."),
+    ("Your query is what's locking the `orders` table during peak hours.", "Your query is what", "state-plainly",
+     "This query is locking the `orders` table during peak hours."),
+    ("Your change is the reason the nightly job failed.", "Your change is the reason", "describe-effect",
+     "The nightly job failed after this change."),
+    ("Thanks to your `git push --force`, my three commits on `feature/search` are gone.", "Thanks to your",
+     "describe-effect", "After the `git push --force`, my three commits on `feature/search` are gone."),
+    ("You broke CI with this merge.", "You broke", "describe-effect", "This merge broke CI."),
+    ("Stop pushing to `main` directly.", "Stop", "soften-request", "Please don't push to `main` directly."),
+    ("Seriously, wtf is `handleStuff2`?", "Seriously|wtf", "remove-words", "What is `handleStuff2`?"),
+    ("Not merging this.", "Not merging", "explain-concern",
+     "I don't think we should merge this; could you say more about why it's needed?"),
+    ("Nobody cares about IE11.", "Nobody cares", "explain-concern", "I don't think we need to worry about IE11."),
+    ("Love to leak stack traces to the internet.", "Love to", "state-plainly",
+     "This could leak stack traces to the internet."),
+    ("Still waiting on the `schema.graphql` update.", "Still waiting", "state-plainly",
+     "Is there any news on the `schema.graphql` update?"),
+]
+
+
+@pytest.mark.parametrize(("text", "cue", "strategy", "expected"), FAMILY_MOVES, ids=[m[0] for m in FAMILY_MOVES])
+def test_family_moves_keep_the_point_in_another_form(analysis, nlp_pipeline, text, cue, strategy, expected):
+    import re
+
+    from service.analysis import gate
+    from service.analysis.rephrase import Rewrite, candidates, template
+
+    doc = nlp_pipeline(analysis._prepare(text).masked)
+    spans = [(m.start(), m.end()) for c in cue.split("|") for m in re.finditer(re.escape(c), text)]
+    cues = tuple(t.i for t in doc if any(a <= t.idx < b for a, b in spans))
+    made = {name: make() for name, make in candidates(strategy, Rewrite(doc, text, cues, cues))}
+    assert expected in made.values(), made
+    name = next(n for n, t in made.items() if t == expected)
+    assert gate.check(text, expected, cues=tuple(cue.split("|")), template=template(name), exempt=cue).ok
+    assert analysis.analyze(expected, HIGH).findings == ()
