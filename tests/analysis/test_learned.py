@@ -41,12 +41,12 @@ def test_training_is_deterministic_and_learns_a_family():
 def test_model_findings_obey_disabled_rules_categories_and_allowed_phrases(analysis):
     from service.analysis.engine import validated_rules
 
-    text = next(r for r in validated_rules() if r.id == "learned-dismissive").flag_examples[0]
+    text = next(r for r in validated_rules() if r.id == "learned-insult").flag_examples[0]
     found = analysis.analyze(text)
-    assert [f.rule for f in found.findings] == ["learned-dismissive"]
+    assert [f.rule for f in found.findings] == ["learned-insult"]
     assert found.findings[0].words  # the note names the words the model leaned on
-    assert not analysis.analyze(text, Options(disabled_rules=frozenset({"learned-dismissive"}))).flagged
-    assert not analysis.analyze(text, Options(disabled_categories=frozenset({"dismissive"}))).flagged
+    assert not analysis.analyze(text, Options(disabled_rules=frozenset({"learned-insult"}))).flagged
+    assert not analysis.analyze(text, Options(disabled_categories=frozenset({"insult"}))).flagged
     assert not analysis.analyze(text, Options(allowed=(found.findings[0].matched,))).flagged
 
 
