@@ -16,7 +16,8 @@ from datetime import timedelta
 
 from celery import Celery, Task
 from flask import Flask
-from kombu.exceptions import OperationalError
+from kombu.exceptions import BatchPublishError, OperationalError
+from kombu.utils.uuid import uuid
 
 from service.config import Config
 
@@ -25,8 +26,9 @@ log = logging.getLogger(__name__)
 PURGE_EVERY = timedelta(hours=24)  # forgetting what is past TACT_RETENTION_DAYS need not be punctual
 # Each sweep leaves the time it ran here, so `tact doctor` can tell whether beat is running.
 SWEEP_MARK = "tact:beat:last-sweep"
-# What sending or pinging raises when Redis is down: kombu wraps refused connections.
-BrokerUnavailable = (OperationalError, OSError)
+# What sending or pinging raises when Redis is down: kombu wraps refused connections, and says
+# BatchPublishError when a pipeline of messages failed part-way.
+BrokerUnavailable = (OperationalError, BatchPublishError, OSError)
 
 
 def celery_init_app(app: Flask, config: Config) -> Celery:
@@ -99,6 +101,36 @@ class CeleryQueue:
         # channel first, which hangs for ~20 s when Redis is down and piles up subscriptions.
         self.celery.send_task(name, args=args, ignore_result=True, countdown=countdown or None)
 
+    def send_many(self, name: str, batch: list[list]) -> None:
+        """Send one task per args list in one Redis round trip (kombu's ``Producer.batch``).
+
+        Celery's ``send_task`` acquires a producer, routes and builds a result object for each
+        message: several times the CPU of the webhook view around it. Here the messages are built
+        by Celery's own ``create_task_message`` and published by its ``send_task_message`` (so
+        signals such as ``before_task_publish`` still fire), into one pipeline flushed at the end.
+        A failed flush leaves it unknown which were sent; the caller treats all as unsent, and a
+        task sent twice is claimed once (``storage.claim_delivery``).
+        """
+        if not batch:
+            return
+        with self.celery.producer_or_acquire() as producer:
+            # Connect as send_task's retry policy would (a dead Redis fails in about a second);
+            # kombu's own default for a first connection retries for several seconds.
+            producer.connection.ensure_connection(**self.celery.conf.task_publish_retry_policy)
+            self._publish_batch(producer, name, batch)
+
+    def _publish_batch(self, producer, name: str, batch: list[list]) -> None:
+        amqp = self.celery.amqp
+        with producer.batch(max_size=len(batch)):
+            for args in batch:
+                # The reprs Celery would compute (with saferepr, the costlier part) for logs and Flower.
+                message = amqp.create_task_message(uuid(), name, args, {}, ignore_result=True,
+                                                   argsrepr=repr(args), kwargsrepr="{}")
+                # declare=[]: messages go to the queue by name (the anonymous exchange), which needs
+                # no binding, and workers declare their queue themselves; send_task would bind
+                # copies of the queue to the channel for every message to learn it was declared.
+                amqp.send_task_message(producer, name, message, retry=False, declare=[])
+
     def ping(self) -> None:
         with self.celery.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
@@ -139,6 +171,10 @@ class InProcessQueue:
         self._ensure_thread()
         self._sent += 1
         self._jobs.put((name, args))
+
+    def send_many(self, name: str, batch: list[list]) -> None:
+        for args in batch:
+            self.send(name, args)
 
     def ping(self) -> None:
         return None
