@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import queue as stdlib_queue
 import threading
-from concurrent.futures import Future
 from dataclasses import dataclass
 
 from flask import Flask
@@ -56,6 +55,34 @@ class Recorded:
     broker_error: str | None = None
 
 
+class _Waiting:
+    """One delivery handed to the writer, and the lock its request waits on until the writer is done with it.
+
+    A bare lock rather than a ``concurrent.futures.Future``: a Future's condition variable cost more
+    CPU than the rest of the hand-over.
+    """
+
+    __slots__ = ("delivery", "_done", "_result", "_error")
+
+    def __init__(self, delivery: storage.NewDelivery):
+        self.delivery = delivery
+        self._result: Recorded | None = None
+        self._error: BaseException | None = None
+        self._done = threading.Lock()
+        self._done.acquire()
+
+    def finish(self, result: Recorded | None = None, error: BaseException | None = None) -> None:
+        self._result, self._error = result, error
+        self._done.release()
+
+    def wait(self, timeout: float) -> Recorded:
+        if not self._done.acquire(timeout=timeout):
+            raise NotRecorded(f"no answer from the writer within {timeout:g} s")
+        if self._error is not None:
+            raise self._error
+        return self._result
+
+
 class Recorder:
     """One writer thread per process, started on first use, batching what concurrent requests hand it."""
 
@@ -75,13 +102,10 @@ class Recorder:
         GitHub lets the user redeliver); its delivery may still be committed afterwards, and then
         the sweeper sends it and the redelivery is a duplicate.
         """
-        future: Future = Future()
-        self._pending.put((delivery, future))  # before the thread check: see _run's exit
+        waiting = _Waiting(delivery)
+        self._pending.put(waiting)  # before the thread check: see _loop's exit
         self._ensure_thread()
-        try:
-            return future.result(timeout=self._wait_seconds)
-        except TimeoutError as exc:
-            raise NotRecorded(f"no answer from the writer within {self._wait_seconds:g} s") from exc
+        return waiting.wait(self._wait_seconds)
 
     def close(self, timeout: float = 10.0) -> None:
         """Write what is waiting, then end the thread (a gunicorn worker exiting)."""
@@ -129,16 +153,16 @@ class Recorder:
                 batch.append(item)
             self._write(batch)
 
-    def _write(self, batch: list[tuple[storage.NewDelivery, Future]]) -> None:
+    def _write(self, batch: list[_Waiting]) -> None:
         try:
-            results = self._insert([delivery for delivery, _ in batch])
+            results = self._insert([waiting.delivery for waiting in batch])
         except DatabaseUnavailable as exc:
-            for _, future in batch:
-                future.set_exception(exc)
+            for waiting in batch:
+                waiting.finish(error=exc)
             return
         except Exception as exc:  # noqa: BLE001 - handed to the requests, which raise it (a 500)
             if len(batch) == 1:
-                batch[0][1].set_exception(exc)
+                batch[0].finish(error=exc)
                 return
             for item in batch:  # nothing of the batch was stored: find the delivery the database refuses
                 self._write([item])
@@ -170,9 +194,9 @@ class Recorder:
             except Exception:  # noqa: BLE001 - a broken connection may fail to close; it is dropped either way
                 log.debug("closing the writer's connection failed", exc_info=True)
 
-    def _send_and_answer(self, batch, results: list[tuple[int, bool]]) -> None:
-        to_send = [[delivery_id] for (delivery, _), (delivery_id, created) in zip(batch, results, strict=True)
-                   if created and delivery.event != "ping"]
+    def _send_and_answer(self, batch: list[_Waiting], results: list[tuple[int, bool]]) -> None:
+        to_send = [[delivery_id] for waiting, (delivery_id, created) in zip(batch, results, strict=True)
+                   if created and waiting.delivery.event != "ping"]
         broker_error = None
         try:
             self._tasks.send_many(PROCESS_TASK, to_send)
@@ -181,13 +205,13 @@ class Recorder:
         except Exception as exc:  # noqa: BLE001 - the rows are committed; the sweeper sends them
             log.exception("sending %d tasks failed; the sweeper will send them", len(to_send))
             broker_error = type(exc).__name__
-        for (delivery, future), (delivery_id, created) in zip(batch, results, strict=True):
+        for waiting, (delivery_id, created) in zip(batch, results, strict=True):
             if not created:
-                future.set_result(Recorded(delivery_id, "duplicate"))
-            elif delivery.event == "ping":
-                future.set_result(Recorded(delivery_id, "pong"))
+                waiting.finish(Recorded(delivery_id, "duplicate"))
+            elif waiting.delivery.event == "ping":
+                waiting.finish(Recorded(delivery_id, "pong"))
             else:
-                future.set_result(Recorded(delivery_id, "kept" if broker_error else "queued", broker_error))
+                waiting.finish(Recorded(delivery_id, "kept" if broker_error else "queued", broker_error))
 
 
 def init_app(app: Flask) -> None:
