@@ -14,12 +14,15 @@ never the body, which holds people's comments):
                  from showing as failed deliveries on the app's settings page).
 - ``pong``       200: a ``ping``, recorded as done (there is nothing to process).
 - ``duplicate``  200: a GUID seen before; GitHub's redeliveries keep the GUID, so nothing is sent again.
-- ``queued``     202: recorded, committed, then sent as ``tact.process_delivery``.
+- ``queued``     202: recorded, committed, then sent as ``tact.process_delivery``. Deliveries that
+                 arrive together share one commit and one send (``service.web.recorder``); each
+                 is still answered only after its own row is committed.
 - ``kept``       202: recorded and committed, but the broker is down; the row stays ``received`` and
                  ``tact.sweep_stuck_deliveries`` sends it later. GitHub does not redeliver by itself,
                  so answering 5XX here would only hide a delivery we already hold.
-- ``db-down``    503: the database is unreachable; GitHub marks the delivery failed and the user can
-                 press "Redeliver" once it is back.
+- ``db-down``    503: the database is unreachable, or the commit took longer than
+                 ``TACT_WEBHOOK_WAIT_SECONDS``; GitHub marks the delivery failed and the user can
+                 press "Redeliver" once it is back (a row committed late is a duplicate then).
 
 Docs: "Validating webhook deliveries", "Best practices for using webhooks" (answer within 10 s).
 """
