@@ -37,7 +37,7 @@ class CookieSessions(SecureCookieSessionInterface):
     Webhooks and first visits carry none.
 
     Flask builds a signing serializer for every request before it looks for the cookie; on the
-    webhook receiver that was a tenth of the view's CPU, for a session nobody reads.
+    webhook receiver that was about a tenth of its time in Flask, for a session nobody reads.
     """
 
     def open_session(self, app, request):
