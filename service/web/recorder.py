@@ -119,7 +119,8 @@ class Recorder:
         with self._lock:
             if self._closed:
                 raise RuntimeError("the delivery writer was closed with its app")
-            if self._thread is None:
+            # Not alive: it ended on an error it did not expect; its batch answers 503 when its wait runs out.
+            if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="tact-delivery-writer", daemon=True)
                 self._thread.start()
 
