@@ -11,7 +11,7 @@ from service import logs
 from service.config import Config
 from service.queue import celery_init_app
 from service.storage import Database
-from service.web import headers, limits
+from service.web import headers, limits, recorder
 
 
 def create_app(test_config: Mapping[str, object] | None = None, *, bind_host: str | None = None) -> Flask:
@@ -39,6 +39,7 @@ def create_app(test_config: Mapping[str, object] | None = None, *, bind_host: st
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
     app.extensions["tact.db"] = Database(config.database_url, config.database_connect_timeout_seconds)
     celery_init_app(app, config)
+    recorder.init_app(app)
     _register_blueprints(app)
     headers.init_app(app)
     limits.init_app(app)
@@ -46,7 +47,11 @@ def create_app(test_config: Mapping[str, object] | None = None, *, bind_host: st
 
 
 def close_app(app: Flask) -> None:
-    """Stop the in-process task thread and close database connections: an app's resources end with it."""
+    """Stop the delivery writer and the in-process task thread, close database connections.
+
+    An app's resources end with it.
+    """
+    recorder.close(app)
     app.extensions["tact.queue"].shutdown()
     app.extensions["tact.db"].dispose()
     limits.close(app)

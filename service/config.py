@@ -73,6 +73,11 @@ class Config:
     # Where the manifest flow writes the new app's credentials (and where they are read from).
     env_file: str = ".env"
     retention_days: int = DEFAULT_RETENTION_DAYS
+    # The receiver's group commit (service.web.recorder): at most this many concurrent deliveries share
+    # one INSERT and one commit; 1 gives each delivery a transaction of its own.
+    webhook_batch_size: int = 64
+    # How long a request waits for its delivery to be committed before answering 503 (GitHub gives 10 s).
+    webhook_wait_seconds: float = 8.0
     # Reliability intervals, in seconds (docs/reliability.md explains each; tests set them small).
     delivery_lease_seconds: float = 60.0  # a claimed delivery belongs to its worker this long, renewed by heartbeat
     sweep_interval_seconds: float = 10.0  # beat re-sends due deliveries and pending publishes this often
@@ -215,6 +220,7 @@ _KNOBS = (
     ("TACT_LOGIN_PER_MINUTE", "login_per_minute", int),
     ("TACT_TRY_PAGE_PER_MINUTE", "try_page_per_minute", int),
     ("TACT_TRUSTED_PROXIES", "trusted_proxies", int),
+    ("TACT_WEBHOOK_BATCH_SIZE", "webhook_batch_size", int),
 )
 
 
@@ -254,6 +260,7 @@ INTERVALS = [
     ("TACT_RECOVER_LOOKBACK_SECONDS", "recover_lookback_seconds"),
     ("TACT_PERMISSION_CACHE_SECONDS", "permission_cache_seconds"),
     ("TACT_DATABASE_CONNECT_TIMEOUT_SECONDS", "database_connect_timeout_seconds"),
+    ("TACT_WEBHOOK_WAIT_SECONDS", "webhook_wait_seconds"),
 ]
 
 
@@ -315,6 +322,8 @@ def _check(config: Config) -> list[str]:
         problems.append(f"DATABASE_URL must be a sqlite:/// or postgresql:// URL, got {_redact(config.database_url)!r}")
     if len(config.secret_key) < 16:
         problems.append("SECRET_KEY must be at least 16 characters (it signs dashboard sessions)")
+    if config.webhook_batch_size < 1:
+        problems.append(f"TACT_WEBHOOK_BATCH_SIZE must be 1 or more, got {config.webhook_batch_size}")
     if config.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         problems.append(f"TACT_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, got {config.log_level!r}")
     return problems

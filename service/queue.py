@@ -8,15 +8,21 @@ the same Celery task objects run in a background thread of the web process, so a
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import queue as stdlib_queue
 import threading
 import time
 from datetime import timedelta
 
-from celery import Celery, Task
+import redis
+from celery import Celery, Task, signals
 from flask import Flask
+from kombu import serialization
 from kombu.exceptions import OperationalError
+from kombu.utils.uuid import uuid
+from redis.exceptions import RedisError
 
 from service.config import Config
 
@@ -25,8 +31,11 @@ log = logging.getLogger(__name__)
 PURGE_EVERY = timedelta(hours=24)  # forgetting what is past TACT_RETENTION_DAYS need not be punctual
 # Each sweep leaves the time it ran here, so `tact doctor` can tell whether beat is running.
 SWEEP_MARK = "tact:beat:last-sweep"
-# What sending or pinging raises when Redis is down: kombu wraps refused connections.
-BrokerUnavailable = (OperationalError, OSError)
+# What sending or pinging raises when Redis is down or refuses writes: kombu wraps refused
+# connections; send_many talks to Redis itself (RedisError: unreachable, timed out, out of memory).
+BrokerUnavailable = (OperationalError, RedisError, OSError)
+# Seconds send_many waits to connect to Redis, and for its answer.
+PUBLISH_TIMEOUT = 1.0
 
 
 def celery_init_app(app: Flask, config: Config) -> Celery:
@@ -93,11 +102,44 @@ class CeleryQueue:
 
     def __init__(self, celery: Celery):
         self.celery = celery
+        # For send_many; a dead or unreachable Redis fails within about a second, like send_task's
+        # retry policy (task_publish_retry_policy), and the caller answers "kept".
+        self._redis = redis.Redis.from_url(celery.conf.broker_url, socket_connect_timeout=PUBLISH_TIMEOUT,
+                                           socket_timeout=PUBLISH_TIMEOUT)
 
     def send(self, name: str, args: list, countdown: float = 0.0) -> None:
         # send_task ignores the global task_ignore_result: without this it subscribes to a result
         # channel first, which hangs for ~20 s when Redis is down and piles up subscriptions.
         self.celery.send_task(name, args=args, ignore_result=True, countdown=countdown or None)
+
+    def send_many(self, name: str, batch: list[list]) -> None:
+        """Send one task per args list, all in one Redis round trip (the receiver's group commit).
+
+        ``send_task``, and kombu's publishing under it, cost several times the CPU of the webhook
+        view around them: routing, a result object, a producer from a pool and a new Redis client
+        object for every message. Here each message is Celery's own (``create_task_message``, and
+        ``before_task_publish`` / ``after_task_publish`` fire as for ``send_task``), put in the
+        envelope kombu's Redis transport pushes onto the queue's list (``redis_envelope``), and
+        all are pushed in one pipeline. When that fails it is unknown which were sent: the caller
+        treats all as unsent, and a task sent twice is claimed once (``storage.claim_delivery``).
+        """
+        if not batch:
+            return
+        amqp, queue = self.celery.amqp, self.celery.conf.task_default_queue
+        messages = []
+        for args in batch:
+            # The reprs Celery would compute (with saferepr, the costlier part) for logs and Flower.
+            headers, properties, body, _ = amqp.create_task_message(
+                uuid(), name, args, {}, ignore_result=True, argsrepr=repr(args), kwargsrepr="{}")
+            signals.before_task_publish.send(sender=name, body=body, exchange="", routing_key=queue,
+                                             headers=headers, properties=properties, declare=[], retry_policy={})
+            messages.append((headers, body, redis_envelope(headers, properties, body, queue)))
+        with self._redis.pipeline(transaction=False) as pipe:
+            for *_, envelope in messages:
+                pipe.lpush(queue, envelope)
+            pipe.execute()
+        for headers, body, _ in messages:
+            signals.after_task_publish.send(sender=name, body=body, headers=headers, exchange="", routing_key=queue)
 
     def ping(self) -> None:
         with self.celery.connection_for_write() as conn:
@@ -111,8 +153,33 @@ class CeleryQueue:
 
     def shutdown(self, timeout: float = 10.0) -> bool:
         """Release the broker connections; nothing runs in this process."""
+        self._redis.close()
         self.celery.close()
         return True
+
+
+def redis_envelope(headers: dict, properties: dict, body, queue: str) -> str:
+    """A Celery message as kombu's Redis transport stores it in the queue's list (kombu 5).
+
+    The body serialised by kombu's own json serialiser and base64-encoded; properties carry the
+    delivery details kombu's virtual transport adds (delivery_info, a delivery_tag); priority 0
+    and persistent delivery, as ``send_task`` gives the default queue. tests/test_queue.py checks
+    this against what kombu itself pushes, and a real worker runs what it sends.
+    """
+    content_type, content_encoding, data = serialization.dumps(body, serializer="json")
+    return json.dumps({
+        "body": base64.b64encode(data.encode() if isinstance(data, str) else data).decode(),
+        "content-encoding": content_encoding,
+        "content-type": content_type,
+        "headers": headers,
+        "properties": properties | {
+            "delivery_mode": 2,
+            "delivery_info": {"exchange": "", "routing_key": queue},
+            "priority": 0,
+            "body_encoding": "base64",
+            "delivery_tag": uuid(),
+        },
+    })
 
 
 class InProcessQueue:
@@ -139,6 +206,10 @@ class InProcessQueue:
         self._ensure_thread()
         self._sent += 1
         self._jobs.put((name, args))
+
+    def send_many(self, name: str, batch: list[list]) -> None:
+        for args in batch:
+            self.send(name, args)
 
     def ping(self) -> None:
         return None

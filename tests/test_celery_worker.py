@@ -2,8 +2,10 @@
 
 from celery import Celery
 
+from service import storage
 from service.config import Config
-from service.queue import celery_settings
+from service.queue import CeleryQueue, celery_settings
+from tests.services import wait_for
 
 
 def test_a_task_sent_by_name_completes_on_a_real_worker(celery_worker):
@@ -11,6 +13,24 @@ def test_a_task_sent_by_name_completes_on_a_real_worker(celery_worker):
     client.conf.update(celery_settings(Config.from_env({"REDIS_URL": celery_worker["REDIS_URL"]})))
     result = client.send_task("tact.ping", args=["abc"])
     assert result.get(timeout=30) == "pong:abc"
+
+    # The receiver's batches (CeleryQueue.send_many) push their own envelope: the same worker runs them.
+    db = storage.Database(celery_worker["DATABASE_URL"])
+    try:
+        with db.autocommit() as conn:
+            ids = [delivery_id for delivery_id, _ in storage.insert_deliveries(conn, [
+                storage.NewDelivery(guid=f"batched-{n}", event="ping", action=None, installation_id=None,
+                                    repository_id=None, payload_json='{"zen": "Keep it logically awesome."}')
+                for n in range(2)])]
+        CeleryQueue(client).send_many("tact.process_delivery", [[i] for i in ids])
+
+        def states():
+            with db.session() as session:
+                return {session.get(storage.Delivery, i).state for i in ids}
+
+        wait_for(lambda: states() == {storage.DONE}, timeout=30)
+    finally:
+        db.dispose()
 
 
 def test_the_queue_is_configured_for_at_least_once_delivery():

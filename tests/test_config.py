@@ -64,6 +64,8 @@ def test_escaped_newlines_in_a_private_key_are_accepted():
     ({"TACT_MAX_WEBHOOK_BYTES": "lots"}, "TACT_MAX_WEBHOOK_BYTES must be a positive whole number"),
     ({"TACT_RETENTION_DAYS": "0"}, "TACT_RETENTION_DAYS must be a positive whole number of days"),
     ({"GITHUB_URL": "github.example.com"}, "GITHUB_URL must be a http or https URL"),
+    ({"TACT_WEBHOOK_BATCH_SIZE": "0"}, "TACT_WEBHOOK_BATCH_SIZE must be 1 or more"),
+    ({"TACT_WEBHOOK_WAIT_SECONDS": "0"}, "TACT_WEBHOOK_WAIT_SECONDS must be a positive number of seconds"),
 ])
 def test_a_bad_variable_is_named_in_the_error(env, fragment):
     with pytest.raises(ConfigError) as caught:
@@ -99,8 +101,10 @@ def test_dotenv_file_is_read_but_the_environment_wins(tmp_path, monkeypatch):
 
 
 def test_tuning_knobs_are_read_from_the_environment_and_checked():
-    config = Config.from_env({"TACT_GITHUB_SECONDS_BETWEEN_WRITES": "0", "TACT_GITHUB_RETRY_ATTEMPTS": "2"})
+    config = Config.from_env({"TACT_GITHUB_SECONDS_BETWEEN_WRITES": "0", "TACT_GITHUB_RETRY_ATTEMPTS": "2",
+                              "TACT_WEBHOOK_BATCH_SIZE": "8", "TACT_WEBHOOK_WAIT_SECONDS": "2.5"})
     assert (config.github_seconds_between_writes, config.github_retry_attempts) == (0.0, 2)
+    assert (config.webhook_batch_size, config.webhook_wait_seconds) == (8, 2.5)
     assert Config().github_seconds_between_requests == 0.25  # PyGithub's own default outside tests
     with pytest.raises(ConfigError) as caught:
         Config.from_env({"TACT_GITHUB_RETRY_ATTEMPTS": "2.5", "TACT_GITHUB_RETRY_BACKOFF": "-1"}).validate()

@@ -1,12 +1,20 @@
-"""The in-process queue lives and dies with its app: no worker thread outlives ``close_app``."""
+"""The queue: the in-process one lives and dies with its app; a batch sent to Redis is what Celery would send."""
 
 from __future__ import annotations
 
+import base64
+import json
 import threading
+import time
 
 import pytest
+import redis as redis_lib
+from celery import Celery
+from celery.signals import after_task_publish, before_task_publish
 
 from service.app import close_app
+from service.config import Config
+from service.queue import BrokerUnavailable, CeleryQueue, celery_settings
 from tests import payloads
 from tests.conftest import WEBHOOK_SECRET
 
@@ -32,3 +40,69 @@ def test_a_closed_queue_refuses_new_work_rather_than_starting_a_thread(app_facto
     with pytest.raises(RuntimeError, match="shut down"):
         app.extensions["tact.queue"].send("tact.sweep_stuck_deliveries", [])
     assert app.extensions["tact.queue"].shutdown() is True
+
+
+def _celery_queue(redis_url: str) -> CeleryQueue:
+    celery = Celery("tact-queue-test")
+    celery.conf.update(celery_settings(Config.from_env({"REDIS_URL": redis_url})))
+    return CeleryQueue(celery)
+
+
+# Differ between any two messages: the task's id, kombu's delivery tag, send_task's reply queue.
+PER_MESSAGE = {"id", "root_id", "correlation_id", "delivery_tag", "reply_to", "argsrepr"}
+
+
+def _without_ids(message: dict) -> dict:
+    return {key: _without_ids(value) if isinstance(value, dict) else value
+            for key, value in message.items() if key not in PER_MESSAGE}
+
+
+def test_a_batch_is_pushed_as_kombu_pushes_send_task_s_message(redis_url):
+    """send_many builds kombu's Redis envelope itself; it must stay what Celery's workers read."""
+    queue = _celery_queue(redis_url)
+    client = redis_lib.Redis.from_url(redis_url)
+    try:
+        queue.send("tact.process_delivery", [41])
+        queue.send_many("tact.process_delivery", [[42], [43]])
+        by_kombu, *ours = [json.loads(raw) for raw in reversed(client.lrange("celery", 0, -1))]
+    finally:
+        client.close()
+        queue.shutdown()
+    assert [json.loads(base64.b64decode(m["body"]))[0] for m in (by_kombu, *ours)] == [[41], [42], [43]]
+    for message in ours:
+        assert _without_ids(message) | {"body": None} == _without_ids(by_kombu) | {"body": None}
+        assert message["headers"]["argsrepr"] == repr(json.loads(base64.b64decode(message["body"]))[0])
+    assert len({m["properties"]["delivery_tag"] for m in (by_kombu, *ours)}) == 3
+
+
+def test_a_batch_fires_celery_s_publish_signals_around_the_push(redis_url):
+    queue = _celery_queue(redis_url)
+    client = redis_lib.Redis.from_url(redis_url)
+    seen = []
+
+    def before(sender=None, headers=None, **_kwargs):
+        seen.append(("before", headers["id"], client.llen("celery")))
+
+    def after(sender=None, headers=None, **_kwargs):
+        seen.append(("after", headers["id"], client.llen("celery")))
+
+    before_task_publish.connect(before, weak=False)
+    after_task_publish.connect(after, weak=False)
+    try:
+        queue.send_many("tact.process_delivery", [[1], [2]])
+    finally:
+        before_task_publish.disconnect(before)
+        after_task_publish.disconnect(after)
+        client.close()
+        queue.shutdown()
+    assert [(kind, queued) for kind, _, queued in seen] == [("before", 0), ("before", 0), ("after", 2), ("after", 2)]
+    assert seen[0][1] == seen[2][1] and seen[1][1] == seen[3][1]
+
+
+def test_a_batch_to_a_broker_that_is_down_fails_within_seconds_as_broker_unavailable():
+    queue = _celery_queue("redis://127.0.0.1:1/0")
+    started = time.monotonic()
+    with pytest.raises(BrokerUnavailable):
+        queue.send_many("tact.process_delivery", [[1]])
+    assert time.monotonic() - started < 3
+    queue.shutdown()

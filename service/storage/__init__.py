@@ -36,8 +36,10 @@ from service.storage.database import (
     normalize_url,
 )
 from service.storage.deliveries import (
+    NewDelivery,
     claim_delivery,
     finish_delivery,
+    insert_deliveries,
     insert_delivery,
     recent_deliveries,
     record_delivery,
@@ -152,7 +154,9 @@ __all__ = [
     "normalize_url",
     "make_engine",
     "record_delivery",
+    "insert_deliveries",
     "insert_delivery",
+    "NewDelivery",
     "claim_delivery",
     "finish_delivery",
     "release_delivery",

@@ -56,6 +56,14 @@ class Database:
         with self._autocommit.connect() as conn:
             yield conn
 
+    def autocommit_connection(self) -> Connection:
+        """The same, kept by the caller until it closes it: no checkout and reset per statement.
+
+        For the receiver's writer thread, which holds one while deliveries keep coming; checking
+        out, switching to autocommit and back and resetting on return cost more CPU than its INSERT.
+        """
+        return self._autocommit.connect()
+
     def ping(self) -> None:
         with self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))

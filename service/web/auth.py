@@ -68,6 +68,7 @@ class SignedInUser:
 def _harden_cookie(state) -> None:
     """Session cookie flags: it carries the sign-in's key; see the module docstring."""
     app = state.app
+    app.session_interface = sessions.CookieSessions()
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     if app.config["TACT"].public_url.startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True
