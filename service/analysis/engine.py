@@ -203,10 +203,12 @@ def _finding(c: _Comment, p: _Pending) -> Finding:
     )
 
 
-def _best_hits(e: Engine, s: Sentence, options: Options) -> dict[str, tuple[float, tuple[int, ...]]]:
+def _best_hits(
+    e: Engine, s: Sentence, options: Options, before=None
+) -> dict[str, tuple[float, tuple[int, ...]]]:
     """The highest-scoring unguarded match of each enabled rule in one sentence."""
     best: dict[str, tuple[float, tuple[int, ...]]] = {}
-    for rule_id, match in e.matchers.hits(s.doc):
+    for rule_id, match in e.matchers.hits(s.doc, before):
         rule = e.rules[rule_id]
         if rule.id in options.disabled_rules or rule.category in options.disabled_categories:
             continue
@@ -240,8 +242,8 @@ def _phrase_words(model: str, phrase: str) -> tuple[str, ...]:
 
 
 def _judge(e: Engine, c: _Comment, start: int, end: int, s: Sentence, options: Options, rephrase: bool,
-           model_hit: tuple[Rule, tuple[int, ...]] | None = None):
-    best = _best_hits(e, s, options)
+           model_hit: tuple[Rule, tuple[int, ...]] | None = None, before=None):
+    best = _best_hits(e, s, options, before)
     if model_hit and not best:  # a rule's own note says more than the model's; the model covers the rest
         rule, match = model_hit
         if not guarded(s, match, rule.unless) and not _allowed(s.doc, match, options):
@@ -273,17 +275,18 @@ def _run(e: Engine, comments: list[_Comment], options: Options, rephrase: bool) 
             compound = vader.polarity_scores(_for_vader(text))["compound"]
             c.compounds.append(compound)
             words = e.nlp.make_doc(text)
-            model_hit = _learned(e, words, options)
-            if model_hit or e.matchers.needs_parse(words):
-                todo.append((c, start, end, text, compound, model_hit))
+            needs, before = e.matchers.prefilter(words)
+            model_hit = None if before else _learned(e, words, options)  # rules first: the model fills gaps
+            if model_hit or needs:
+                todo.append((c, start, end, text, compound, model_hit, before))
     docs = e.nlp.pipe((t[3] for t in todo), batch_size=BATCH_SIZE)
-    for (c, start, end, _, compound, model_hit), doc in zip(todo, docs, strict=True):
+    for (c, start, end, _, compound, model_hit, before), doc in zip(todo, docs, strict=True):
         s = Sentence(
             doc=doc, signals=e.matchers.signal_spans(doc), compound=compound, comment_low=min(c.compounds),
             comment_words=len(c.masked.split()), opens=start == c.spans[0][0],
             owns_up=bool(_OWNS_UP.search(c.masked)),
         )
-        _judge(e, c, start, end, s, options, rephrase, model_hit)
+        _judge(e, c, start, end, s, options, rephrase, model_hit, before)
     if rephrase:
         _rewrite(e, comments, options)
     return [_verdict(c, options) for c in comments]

@@ -49,12 +49,17 @@ class Matchers:
     phrases: PhraseMatcher
     tokens: Matcher
     dependency: DependencyMatcher
-    surface: Matcher
     anchors: frozenset[str]
     signals: PhraseMatcher
     # anchor word -> the word sets each pattern anchored on it also needs (one word of each must be present)
     requirements: dict[str, list[tuple[frozenset[str], ...]]] = field(default_factory=dict)
     rule_ids: dict[int, str] = field(default_factory=dict)
+    # Running every surface pattern on every sentence was the analyzer's largest cost, so each rule's surface
+    # patterns have a matcher of their own that runs only on a sentence with the words one of them requires
+    # (one word of each list); the few patterns that require no word ("ALL CAPS", mOcKiNg case) sit in
+    # `surface_open`, which always runs.
+    surface_open: Matcher | None = None
+    surface_rules: dict[str, tuple[Matcher, list[tuple[frozenset[str], ...]]]] = field(default_factory=dict)
     cue_words: dict[str, tuple[frozenset[str], tuple[re.Pattern, ...]]] = field(default_factory=dict)
 
     def cues(self, rule_id: str, doc: Doc, match: tuple[int, ...]) -> tuple[int, ...]:
@@ -66,18 +71,32 @@ class Matchers:
             i for i in match if doc[i].lower_ in words or any(r.search(doc[i].lower_) for r in regexes)
         )
 
-    def needs_parse(self, doc: Doc) -> bool:
-        """True when a tokenized sentence could match some rule: only those sentences are parsed. A pattern
-        can match only if the sentence has one word of each of its required word lists, not just its anchor."""
+    def prefilter(self, doc: Doc) -> tuple[bool, list[tuple[int, int, int]]]:
+        """Whether a tokenized sentence could match some rule (only those sentences are parsed), and the
+        matches that need no parse (phrases and surface patterns), kept so the parsed sentence does not run
+        them again. A pattern can match only if the sentence has one word of each of its required lists."""
         words = {t.lower_ for t in doc}
+        before = list(self.phrases(doc))
+        if self.surface_open is not None:
+            before += self.surface_open(doc)
+        for matcher, needs in self.surface_rules.values():
+            if any(all(words & need for need in each) for each in needs):
+                before += matcher(doc)
+        if before:
+            return True, before
         for word in words & self.anchors:
             if any(all(words & need for need in needs) for needs in self.requirements.get(word, ())):
-                return True
-        return bool(self.phrases(doc)) or bool(self.surface(doc))
+                return True, before
+        return False, before
 
-    def hits(self, doc: Doc) -> list[tuple[str, tuple[int, ...]]]:
-        """(rule id, matched token indices) for every match in a parsed sentence."""
-        found = [(m, tuple(range(s, e))) for m, s, e in self.phrases(doc)]
+    def needs_parse(self, doc: Doc) -> bool:
+        return self.prefilter(doc)[0]
+
+    def hits(self, doc: Doc, before: list[tuple[int, int, int]] | None = None) -> list[tuple[str, tuple[int, ...]]]:
+        """(rule id, matched token indices) for every match in a parsed sentence; `before` holds what
+        prefilter found on the same tokens, so phrases and surface patterns are not matched twice."""
+        before = self.prefilter(doc)[1] if before is None else before
+        found = [(m, tuple(range(s, e))) for m, s, e in before]
         found += [(m, tuple(range(s, e))) for m, s, e in self.tokens(doc)]
         found += [(m, tuple(sorted(ids))) for m, ids in self.dependency(doc)]
         return [(self.rule_ids[m], ids) for m, ids in found]
@@ -151,7 +170,14 @@ def _add(rule: Rule, nlp: Language, m: Matchers, anchors: set[str]) -> None:
         words, regexes = words | more_words, regexes | more_regexes
         anchor = _literal_anchor(attrs)
         if rule.kind == "tokens" and _is_surface(attrs):  # exact before the parse: no anchor needed
-            m.surface.add(rule.id, [pattern])
+            required = _needs(attrs)
+            if required:
+                matcher, needs = m.surface_rules.setdefault(rule.id, (Matcher(nlp.vocab, validate=True), []))
+                matcher.add(rule.id, [pattern])
+                needs.append(required)
+            else:
+                m.surface_open.add(rule.id, [pattern])
+            continue
         elif anchor:
             anchors |= anchor
             for word in anchor:
@@ -161,7 +187,9 @@ def _add(rule: Rule, nlp: Language, m: Matchers, anchors: set[str]) -> None:
                 f"{rule.file}: rule {rule.id!r}: a pattern needs one required LOWER word or only surface "
                 f"attributes, so sentences without it can skip the parse (line {rule.line})"
             )
-    (m.tokens if rule.kind == "tokens" else m.dependency).add(rule.id, patterns)
+    deep = [p for p in patterns if not (rule.kind == "tokens" and _is_surface(_token_dicts(rule.kind, p)))]
+    if deep:
+        (m.tokens if rule.kind == "tokens" else m.dependency).add(rule.id, deep)
     m.cue_words[rule.id] = (frozenset(words), tuple(re.compile(r) for r in sorted(regexes)))
 
 
@@ -172,7 +200,7 @@ def compile_rules(rules: tuple[Rule, ...], nlp: Language, signals: dict[str, tup
         phrases=PhraseMatcher(vocab, attr="LOWER"),
         tokens=Matcher(vocab, validate=True),
         dependency=DependencyMatcher(vocab, validate=True),
-        surface=Matcher(vocab, validate=True),
+        surface_open=Matcher(vocab, validate=True),
         anchors=frozenset(),
         signals=PhraseMatcher(vocab, attr="LOWER"),
     )
