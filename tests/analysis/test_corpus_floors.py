@@ -34,12 +34,15 @@ def _counts(analysis, path: Path):
     return counts
 
 
+def _meets(counts, floors: dict[str, float]) -> None:
+    assert counts.precision >= floors["precision"]
+    assert counts.recall >= floors["recall"]
+    assert counts.fpr <= floors["fpr"]
+
+
 def test_held_out_thread_comments_meet_their_floors(analysis):
     """Heated issue-thread comments are harder than review comments, so they get floors of their own."""
-    counts = _counts(analysis, THREADS_TEST)
-    assert counts.precision >= THREADS_FLOORS["precision"]
-    assert counts.recall >= THREADS_FLOORS["recall"]
-    assert counts.fpr <= THREADS_FLOORS["fpr"]
+    _meets(_counts(analysis, THREADS_TEST), THREADS_FLOORS)
 
 
 FAMILIES_TEST = Path(__file__).resolve().parents[1] / "corpus" / "families-test.jsonl"
@@ -51,10 +54,7 @@ FAMILIES_FLOORS = {"precision": 0.80, "recall": 0.36, "fpr": 0.065}
 
 def test_held_out_family_comments_meet_their_floors(analysis):
     """Comments written, before the family rules, by a teammate who had not read them: new wording per family."""
-    counts = _counts(analysis, FAMILIES_TEST)
-    assert counts.precision >= FAMILIES_FLOORS["precision"]
-    assert counts.recall >= FAMILIES_FLOORS["recall"]
-    assert counts.fpr <= FAMILIES_FLOORS["fpr"]
+    _meets(_counts(analysis, FAMILIES_TEST), FAMILIES_FLOORS)
 
 
 FAMILIES2_TEST = Path(__file__).resolve().parents[1] / "corpus" / "families2-test.jsonl"
@@ -66,7 +66,4 @@ FAMILIES2_FLOORS = {"precision": 0.88, "recall": 0.39, "fpr": 0.045}
 
 def test_held_out_second_family_batch_meets_its_floors(analysis):
     """The second batch was written blind by other authors, after the first family rules existed."""
-    counts = _counts(analysis, FAMILIES2_TEST)
-    assert counts.precision >= FAMILIES2_FLOORS["precision"]
-    assert counts.recall >= FAMILIES2_FLOORS["recall"]
-    assert counts.fpr <= FAMILIES2_FLOORS["fpr"]
+    _meets(_counts(analysis, FAMILIES2_TEST), FAMILIES2_FLOORS)
