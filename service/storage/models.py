@@ -68,6 +68,12 @@ class Repository(Base):
     settings_errors: Mapped[list | None] = mapped_column(JSON)
     settings_checked_at: Mapped[datetime | None] = mapped_column(DateTime)
 
+    @property
+    def has_settings_file(self) -> bool:
+        """The worker records the blob SHA of `.github/tact.yml` when the default branch has one; then the
+        file decides, and the dashboard's switches for this repository stay closed."""
+        return self.settings_sha is not None
+
 
 class Delivery(Base):
     """One POST from GitHub, kept before we answer so that nothing is lost if a worker or Redis fails."""

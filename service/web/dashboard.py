@@ -78,7 +78,7 @@ def repository(repo_id: int):
         "dashboard/repository.html", repo=repo, state=activity(repo, inst, result), figures=numbers,
         charts=trend_charts(numbers, repo.full_name), categories=CATEGORIES, top_rules=numbers.rules[:TOP_RULES],
         recent=recent, settings=result.settings, settings_rows=_settings_rows(result.settings, result.sources),
-        has_file=has_file(repo), is_admin=is_admin, sensitivities=SENSITIVITIES,
+        has_file=repo.has_settings_file, is_admin=is_admin, sensitivities=SENSITIVITIES,
         errors_html=_render_markdown(_errors_markdown(repo, result)), previews=previews)
 
 
@@ -111,9 +111,8 @@ def save_settings(repo_id: int):
     auth.require_repo_admin(repo_id)
     with _db().session() as session:
         repo, _ = _installed_repository(session, repo_id)
-        if has_file(repo):
-            # The file is reviewed like code; a switch here would silently disagree with it.
-            return render_template("dashboard/file_wins.html", repo=repo), 409
+        if repo.has_settings_file:
+            return trust.file_wins(repo)
         switches = _switches_from_form(request.form)
         storage.save_dashboard_settings(session, repo_id, {**(repo.dashboard_settings or {}), **switches})
         session.expire_all()
@@ -171,11 +170,6 @@ class Activity:
     reason: str
 
 
-def has_file(repo: storage.Repository) -> bool:
-    """The worker records the blob SHA of `.github/tact.yml` when the default branch has one."""
-    return repo.settings_sha is not None
-
-
 def activity(repo: storage.Repository, inst: storage.Installation | None, result: SettingsResult) -> Activity:
     """Whether Tact analyzes this repository now, and the one reason a person needs to know."""
     if inst is None or inst.deleted or not repo.installed:
@@ -189,7 +183,7 @@ def activity(repo: storage.Repository, inst: storage.Installation | None, result
     if result.used_last_valid:
         reason = f"The last valid .github/tact.yml turns Tact {word}; the new one has problems."
         return Activity(enabled, reason)
-    if has_file(repo) and any(e.kind == "error" and e.file == REPOSITORY_FILE for e in result.errors):
+    if repo.has_settings_file and any(e.kind == "error" and e.file == REPOSITORY_FILE for e in result.errors):
         return Activity(False, ".github/tact.yml has problems, and there is no earlier valid version.")
     reasons = {
         "repository": f".github/tact.yml turns Tact {word}.",

@@ -55,7 +55,7 @@ def repository(repo_id: int):
     mode_source = settings.SOURCE_WORDS.get(result.sources.get("mode", "default"), "Tact's default")
     return render_template("trust/repository.html", repo=repo, settings=result.settings,
                            mode_source=mode_source, stage=STAGE_WORDS,
-                           modes=MODES, has_file=repo.settings_sha is not None, is_admin=is_admin,
+                           modes=MODES, has_file=repo.has_settings_file, is_admin=is_admin,
                            backfill=row, flagged=flagged, deliberate=deliberate, notes=notes,
                            proposals=proposals, max_days=MAX_DAYS, file=REPOSITORY_FILE)
 
@@ -86,8 +86,8 @@ def save_mode(repo_id: int):
         abort(400)
     with _db().session() as session:
         repo = _installed(session, repo_id)
-        if repo.settings_sha is not None:  # the file is reviewed like code; a switch here would disagree
-            return render_template("dashboard/file_wins.html", repo=repo), 409
+        if repo.has_settings_file:
+            return file_wins(repo)
         storage.save_dashboard_settings(session, repo_id, {**(repo.dashboard_settings or {}), "mode": mode})
     flash(f"Saved: the stage is now {mode}, from the next comment on.")
     return redirect(url_for(".repository", repo_id=repo_id))
@@ -101,8 +101,8 @@ def accept_proposal(repo_id: int):
     auth.require_repo_admin(repo_id)
     with _db().session() as session:
         repo = _installed(session, repo_id)
-        if repo.settings_sha is not None:
-            return render_template("dashboard/file_wins.html", repo=repo), 409
+        if repo.has_settings_file:
+            return file_wins(repo)
         layer = dict(repo.dashboard_settings or {})
         change = _apply_proposal(layer, request.form.get("action"), request.form.get("value", ""))
         problems = settings.check_mapping(layer, settings.DASHBOARD)
@@ -139,6 +139,12 @@ def backfill_on_opt_in(session, repository_ids) -> list[int]:
     for repo_id in sent:
         current_app.extensions["tact.queue"].send(BACKFILL_TASK, [repo_id])
     return sent
+
+
+def file_wins(repo: storage.Repository):
+    """The answer to a dashboard switch on a repository whose settings file decides: the file is reviewed
+    like code, and a switch here would silently disagree with it."""
+    return render_template("dashboard/file_wins.html", repo=repo), 409
 
 
 def _installed(session, repo_id: int) -> storage.Repository:
