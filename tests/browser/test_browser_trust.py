@@ -8,6 +8,7 @@ Signing in goes through the fake GitHub's OAuth pages, as in test_browser_dashbo
 from __future__ import annotations
 
 import pytest
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -47,7 +48,21 @@ def submit(browser, button) -> None:
     """Click a form's button and wait for the next page, so no element of this one is read by mistake."""
     page = browser.find_element(By.TAG_NAME, "html")
     button.click()
-    WebDriverWait(browser, WAIT).until(staleness_of(page))
+    WebDriverWait(browser, WAIT).until(lambda _: replaced(page))
+
+
+def replaced(element) -> bool:
+    """Whether the page holding element has been replaced by the next one.
+
+    While Chromium swaps documents, asking about a node of the old one can also answer "Node with given
+    id does not belong to the document" instead of the stale-element error: that too means it is gone.
+    """
+    try:
+        return staleness_of(element)(None)
+    except WebDriverException as error:
+        if "does not belong to the document" in (error.msg or ""):
+            return True
+        raise
 
 
 def status(browser, url: str) -> int:
