@@ -14,6 +14,7 @@ import logging
 import queue as stdlib_queue
 import threading
 import time
+import weakref
 from datetime import timedelta
 
 import redis
@@ -190,6 +191,9 @@ class InProcessQueue:
     """
 
     describe = "in-process"
+    # Every queue not yet collected, so a host that builds apps and drops them without close_app (a
+    # test session) can stop their threads before it closes the streams they log to.
+    live: weakref.WeakSet[InProcessQueue] = weakref.WeakSet()
 
     def __init__(self, celery: Celery, app: Flask):
         self.celery = celery
@@ -200,6 +204,7 @@ class InProcessQueue:
         self._closed = False
         self._sent = 0
         self._sweep_every = app.config["TACT"].sweep_interval_seconds
+        InProcessQueue.live.add(self)
 
     def send(self, name: str, args: list, countdown: float = 0.0) -> None:
         """In order, at once: one thread runs everything, so a burst coalesces without waiting."""
@@ -264,7 +269,7 @@ class InProcessQueue:
                 name, args = self._jobs.get(timeout=self._sweep_every)
             except stdlib_queue.Empty:
                 name, args = "tact.sweep_stuck_deliveries", []
-            if name == "__stop__":
+            if name == "__stop__" or self._closed:  # shut down: what is still queued waits for the next sweep
                 return
             if name == "__barrier__":
                 args.set()

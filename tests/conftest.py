@@ -16,7 +16,8 @@ import redis as redis_lib
 from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
-from service.app import create_app
+from service.app import close_app, create_app
+from service.queue import InProcessQueue
 from service.storage import migrate
 from tests import payloads
 from tests.fakegithub.fixture import fake_github  # noqa: F401  (the one shared fake GitHub)
@@ -28,6 +29,23 @@ REDIS_BASE = os.environ.get("TACT_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 WEBHOOK_SECRET = "test-webhook-secret"
 # PyGithub's pauses between requests and writes (Config's defaults: 0.25 s and 1 s) only slow tests down.
 FAST_GITHUB = {"TACT_GITHUB_SECONDS_BETWEEN_REQUESTS": "0", "TACT_GITHUB_SECONDS_BETWEEN_WRITES": "0"}
+
+
+# Apps a test built and dropped, closed at the end of the session and kept referenced until the
+# interpreter exits, so a connection one of them still holds is not collected while pytest is watching
+# (filterwarnings = error turns psycopg's ResourceWarning in a collected connection into a failure).
+_DROPPED: list = []
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Close the apps a test built and dropped, before pytest closes the streams their task threads log to."""
+    for queue in list(InProcessQueue.live):
+        _DROPPED.append(queue.app)
+        try:
+            close_app(queue.app)
+        except Exception as error:  # an app a test broke on purpose: its thread is what matters here
+            queue.shutdown(timeout=2.0)
+            print(f"closing a dropped app: {error!r}")
 
 
 @pytest.fixture(scope="session")
