@@ -53,6 +53,8 @@ RULE_SCHEMA = {
             },
         },
         "unless": {"type": "array", "items": {"type": "string"}},
+        # shown only in a comment where another rule's finding shows: see Rule.beside
+        "beside": {"type": "boolean"},
         "rephrase": {"type": "string"},
         "source": {"type": "string"},
         "examples": {
@@ -99,6 +101,11 @@ class Rule:
     source: str
     file: str
     line: int
+    # A rule for words that are harsh only next to a jab: "Brilliant," opening a sentence, "The DBA will be
+    # thrilled." closing one, a sentence the tone model finds only somewhat harsh. Alone they are praise or a
+    # joke and a careful reviewer sends them; in a comment that another rule flagged they are part of the jab,
+    # and a rewrite that kept them would keep the sarcasm. They never flag a comment on their own.
+    beside: bool = False
 
     @property
     def link(self) -> str:
@@ -243,6 +250,7 @@ def _rule(path: Path, category: str, raw: _LineDict) -> Rule:
         source=raw.get("source", ""),
         file=_name(path),
         line=raw.line,
+        beside=bool(raw.get("beside", False)),
     )
 
 

@@ -16,6 +16,11 @@ from .rephrase import SHARED_PROPOSALS, SHARED_WORDS, template
 # Proposals that pass the string checks before the first batch goes to the analyzer; more only if all fail.
 FIRST_ROUND = 2
 DROP = ""  # a sentence that is only a jab ("Come on.", "Very inspiring.") can go when the comment says more
+# Families whose sentence is a verdict rather than a point ("Clueless.", "What a mess of a reducer.", "Let me
+# explain how promises work, since apparently it's needed."), and
+# how many words of its own such a sentence may have and still go whole.
+VERDICT_CATEGORIES = frozenset({"insult", "sarcasm", "dismissive", "profanity", "condescension"})
+VERDICT_WORDS = 4
 _EMPTY_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]*$\n?", re.M)
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
@@ -29,6 +34,8 @@ class Sentence:
     text: str
     cues: tuple[str, ...]
     jab_clause: str = ""  # the comma-separated piece of the sentence that holds the first cue
+    verdict: bool = False  # a rule of a verdict family (insult, sarcasm, ...) hit it: see `droppable`
+    whole_jab: bool = False  # found only beside another finding, with nothing technical: the rewrite leaves it out
     makers: list[tuple[object, str, Callable[[], str | None]]] = field(default_factory=list)
     options: list[tuple[str, frozenset[str]]] = field(default_factory=list)  # those that passed the string gate
     made: int = 0
@@ -90,9 +97,15 @@ class Sentence:
     @property
     def droppable(self) -> bool:
         """Only a jab: no code, number or name, and at most one word of its own besides the cue ('Are you
-        stupid or just careless?', 'Come on.'), so the comment loses nothing when it goes."""
+        stupid or just careless?', 'Come on.'), so the comment loses nothing when it goes.
+
+        A verdict on the work or its author ('This code is garbage and so is the reasoning in the
+        description.', 'Security is overrated anyway.') may have a few words of its own: they only say what
+        is being judged, and the comment's point is in its other sentences (assemble keeps the sentence's
+        best proposal when nothing else would be left)."""
         own_words = gate.new_words(self.exempt, self.text)
-        return not gate.missing_tokens(self.text, DROP, self.exempt) and len(own_words) <= 1
+        limit = VERDICT_WORDS if self.verdict else 1
+        return not gate.missing_tokens(self.text, DROP, self.exempt) and len(own_words) <= limit
 
 
 @dataclass(frozen=True)
@@ -110,8 +123,8 @@ def assemble(original: str, sentences: list[Sentence]) -> Whole | None:
     best proposal stands in for it."""
     first = _once([_drop_first(s) for s in sentences], sentences)
     whole = _splice(original, sentences, first)
-    if whole is None and any(c and c[0] == DROP for c in first):
-        whole = _splice(original, sentences, [s.chosen for s in sentences])
+    if whole is None and any(c and c[0] == DROP for c in first if c):
+        whole = _splice(original, sentences, [(DROP, frozenset()) if s.whole_jab else s.chosen for s in sentences])
     return whole
 
 
@@ -133,6 +146,8 @@ def _once(chosen: list, sentences: list[Sentence]) -> list:
 
 
 def _drop_first(s: Sentence) -> tuple[str, frozenset[str]] | None:
+    if s.whole_jab:
+        return (DROP, frozenset())
     if s.droppable and (s.chosen is None or s.chosen[1] - SHARED_WORDS or _says_nothing(s)):
         return (DROP, frozenset())  # dropping beats a templated sentence ("I'm a bit worried about ...")
     return s.chosen
@@ -160,6 +175,20 @@ def _splice(original: str, sentences: list[Sentence], chosen: list) -> Whole | N
     text = re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]+\n", "\n", text)).strip()
     if len(_WORD.findall(gate.prose(text))) < 2 and not gate.code_spans(text):
         return None
+    if _only_templates(original, sentences, chosen):
+        return None
     cues = tuple(c for s in sentences for c in s.cues)
     template = frozenset().union(*(c[1] for c in chosen))
     return Whole(text=text, cues=cues, template=template, exempt=" ".join(cues))
+
+
+def _only_templates(original: str, sentences: list[Sentence], chosen: list) -> bool:
+    """Two or more stock sentences and nothing else of the comment ('Closing. No one wanted this.' as two
+    polite refusals) are boilerplate in place of the comment: better no rewrite, and the note's words."""
+    made = [c for c in chosen if c[0] != DROP]
+    if len(made) < 2 or any(not (c[1] - SHARED_WORDS) for c in made):
+        return False
+    rest = list(original)
+    for s in sentences:
+        rest[s.start : s.end] = [" "] * (s.end - s.start)
+    return len(_WORD.findall(gate.prose("".join(rest)))) < 2

@@ -25,6 +25,8 @@ def _section(rule: Rule) -> list[str]:
     lines += [f"Category: {rule.category} · Severity: {rule.severity} · Rephrasing: `{rule.rephrase}`"]
     if rule.unless:
         lines[-1] += " · Not when: " + ", ".join(f"`{g}`" for g in rule.unless)
+    if rule.beside:
+        lines[-1] += " · Only beside another finding in the same comment"
     lines += ["", f"> {rule.message}", ""]
     lines += _examples("Flags", rule.flag_examples) + _examples("Passes", rule.pass_examples)
     if rule.source:

@@ -13,8 +13,8 @@ from spacy.language import Language
 from . import gate, learned
 from . import nlp as nlp_module
 from .catalog import Analysis, Finding, Options, Rule, load_rules, load_signals
+from .compose import VERDICT_CATEGORIES, assemble
 from .compose import Sentence as Flagged
-from .compose import assemble
 from .markdown import extract
 from .matchers import Matchers, compile_rules
 from .rephrase import STRATEGIES, Rewrite, candidates, jab_clause
@@ -31,8 +31,11 @@ _SPACE = re.compile(r"[\n\t\r]")
 # The writer owning a mistake: "my bad", "that NPE is mine", "note to self", "I'm the one who added it".
 _OWNS_UP = re.compile(
     r"\b(?:my (?:bad|fault|mistake|doing|typo|bug|screw-?up|own)|(?:is|was|are|were|'s) (?:all |entirely )?mine\b"
-    r"|note to self|i'm the one|i was the one|i (?:broke|left|added|wrote|forgot|messed|screwed|introduced|missed)\b"
+    r"|on my (?:part|side|end)\b|note to self|i'm the one|i was the one"
+    r"|i (?:broke|left|added|wrote|forgot|messed|screwed|introduced|missed)\b"
     r"|oops|i'm (?:so|such)\b)", re.I)
+
+ModelCall = tuple[Rule, tuple[int, ...]]  # the rule a model prediction shows as, and the words it leaned on
 
 
 @dataclass
@@ -46,6 +49,9 @@ class Engine:
     parses_whole: dict[str, bool] = field(default_factory=dict)
     model: learned.Model | None = None
     model_rules: dict[str, Rule] = field(default_factory=dict)  # category -> the rule its predictions show as
+    # category -> the rule a prediction shows as beside another finding, where the model's lower context
+    # threshold applies (Rule.beside): every model rule, those that only speak there included
+    context_rules: dict[str, Rule] = field(default_factory=dict)
 
 
 @functools.cache
@@ -59,13 +65,14 @@ def engine(model_name: str = nlp_module.DEFAULT_MODEL) -> Engine:
     pipeline = nlp_module.pipeline(model_name)
     rules = validated_rules()
     matchers = compile_rules(rules, pipeline, load_signals())
-    model_rules = {r.category: r for r in rules if r.kind == "model"}
-    names = {r.patterns for r in model_rules.values()}
+    context_rules = {r.category: r for r in rules if r.kind == "model"}
+    model_rules = {r.category: r for r in rules if r.kind == "model" and not r.beside}
+    names = {r.patterns for r in context_rules.values()}
     if len(names) > 1:
         raise ValueError(f"model rules name more than one model: {sorted(names)}")
     model = learned.load(names.pop()) if names else None
     return Engine(nlp=pipeline, rules={r.id: r for r in rules}, matchers=matchers, model=model,
-                  model_rules=model_rules)
+                  model_rules=model_rules, context_rules=context_rules)
 
 
 def sentence_words(
@@ -87,24 +94,40 @@ def _model_words(doc) -> tuple[list[int], tuple[str, ...]]:
     return [t.i for t in kept], tuple(t.lower_ for t in kept)
 
 
-def _learned(e: Engine, doc, options: Options) -> tuple[Rule, tuple[int, ...]] | None:
-    """The model's call on one tokenized sentence: the rule it shows as and the words it leaned on."""
+def _learned(e: Engine, doc, options: Options) -> tuple[ModelCall | None, ModelCall | None]:
+    """The model's calls on one tokenized sentence, alone and beside another finding: for each, the rule it
+    shows as and the words it leaned on, or None.
+
+    Beside is the call for a sentence of a comment that another finding already flagged: the lower context
+    threshold applies and every model rule may speak (a harsh comment's other sentences are far more often
+    harsh than a civil comment's). One prediction serves both."""
     if e.model is None:
-        return None
+        return None, None
     positions, words = _model_words(doc)
-    found = learned.features(words, nlp_module.sentiment().lexicon)
-    probability, category = e.model.predict(found)
-    rule = e.model_rules.get(category)
-    if probability < e.model.threshold or rule is None:
-        return None
-    if rule.id in options.disabled_rules or rule.category in options.disabled_categories:
-        return None
+    probability, category = e.model.predict(learned.features(words, nlp_module.sentiment().lexicon))
+    if probability < e.model.context_threshold:
+        return None, None
+    calls = []
+    for rules, threshold in ((e.model_rules, e.model.threshold), (e.context_rules, e.model.context_threshold)):
+        rule = rules.get(category)
+        if probability < threshold or rule is None:
+            calls.append(None)
+        elif rule.id in options.disabled_rules or rule.category in options.disabled_categories:
+            calls.append(None)
+        else:
+            calls.append(rule)
+    if calls == [None, None]:
+        return None, None
     # The model may lean on "you", "why" and "not" alone, which civil reviews are full of; it speaks only
     # when a word with content of its own carried it ("the reason", "textbook", "weakest").
-    cues = tuple(positions[i] for i in e.model.cue_words(words, category))
-    if not any(doc[i].is_alpha and not doc[i].is_stop for i in cues):
-        return None
-    return rule, cues
+    # Only those words are its cues: a cut of "not" or "you" would change what the sentence says
+    # ("a `POST` is not idempotent" must not become "a `POST` is idempotent").
+    cues = tuple(i for i in (positions[k] for k in e.model.cue_words(words, category))
+                 if doc[i].is_alpha and not doc[i].is_stop)
+    if not cues:
+        return None, None
+    alone, beside = ((rule, cues) if rule else None for rule in calls)
+    return alone, beside
 
 
 def load(model_name: str = nlp_module.DEFAULT_MODEL) -> None:
@@ -123,6 +146,9 @@ class _Comment:
     hits: list[tuple[float, _Pending | None]] = field(default_factory=list)
     flagged: list[Flagged] = field(default_factory=list)
     rewrite: str = ""
+    # sentences no rule flagged on its own, with what only speaks beside a finding: (start, end, sentence,
+    # the beside rules' hits); judged once the comment's other sentences are
+    held: list[tuple] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -242,12 +268,42 @@ def _phrase_words(model: str, phrase: str) -> tuple[str, ...]:
 
 
 def _judge(e: Engine, c: _Comment, start: int, end: int, s: Sentence, options: Options, rephrase: bool,
-           model_hit: tuple[Rule, tuple[int, ...]] | None = None, before=None):
-    best = _best_hits(e, s, options, before)
-    if model_hit and not best:  # a rule's own note says more than the model's; the model covers the rest
-        rule, match = model_hit
-        if not guarded(s, match, rule.unless) and not _allowed(s.doc, match, options):
-            best[rule.id] = (score(rule.severity, s, match), match)
+           model: tuple[ModelCall | None, ModelCall | None] = (None, None), before=None):
+    found = _best_hits(e, s, options, before)
+    best = {k: v for k, v in found.items() if not e.rules[k].beside}
+    alone, beside = model
+    if alone and not best:  # a rule's own note says more than the model's; the model covers the rest
+        _add_model_hit(best, s, alone, options)
+    if best:
+        _flag(e, c, start, end, s, best, rephrase, options)
+    else:
+        c.held.append((start, end, s, {k: v for k, v in found.items() if e.rules[k].beside}, beside))
+
+
+def _add_model_hit(best: dict, s: Sentence, call: ModelCall, options: Options) -> None:
+    rule, match = call
+    if not guarded(s, match, rule.unless) and not _allowed(s.doc, match, options):
+        best[rule.id] = (score(rule.severity, s, match), match)
+
+
+def _judge_beside(e: Engine, c: _Comment, options: Options, rephrase: bool) -> None:
+    """The held sentences of a comment another finding flagged: the beside rules' hits count now, and where
+    none hit, the model's call at its context threshold."""
+    if not any(shows(value, options.sensitivity) for value, _ in c.hits):
+        return
+    for start, end, s, best, beside in c.held:
+        # The model's words are its evidence, not a jab a cut could take out, so beside a finding it speaks
+        # only for a sentence with nothing technical to keep, which the rewrite then leaves out whole.
+        only_jab = not best and beside and not gate.technical_tokens(c.original[start:end])
+        if only_jab:
+            _add_model_hit(best, s, beside, options)
+        if best:
+            _flag(e, c, start, end, s, best, rephrase, options, whole_jab=only_jab)
+    c.flagged.sort(key=lambda f: f.start)
+
+
+def _flag(e: Engine, c: _Comment, start: int, end: int, s: Sentence, best: dict, rephrase: bool,
+          options: Options, whole_jab: bool = False) -> None:
     # Every rule's words in the sentence, so one rule's suggestion does not keep another's ("Simply ...").
     harsh = {i for rule_id, (_, m) in best.items() for i in e.matchers.cues(rule_id, s.doc, m)}
     if best:  # harsh nouns no rule flags alone ("this mess") still have no place in a suggestion
@@ -260,9 +316,11 @@ def _judge(e: Engine, c: _Comment, start: int, end: int, s: Sentence, options: O
             pending, found, rewrite = _pending(e, rule, c, start, end, s, match, value, tuple(sorted(harsh)))
             if flagged is None:
                 cues = tuple(_runs(c.original, start, s.doc, harsh))
-                flagged = Flagged(start, end, c.original[start:end], cues, jab_clause(rewrite))
+                flagged = Flagged(start, end, c.original[start:end], cues, jab_clause(rewrite), whole_jab=whole_jab)
                 c.flagged.append(flagged)
-            flagged.add(rule.id, found)
+            if not whole_jab:
+                flagged.add(rule.id, found)
+            flagged.verdict |= rule.category in VERDICT_CATEGORIES
         c.hits.append((value, pending))
 
 
@@ -276,17 +334,19 @@ def _run(e: Engine, comments: list[_Comment], options: Options, rephrase: bool) 
             c.compounds.append(compound)
             words = e.nlp.make_doc(text)
             needs, before = e.matchers.prefilter(words)
-            model_hit = None if before else _learned(e, words, options)  # rules first: the model fills gaps
-            if model_hit or needs:
-                todo.append((c, start, end, text, compound, model_hit, before))
+            model = (None, None) if before else _learned(e, words, options)  # rules first: the model fills gaps
+            if model != (None, None) or needs:
+                todo.append((c, start, end, text, compound, model, before))
     docs = e.nlp.pipe((t[3] for t in todo), batch_size=BATCH_SIZE)
-    for (c, start, end, _, compound, model_hit, before), doc in zip(todo, docs, strict=True):
+    for (c, start, end, _, compound, model, before), doc in zip(todo, docs, strict=True):
         s = Sentence(
             doc=doc, signals=e.matchers.signal_spans(doc), compound=compound, comment_low=min(c.compounds),
             comment_words=len(c.masked.split()), opens=start == c.spans[0][0],
             owns_up=bool(_OWNS_UP.search(c.masked)),
         )
-        _judge(e, c, start, end, s, options, rephrase, model_hit, before)
+        _judge(e, c, start, end, s, options, rephrase, model, before)
+    for c in comments:
+        _judge_beside(e, c, options, rephrase)
     if rephrase:
         _rewrite(e, comments, options)
     return [_verdict(c, options) for c in comments]

@@ -305,6 +305,8 @@ def full_sentences(doc: Doc) -> bool:
             return False  # "When `X` is unset." is half of a sentence whose main clause was cut
         verbs = [t for t in words if t.pos_ in ("VERB", "AUX")]
         imperative = words[0].tag_ == "VB" or words[0].lower_ in ("please", "don't", "do", "let", "let's")
+        # "Never hold a lock while doing I/O.", "Always close the cursor.": an adverb before the bare verb
+        imperative |= words[0].lower_ in ("never", "always") and len(words) > 1 and words[1].tag_ == "VB"
         if not verbs or not (imperative or any(t.tag_ in FINITE for t in verbs)):
             return False
         if words[0].tag_ in ("VBN", "VBG") or (sent.root.pos_ not in ("VERB", "AUX") and not imperative):

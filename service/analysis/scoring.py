@@ -126,6 +126,60 @@ def at_tools(s: Sentence, match: tuple[int, ...]) -> bool:
     return bool(s.signals.get("tools")) and not second_person(s)
 
 
+# Nouns that name the author's own work: a verdict on "this change" or "the patch" is on them.
+WORK_NOUNS = frozenset({"change", "changes", "pr", "patch", "patchset", "diff", "commit", "commits", "code",
+                        "implementation", "approach", "design", "function", "method", "class", "logic", "work",
+                        "solution", "fix", "attempt", "idea", "naming", "review", "description"})
+
+
+# Interjections said to a person ("come on", "seriously"), unlike a sigh ("ugh", "argh") that is said at the room.
+ADDRESSING = frozenset({"come", "seriously", "really", "dude", "hello", "guys", "folks"})
+
+
+def a_tool_is_judged(s: Sentence, match: tuple[int, ...]) -> bool:
+    """The verdict's subject is a tool or a third party ("Renovate is being dumb", "the `golangci-lint` upgrade
+    is being ridiculous", "MSVC hates `__attribute__`", "the JTAG probe dropped the connection for the fourth
+    time", "ugh, `go mod tidy` keeps re-adding it"): a named product, a tool word or a piece of code is what
+    is judged, and the reader and their work are not in the sentence.
+
+    Narrower than at-tools, which a tool named anywhere in the sentence satisfies ("your CI config is
+    garbage" names CI and still judges the reader's work): here the tool must be the subject."""
+    if second_person(s):
+        return False
+    tools = {i for a, b in s.signals.get("tools", ()) for i in range(a, b)}
+    for i in match:
+        if s.doc[i].lower_ in ADDRESSING:
+            return False  # "Come on, `SELECT ... FOR UPDATE` blocks forever" is said to someone, not at the query
+        subject = _subject(s.doc[i])
+        if subject is None:
+            continue
+        words = list(subject.subtree)
+        if any(t.lower_ in WORK_NOUNS and any(c.lower_ in ("this", "that", "these", "those") for c in t.children)
+               for t in words):
+            continue
+        if subject.lower_ == "code" and not any(c.dep_ == "det" for c in subject.children):
+            return True  # inline code, masked: "`go mod tidy` keeps re-adding the dep"
+        if any(t.pos_ == "PROPN" or t.i in tools or (t.lower_ == "code" and t.dep_ == "compound") for t in words):
+            return True
+    return False
+
+
+def _subject(token):
+    """The subject of the clause a matched word sits in ("hates" in "MSVC hates it", "dumb" in "Renovate is
+    being dumb"); for an interjection ("Ugh, ..."), the subject of the sentence it opens."""
+    clause = _clause(token)
+    if token.dep_ == "intj" or token.pos_ == "INTJ":
+        clause = token.head if token.head.i != token.i else clause
+    for _ in range(3):
+        found = next((c for c in clause.children if c.dep_ in ("nsubj", "nsubjpass", "csubj")), None)
+        if found is not None:
+            return found
+        if clause.head.i == clause.i:
+            return None
+        clause = clause.head
+    return None
+
+
 def concedes(s: Sentence, match: tuple[int, ...]) -> bool:
     """ "Obviously not for this PR", "clearly out of scope, but...": the cue grants a point before making
     another, a hedge rather than a put-down."""
@@ -199,6 +253,7 @@ GUARDS: dict[str, Callable[[Sentence, tuple[int, ...]], bool]] = {
     "no-harm-named": no_harm_named,
     "explained": explained,
     "at-tools": at_tools,
+    "a-tool-is-judged": a_tool_is_judged,
     "concedes": concedes,
     "positive": positive,
     "modest": modest,

@@ -68,6 +68,38 @@ def _lead_in(doc: Doc, cue: Token, cues: set[int]) -> set[int] | None:
     return None
 
 
+def _inner_lead_in(doc: Doc, cue: Token, cues: set[int]) -> set[int] | None:
+    """'Any senior engineer would see [that this migration isn't reversible]: `down()` is empty': the parser
+    hangs the knowing clause under the sentence's last one, so the lead-in is the cue's own clause, not the
+    root's; its complement stays and the rest of the sentence is untouched."""
+    head = cue if cue.pos_ in ("VERB", "AUX") else next((a for a in cue.ancestors if a.pos_ in ("VERB", "AUX")), None)
+    if head is None or head.dep_ == "ROOT":
+        return None
+    clause = {t.i for t in head.subtree}
+    for child in head.children:
+        span = {t.i for t in child.subtree}
+        if child.dep_ != "ccomp" or child.i < cue.i or len(span) < 3:
+            continue
+        if any(i in span and doc[i].dep_ not in ASIDES for i in cues):
+            continue
+        marks = {c.i for c in child.children if c.dep_ == "mark"}
+        return {i for i in clause if i not in span and not doc[i].is_punct} | marks
+    return None
+
+
+def _colon_lead(doc: Doc, cues: set[int]) -> set[int] | None:
+    """'Repeat after me: never hold a lock while doing I/O.', 'A word of advice for beginners: don't catch
+    `Exception`': every cue sits before the sentence's first colon, and after it comes a clause of its own,
+    so the lead-in and its colon go."""
+    colon = next((t.i for t in doc if t.text == ":"), None)
+    if colon is None or max(cues) > colon:
+        return None
+    rest = [t for t in doc if t.i > colon and not (t.is_punct or t.is_space)]
+    if len(rest) < 3 or not any(t.pos_ in ("VERB", "AUX") for t in rest):
+        return None
+    return set(range(0, colon + 1))
+
+
 def _prefix(doc: Doc, cues: set[int]) -> set[int] | None:
     """A cue run that opens the sentence ('You do realize ...') when the parse gives no complement clause."""
     first = min(cues)
@@ -115,6 +147,8 @@ def _one(doc: Doc, cue: Token, cues: set[int], cut: Cut, replace_nouns: bool) ->
         cut.drop.add(cue.i)
         return True
     lead_in = _lead_in(doc, cue, cues)
+    if lead_in is None:
+        lead_in = _inner_lead_in(doc, cue, cues)
     if lead_in is not None:
         cut.drop |= _with_edges(doc, lead_in)
         return True
@@ -179,6 +213,9 @@ def plan(doc: Doc, cues: tuple[int, ...], replace_nouns: bool = True) -> Cut | N
     prefix = _prefix(doc, wanted)
     if prefix is not None and _lead_in(doc, doc[min(wanted)], wanted) is None:
         cut.drop |= _with_edges(doc, prefix)
+    elif (lead := _colon_lead(doc, wanted)) is not None and not any(
+            _lead_in(doc, doc[i], wanted) or _inner_lead_in(doc, doc[i], wanted) for i in wanted):
+        cut.drop |= lead  # a knowing clause before the colon keeps its complement instead ("... would see that X:")
     for i in sorted(wanted):
         if not _one(doc, doc[i], wanted, cut, replace_nouns):
             return None

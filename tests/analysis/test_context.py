@@ -1,0 +1,100 @@
+"""A comment is judged as a whole: what is harsh only beside a jab, the model's looser call there, and rewrites
+that leave out a sentence that was only a verdict.
+
+Each test fails on the analyzer before the change it names (rules with `beside: true`, the model's context
+threshold, verdict sentences dropped whole, the inner lead-in cut, the tool-as-subject guard).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from service.analysis.engine import validated_rules
+
+
+def rules_of(result) -> list[str]:
+    return [r for f in result.findings for r in (f.rule, *f.also)]
+
+
+def test_a_beside_rule_never_flags_a_comment_alone(analysis):
+    assert not analysis.analyze("Brilliant, the cache halves the build time.").flagged
+    both = analysis.analyze("Brilliant, `SELECT *` inside a loop over 10k users. The DBA will be thrilled.")
+    assert "praise-opener" in rules_of(both)
+    assert len(both.findings) == 2  # one per harsh sentence, the opener's included
+    assert "Brilliant" not in both.rewrite
+
+
+def test_every_beside_rule_has_only_comment_examples_that_another_rule_flags_too(analysis):
+    beside = [r for r in validated_rules() if r.beside]
+    assert {r.id for r in beside} >= {"praise-opener", "learned-sarcasm", "learned-dismissal", "learned-impatience"}
+    for rule in beside:
+        for text in rule.flag_examples:
+            found = rules_of(analysis.analyze(text))
+            assert rule.id in found and set(found) - {rule.id}, (rule.id, text, found)
+
+
+def test_beside_a_finding_the_model_takes_out_a_jab_sentence_and_keeps_the_point(analysis):
+    assert not analysis.analyze("Very reassuring.").flagged
+    result = analysis.analyze("Did you even read the issue? Very reassuring. `verify=False` turns off TLS checks.")
+    assert "learned-sarcasm" in rules_of(result), rules_of(result)
+    assert "reassuring" not in result.rewrite and "`verify=False` turns off TLS checks." in result.rewrite
+
+
+def test_beside_a_finding_the_model_leaves_a_sentence_with_code_alone(analysis):
+    """Its words are evidence, not a jab a cut can remove: 'Let's just disable SSL verification with
+    `verify=False`' lost its verb when the model's cue words were cut."""
+    result = analysis.analyze("Sure, let's just disable SSL verification with `verify=False`. "
+                              "Security is overrated anyway.")
+    assert not any(f.rule.startswith("learned-") and f.start == 0 for f in result.findings)
+    assert "disable" in result.rewrite or not result.rewrite
+
+
+def test_the_model_never_cuts_a_negation(analysis):
+    text = ("Here's a lesson in how HTTP works: a `POST` is not idempotent, so the client retry in `submitOrder` "
+            "can create two orders.")
+    result = analysis.analyze(text)
+    assert result.flagged
+    assert not result.rewrite or "is not idempotent" in result.rewrite
+
+
+def test_a_verdict_sentence_goes_whole_when_the_point_is_elsewhere(analysis):
+    result = analysis.analyze("This code is garbage and so is the reasoning in the description. "
+                              "`retry()` never returns the last error.")
+    assert result.rewrite == "`retry()` never returns the last error."
+
+
+def test_the_knowing_clause_goes_and_its_complement_stays(analysis):
+    result = analysis.analyze("Any senior engineer would see that this migration isn't reversible: `down()` is empty.")
+    assert result.rewrite == "This migration isn't reversible: `down()` is empty."
+
+
+def test_stock_sentences_alone_are_no_rewrite(analysis):
+    """Two polite templates in place of the whole comment are boilerplate: the note names the words instead."""
+    from service.analysis.compose import Sentence, _only_templates
+
+    original = "Closing. No one wanted this."
+    first, second = Sentence(0, 8, "Closing.", ("Closing",)), Sentence(9, 28, "No one wanted this.", ("No one",))
+    templated = [("I don't think we should go ahead.", frozenset({"ahead"})), ("Could we talk?", frozenset({"talk"}))]
+    assert _only_templates(original, [first, second], templated)
+    assert not _only_templates(original + " The flag is unused.", [first, second], templated)
+
+
+@pytest.mark.parametrize("text", [
+    "Renovate is being dumb and grouping the React major bump with patch updates.",
+    "The JTAG probe dropped the connection for the fourth time today.",
+    "Ugh, `go mod tidy` keeps re-adding the indirect dep.",
+    "MSVC hates `__attribute__((packed))`, classic.",
+    "Argh, I keep forgetting that `git push --force-with-lease` exists.",
+])
+def test_grumbling_at_a_tool_or_at_oneself_is_not_flagged(analysis, text):
+    assert not analysis.analyze(text).flagged, rules_of(analysis.analyze(text))
+
+
+@pytest.mark.parametrize("text", [
+    "Your change is dumb.",
+    "This patch is absolutely stupid.",
+    "I've asked for this for the fourth time today.",
+    "Ugh. Fix it.",
+])
+def test_the_same_words_aimed_at_the_author_still_are(analysis, text):
+    assert analysis.analyze(text).flagged
