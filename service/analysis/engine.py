@@ -120,14 +120,24 @@ def _learned(e: Engine, doc, options: Options) -> tuple[ModelCall | None, ModelC
         return None, None
     # The model may lean on "you", "why" and "not" alone, which civil reviews are full of; it speaks only
     # when a word with content of its own carried it ("the reason", "textbook", "weakest").
-    # Only those words are its cues: a cut of "not" or "you" would change what the sentence says
-    # ("a `POST` is not idempotent" must not become "a `POST` is idempotent").
-    cues = tuple(i for i in (positions[k] for k in e.model.cue_words(words, category))
-                 if doc[i].is_alpha and not doc[i].is_stop)
-    if not cues:
+    cues = tuple(positions[i] for i in e.model.cue_words(words, category))
+    if not _content_words(doc, cues):
         return None, None
     alone, beside = ((rule, cues) if rule else None for rule in calls)
     return alone, beside
+
+
+def _content_words(doc, indices) -> tuple[int, ...]:
+    return tuple(i for i in indices if doc[i].is_alpha and not doc[i].is_stop)
+
+
+def _cues(e: Engine, rule: Rule, doc, match: tuple[int, ...]) -> tuple[int, ...]:
+    """The words a rewrite may cut for a rule's match. A model's match is the words it leaned on, and only
+    those with content of their own are cut: cutting its "not" or "you" would change what the sentence says
+    ("a `POST` is not idempotent" must not become "a `POST` is idempotent")."""
+    if rule.kind == "model":
+        return _content_words(doc, match)
+    return e.matchers.cues(rule.id, doc, match) or match  # a rule of shapes ("YOU") has no words: its match
 
 
 def load(model_name: str = nlp_module.DEFAULT_MODEL) -> None:
@@ -185,7 +195,7 @@ def _for_vader(text: str) -> str:
 
 
 def _pending(e: Engine, rule: Rule, c: _Comment, start: int, end: int, s: Sentence, match, value, harsh):
-    cues = e.matchers.cues(rule.id, s.doc, match) or match  # a rule of shapes ("YOU") has no words: its match
+    cues = _cues(e, rule, s.doc, match)
     rewrite = Rewrite(doc=s.doc, original=c.original[start:end], match=match, cues=cues, harsh=harsh)
     words = " … ".join(_runs(c.original, start, s.doc, cues))
     pending = _Pending(rule, start, end, value, words, _matched_words(s.doc, match), frozenset(cues))
@@ -305,7 +315,7 @@ def _judge_beside(e: Engine, c: _Comment, options: Options, rephrase: bool) -> N
 def _flag(e: Engine, c: _Comment, start: int, end: int, s: Sentence, best: dict, rephrase: bool,
           options: Options, whole_jab: bool = False) -> None:
     # Every rule's words in the sentence, so one rule's suggestion does not keep another's ("Simply ...").
-    harsh = {i for rule_id, (_, m) in best.items() for i in e.matchers.cues(rule_id, s.doc, m)}
+    harsh = {i for rule_id, (_, m) in best.items() for i in _cues(e, e.rules[rule_id], s.doc, m)}
     if best:  # harsh nouns no rule flags alone ("this mess") still have no place in a suggestion
         harsh |= {i for a, b in s.signals.get("harsh_nouns", ()) for i in range(a, b)}
     flagged = None
