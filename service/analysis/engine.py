@@ -18,7 +18,7 @@ from .compose import Sentence as Flagged
 from .markdown import extract
 from .matchers import Matchers, compile_rules
 from .rephrase import STRATEGIES, Rewrite, candidates, jab_clause
-from .scoring import GUARDS, Sentence, guarded, score, shows
+from .scoring import GUARDS, THRESHOLD, Sentence, guarded, score, shows
 from .segment import sentences
 
 # Review comments are short; past this the rest is a log paste or an attack on the worker, not prose.
@@ -157,8 +157,10 @@ class _Comment:
     flagged: list[Flagged] = field(default_factory=list)
     rewrite: str = ""
     # sentences no rule flagged on its own, with what only speaks beside a finding: (start, end, sentence,
-    # the beside rules' hits); judged once the comment's other sentences are
+    # the beside rules' hits, the model's call beside a finding); judged once the comment's other sentences are
     held: list[tuple] = field(default_factory=list)
+    # sentences whose hits all fall below the repository's sensitivity: (start, end, sentence, hits)
+    quiet: list[tuple] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -286,6 +288,8 @@ def _judge(e: Engine, c: _Comment, start: int, end: int, s: Sentence, options: O
         _add_model_hit(best, s, alone, options)
     if best:
         _flag(e, c, start, end, s, best, rephrase, options)
+        if not any(shows(value, options.sensitivity) for value, _ in best.values()):
+            c.quiet.append((start, end, s, best))
     else:
         c.held.append((start, end, s, {k: v for k, v in found.items() if e.rules[k].beside}, beside))
 
@@ -300,7 +304,15 @@ def _judge_beside(e: Engine, c: _Comment, options: Options, rephrase: bool) -> N
     """The held sentences of a comment another finding flagged: the beside rules' hits count now, and where
     none hit, the model's call at its context threshold."""
     if not any(shows(value, options.sensitivity) for value, _ in c.hits):
-        return
+        # Two mild cues amplify each other: "Just use `errgroup`." is a plain request and "It's a trivial swap."
+        # a remark, but together they say the reader should have seen it. A quiet hit beside a beside rule's
+        # shows, except at low sensitivity, which asks for the strongest findings only.
+        if options.sensitivity == "low" or not c.quiet or not any(best for *_, best, _ in c.held):
+            return
+        for start, end, s, best in c.quiet:
+            lifted = {k: (max(value, THRESHOLD["medium"]), m) for k, (value, m) in best.items()}
+            _flag(e, c, start, end, s, lifted, rephrase, options)
+        c.held = [h for h in c.held if h[3]]  # the model's looser call needs a finding that showed on its own
     for start, end, s, best, beside in c.held:
         # The model's words are its evidence, not a jab a cut could take out, so beside a finding it speaks
         # only for a sentence with nothing technical to keep, which the rewrite then leaves out whole.
