@@ -26,7 +26,7 @@ def test_a_beside_rule_never_flags_a_comment_alone(analysis):
 
 def test_every_beside_rule_has_only_comment_examples_that_another_rule_flags_too(analysis):
     beside = [r for r in validated_rules() if r.beside]
-    assert {r.id for r in beside} >= {"praise-opener", "learned-sarcasm", "learned-dismissal", "learned-impatience"}
+    assert {r.id for r in beside} >= {"praise-opener", "trivializer"}
     for rule in beside:
         for text in rule.flag_examples:
             found = rules_of(analysis.analyze(text))
@@ -34,10 +34,17 @@ def test_every_beside_rule_has_only_comment_examples_that_another_rule_flags_too
 
 
 def test_beside_a_finding_the_model_takes_out_a_jab_sentence_and_keeps_the_point(analysis):
-    assert not analysis.analyze("Very reassuring.").flagged
-    result = analysis.analyze("Did you even read the issue? Very reassuring. `verify=False` turns off TLS checks.")
-    assert "learned-sarcasm" in rules_of(result), rules_of(result)
-    assert "reassuring" not in result.rewrite and "`verify=False` turns off TLS checks." in result.rewrite
+    """'Problem solved forever.' is below the model's threshold alone and above its context threshold."""
+    from service.analysis import engine as engine_module
+
+    e = engine_module.engine(engine_module.nlp_module.DEFAULT_MODEL)
+    alone, beside = engine_module._learned(e, e.nlp.make_doc("Problem solved forever."), engine_module.Options())
+    assert alone is None and beside is not None
+    assert not analysis.analyze("Problem solved forever.").flagged
+    result = analysis.analyze("Did you even read the issue? Problem solved forever. "
+                              "`verify=False` turns off TLS checks.")
+    assert len(result.findings) == 2, rules_of(result)
+    assert "forever" not in result.rewrite and "`verify=False` turns off TLS checks." in result.rewrite
 
 
 def test_beside_a_finding_the_model_leaves_a_sentence_with_code_alone(analysis):
