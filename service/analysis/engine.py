@@ -348,7 +348,7 @@ def _flag(e: Engine, c: _Comment, start: int, end: int, s: Sentence, best: dict,
 
 def _run(e: Engine, comments: list[_Comment], options: Options, rephrase: bool) -> list[Analysis]:
     vader = nlp_module.sentiment()
-    todo = []
+    todo, later = [], []
     for c in comments:
         for start, end in c.spans:
             text = _SPACE.sub(" ", c.masked[start:end])
@@ -357,21 +357,31 @@ def _run(e: Engine, comments: list[_Comment], options: Options, rephrase: bool) 
             words = e.nlp.make_doc(text)
             needs, before = e.matchers.prefilter(words)
             model = (None, None) if before else _learned(e, words, options)  # rules first: the model fills gaps
-            if model != (None, None) or needs:
+            if model[0] or needs:
                 todo.append((c, start, end, text, compound, model, before))
-    docs = e.nlp.pipe((t[3] for t in todo), batch_size=BATCH_SIZE)
-    for (c, start, end, _, compound, model, before), doc in zip(todo, docs, strict=True):
-        s = Sentence(
-            doc=doc, signals=e.matchers.signal_spans(doc), compound=compound, comment_low=min(c.compounds),
-            comment_words=len(c.masked.split()), opens=start == c.spans[0][0],
-            owns_up=bool(_OWNS_UP.search(c.masked)),
-        )
-        _judge(e, c, start, end, s, options, rephrase, model, before)
+            elif model[1]:  # the model's call beside a finding: parsed only if the comment has one
+                later.append((c, start, end, text, compound, model, before))
+    for (c, start, end, _, compound, model, before), doc in _parsed(e, todo):
+        _judge(e, c, start, end, _sentence(e, c, start, doc, compound), options, rephrase, model, before)
+    later = [t for t in later if any(shows(value, options.sensitivity) for value, _ in t[0].hits)]
+    for (c, start, end, _, compound, model, _before), doc in _parsed(e, later):
+        c.held.append((start, end, _sentence(e, c, start, doc, compound), {}, model[1]))
     for c in comments:
         _judge_beside(e, c, options, rephrase)
     if rephrase:
         _rewrite(e, comments, options)
     return [_verdict(c, options) for c in comments]
+
+
+def _parsed(e: Engine, todo: list[tuple]):
+    return zip(todo, e.nlp.pipe((t[3] for t in todo), batch_size=BATCH_SIZE), strict=True)
+
+
+def _sentence(e: Engine, c: _Comment, start: int, doc, compound: float) -> Sentence:
+    return Sentence(
+        doc=doc, signals=e.matchers.signal_spans(doc), compound=compound, comment_low=min(c.compounds),
+        comment_words=len(c.masked.split()), opens=start == c.spans[0][0], owns_up=bool(_OWNS_UP.search(c.masked)),
+    )
 
 
 def _rewrite(e: Engine, comments: list[_Comment], options: Options) -> None:
