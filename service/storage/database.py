@@ -59,7 +59,7 @@ class Database:
     def autocommit_connection(self) -> Connection:
         """The same, kept by the caller until it closes it: no checkout and reset per statement.
 
-        For the receiver's writer thread, which holds one while deliveries keep coming; checking
+        For the receiver's recorder, which holds one while deliveries keep coming; checking
         out, switching to autocommit and back and resetting on return cost more CPU than its INSERT.
         """
         return self._autocommit.connect()

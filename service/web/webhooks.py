@@ -303,7 +303,7 @@ def _id_of(obj: object) -> int | None:
 def _record(incoming: Incoming) -> Recorded:
     """Insert the delivery, committed before anything is sent (Celery's "Database transactions" rule).
 
-    The writer of this process (``service.web.recorder``) commits it with the deliveries of
+    The recorder of this process (``service.web.recorder``) commits it with the deliveries of
     concurrent requests and sends their tasks together. A ping has nothing to process, so it is
     stored ``done`` at once; left ``received``, the sweeper would send it to a worker.
     """
