@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 # Seconds a pooled PostgreSQL connection may sit unused before it is tested again (see _ping_when_idle).
 IDLE_PING_AFTER = 10.0
 # Connections kept open per process: at least gunicorn's threads per worker, so none is opened per request.
-POOL_SIZE = 10
+POOL_SIZE = 12
 DEFAULT_CONNECT_TIMEOUT = 5.0  # seconds; Config.database_connect_timeout_seconds sets it for the app
 
 
