@@ -15,16 +15,22 @@ every accepted delivery has its row and its queued message, and runs one Celery 
 local fake GitHub until every row has left `received` (the repository has not opted in, so each
 ends `skipped`). Loopback only; bounded in time; stops everything it started.
 
-Measured with `.venv/bin/python bench/ingest.py` (defaults: 2 workers x 8 threads, 16 connections,
-8 s x 3 rounds) on a 2-core machine shared with other work, the receiver before and after its
-group commit (service/web/recorder.py) in runs a few minutes apart (medians of the rounds):
+Measured with `.venv/bin/python bench/ingest.py --duration 6 --rounds 3 --no-process` (2 workers,
+16 connections) on a 2-core machine shared with other work (load average 2-9 during the runs),
+the receiver of main before this change (8 threads a worker, a writer thread) and after it
+(12 threads, a leading request writes the batch, LZ4 payloads; see the commits), five runs of
+each alternating a minute apart; the median round of each run:
 
-    before: Tact 247/s against bare 1198/s = 0.21x, p50 59 ms, p99 164 ms, 2.7 ms CPU/request
-    after:  Tact 752/s against bare 2345/s = 0.32x, p50 19 ms, p99 59 ms,  1.2 ms CPU/request
+    before: Tact 546-816/s against bare 1664-3088/s = 0.26x-0.33x (median 0.30x), p99 44-148 ms
+    after:  Tact 725-1190/s against bare 1452-3319/s = 0.32x-0.50x (median 0.41x), p99 33-71 ms
 
-no errors in either, every delivery stored and queued. By CPU per request (bare 0.4-0.5 ms) the
-ratio went from 0.20x to 0.46x; the target (0.4x and p99 under 50 ms) was not met in the median
-round on that machine, where the bare endpoint's own p99 ran 30-80 ms.
+no errors in any, every delivery stored and queued (and, in a shorter run with the worker, every
+row processed). By server CPU per request (bare 0.4-0.7 ms) the ratio went from 0.31x-0.38x to
+0.39x-0.47x (Tact 1.2-1.9 ms, then 1.05-1.5 ms). The target (0.4x and p99 under 50 ms in the median
+round) was met in two of the five runs after, in none before. What still spreads the rounds: wrk's
+keep-alive connections stay with the gunicorn worker that accepted them, and when one worker holds
+most of the 16, its GIL bounds Tact's rate far more than the bare endpoint's. Before these, the
+group commit (service/web/recorder.py) had taken the receiver from 0.21x to 0.32x.
 """
 
 from __future__ import annotations

@@ -121,8 +121,10 @@ class CeleryQueue:
         object for every message. Here each message is Celery's own (``create_task_message``, and
         ``before_task_publish`` / ``after_task_publish`` fire as for ``send_task``), put in the
         envelope kombu's Redis transport pushes onto the queue's list (``redis_envelope``), and
-        all are pushed in one pipeline. When that fails it is unknown which were sent: the caller
-        treats all as unsent, and a task sent twice is claimed once (``storage.claim_delivery``).
+        all are pushed by one LPUSH: Redis pushes its values in order, as one LPUSH each would,
+        and answers once (a pipeline of one LPUSH per message cost the writer a reply to parse
+        per message). When that fails it is unknown which were sent: the caller treats all as
+        unsent, and a task sent twice is claimed once (``storage.claim_delivery``).
         """
         if not batch:
             return
@@ -135,10 +137,7 @@ class CeleryQueue:
             signals.before_task_publish.send(sender=name, body=body, exchange="", routing_key=queue,
                                              headers=headers, properties=properties, declare=[], retry_policy={})
             messages.append((headers, body, redis_envelope(headers, properties, body, queue)))
-        with self._redis.pipeline(transaction=False) as pipe:
-            for *_, envelope in messages:
-                pipe.lpush(queue, envelope)
-            pipe.execute()
+        self._redis.lpush(queue, *(envelope for *_, envelope in messages))
         for headers, body, _ in messages:
             signals.after_task_publish.send(sender=name, body=body, headers=headers, exchange="", routing_key=queue)
 

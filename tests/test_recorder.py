@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from celery import Celery
@@ -13,7 +14,7 @@ from service import storage
 from service.app import close_app, create_app
 from service.config import Config
 from service.queue import CeleryQueue, celery_settings
-from service.web.recorder import Recorder
+from service.web.recorder import NotRecorded, Recorder
 from tests import payloads
 from tests.conftest import WEBHOOK_SECRET
 from tests.services import queued_tasks
@@ -23,7 +24,7 @@ BURST = 24
 
 @pytest.fixture
 def make_app(app_config):
-    """Apps built with extra config, closed after the test (their writer thread and pools)."""
+    """Apps built with extra config, closed after the test (their recorder and pools)."""
     apps = []
 
     def make(**extra):
@@ -114,7 +115,7 @@ def test_a_statement_the_database_refuses_stores_none_of_its_rows(postgres_url):
 
 
 def test_one_delivery_the_database_refuses_does_not_fail_the_others_of_its_batch(postgres_url, redis_url):
-    """The writer retries a refused batch one delivery at a time: only the bad one gets the error."""
+    """The recorder retries a refused batch one delivery at a time: only the bad one gets the error."""
     db = storage.Database(postgres_url)
     tasks = celery_queue(redis_url)
     recorder = Recorder(db, tasks, batch_size=64, wait_seconds=30)
@@ -141,6 +142,49 @@ def test_one_delivery_the_database_refuses_does_not_fail_the_others_of_its_batch
             assert storage.stored_guids(session, guids) == set(results)
         assert sorted(args[0] for _, args in queued_tasks(redis_url)) == sorted(r.delivery_id for r in results.values())
     finally:
+        recorder.close()
+        tasks.shutdown()
+        db.dispose()
+
+
+def test_requests_that_wait_too_long_give_up_and_the_lead_passes_on(postgres_url, redis_url):
+    """A batch stuck on a locked table: those behind it answer NotRecorded and are not stored, the stuck one is.
+
+    Batches of one, so the later deliveries are still waiting, not in the stuck batch, when their time runs out;
+    a delivery recorded afterwards is written at once (the lead was not lost with the requests that gave up).
+    """
+    db = storage.Database(postgres_url)
+    tasks = celery_queue(redis_url)
+    recorder = Recorder(db, tasks, batch_size=1, wait_seconds=1.0)
+    results: dict[str, object] = {}
+
+    def record(guid: str) -> None:
+        try:
+            results[guid] = recorder.record(_delivery(guid))
+        except NotRecorded as exc:
+            results[guid] = exc
+
+    blocker = db.engine.connect()
+    try:
+        blocker.exec_driver_sql("LOCK TABLE deliveries IN EXCLUSIVE MODE")
+        first = threading.Thread(target=record, args=("stuck",))
+        first.start()
+        time.sleep(0.3)  # "stuck" leads, its INSERT waiting for the lock
+        behind = [threading.Thread(target=record, args=(guid,)) for guid in ("behind-1", "behind-2")]
+        for thread in behind:
+            thread.start()
+        for thread in behind:
+            thread.join(10)
+        assert isinstance(results["behind-1"], NotRecorded) and isinstance(results["behind-2"], NotRecorded)
+        blocker.rollback()
+        first.join(10)
+        assert results["stuck"].outcome == "queued"
+        record("later")
+        assert results["later"].outcome == "queued"
+        with db.session() as session:
+            assert storage.stored_guids(session, ["stuck", "behind-1", "behind-2", "later"]) == {"stuck", "later"}
+    finally:
+        blocker.close()
         recorder.close()
         tasks.shutdown()
         db.dispose()

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 # Seconds a pooled PostgreSQL connection may sit unused before it is tested again (see _ping_when_idle).
 IDLE_PING_AFTER = 10.0
 # Connections kept open per process: at least gunicorn's threads per worker, so none is opened per request.
-POOL_SIZE = 10
+POOL_SIZE = 12
 DEFAULT_CONNECT_TIMEOUT = 5.0  # seconds; Config.database_connect_timeout_seconds sets it for the app
 
 
@@ -59,7 +59,7 @@ class Database:
     def autocommit_connection(self) -> Connection:
         """The same, kept by the caller until it closes it: no checkout and reset per statement.
 
-        For the receiver's writer thread, which holds one while deliveries keep coming; checking
+        For the receiver's recorder, which holds one while deliveries keep coming; checking
         out, switching to autocommit and back and resetting on return cost more CPU than its INSERT.
         """
         return self._autocommit.connect()

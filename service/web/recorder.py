@@ -1,16 +1,23 @@
 """Group commit: the deliveries of concurrent requests stored in one transaction, their tasks sent in one go.
 
-Each web process has one writer thread. A request hands it a verified delivery and waits; the
-writer takes every delivery waiting at that moment (at most ``TACT_WEBHOOK_BATCH_SIZE``), inserts
-them with one ``INSERT ... ON CONFLICT (guid) DO NOTHING RETURNING`` that commits them together,
-sends the new ones' tasks in one Redis round trip, and only then wakes their requests. So each
-delivery is still stored and committed before its 202, deduplicated by its GUID, and sent after
-its commit; a crash between commit and send leaves rows ``received``, which the sweeper sends.
+A request hands its verified delivery to the process's recorder and waits. One request at a time
+leads: it takes every delivery waiting at that moment (at most ``TACT_WEBHOOK_BATCH_SIZE``),
+inserts them with one ``INSERT ... ON CONFLICT (guid) DO NOTHING RETURNING`` that commits them
+together, sends the new ones' tasks in one Redis round trip, and only then wakes their requests.
+So each delivery is still stored and committed before its 202, deduplicated by its GUID, and
+sent after its commit; a crash between commit and send leaves rows ``received``, which the
+sweeper sends.
 
 Why: a commit waits for its WAL flush and every statement or message is a round trip, so one
 request at a time spent most of its time waiting and its CPU on per-statement overhead. A batch
 never waits for company: a request arriving alone is written at once, as a batch of one, and the
 busier the receiver the larger the batches (PostgreSQL's "group commit", done by the client).
+
+Why a leading request rather than a writer thread of its own: on a busy small machine each
+hand-over between threads is a wake-up and a fight for the GIL, and a writer thread cost two more
+of them per batch (waking it, and its own request waking again) than the webhook view around it
+spent on its work. The leader writes in its own thread; when its own delivery is done it hands
+the lead to the first request still waiting, which was going to be woken anyway.
 
 Failures keep the receiver's answers: the database unreachable fails the whole batch (one
 statement: nothing of it stored) and each request answers 503; the database refusing the
@@ -21,8 +28,8 @@ bad delivery cannot fail the others; the broker down makes the batch ``kept``.
 from __future__ import annotations
 
 import logging
-import queue as stdlib_queue
 import threading
+import time
 from dataclasses import dataclass
 
 from flask import Flask
@@ -37,13 +44,10 @@ log = logging.getLogger(__name__)
 PROCESS_TASK = "tact.process_delivery"
 # What a database that is down or overloaded raises; other database errors are bugs and surface as 500.
 DatabaseUnavailable = (OperationalError, InterfaceError, PoolTimeout)
-# A writer with nothing to do this long ends its thread; the next delivery starts another. Apps that are
-# built and dropped (tests, CLI commands) then leave no thread behind.
-IDLE_SECONDS = 5.0
 
 
 class NotRecorded(Exception):
-    """The writer did not answer within ``TACT_WEBHOOK_WAIT_SECONDS``; the delivery may be stored later."""
+    """No answer within ``TACT_WEBHOOK_WAIT_SECONDS``; the delivery may be stored later."""
 
 
 @dataclass(frozen=True)
@@ -55,127 +59,124 @@ class Recorded:
     broker_error: str | None = None
 
 
+# A waiting delivery's state, changed only under the recorder's lock.
+_WAITING, _LEAD, _DONE, _GAVE_UP = "waiting", "lead", "done", "gave up"
+
+
 class _Waiting:
-    """One delivery handed to the writer, and the lock its request waits on until the writer is done with it.
+    """One delivery handed to the recorder, and the lock its request sleeps on until it is done or leads.
 
     A bare lock, the least a hand-over between threads needs (a ``concurrent.futures.Future`` adds a
     condition variable, state and callbacks to every delivery).
     """
 
-    __slots__ = ("delivery", "_done", "_result", "_error")
+    __slots__ = ("delivery", "state", "_wake", "result", "error")
 
     def __init__(self, delivery: storage.NewDelivery):
         self.delivery = delivery
-        self._result: Recorded | None = None
-        self._error: BaseException | None = None
-        self._done = threading.Lock()
-        self._done.acquire()
-
-    def finish(self, result: Recorded | None = None, error: BaseException | None = None) -> None:
-        self._result, self._error = result, error
-        self._done.release()
-
-    def wait(self, timeout: float) -> Recorded:
-        if not self._done.acquire(timeout=timeout):
-            raise NotRecorded(f"no answer from the writer within {timeout:g} s")
-        if self._error is not None:
-            raise self._error
-        return self._result
+        self.state = _WAITING
+        self.result: Recorded | None = None
+        self.error: BaseException | None = None
+        self._wake = threading.Lock()
+        self._wake.acquire()
 
 
 class Recorder:
-    """One writer thread per process, started on first use, batching what concurrent requests hand it."""
+    """Batches what concurrent requests hand it; the request that finds no batch being written writes one."""
 
     def __init__(self, db: storage.Database, tasks, *, batch_size: int, wait_seconds: float):
         self._db, self._tasks = db, tasks
         self._batch_size, self._wait_seconds = max(1, batch_size), wait_seconds
-        self._pending: stdlib_queue.SimpleQueue = stdlib_queue.SimpleQueue()
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
+        self._pending: list[_Waiting] = []  # in arrival order; under _lock
+        self._leading = False  # some request is writing; under _lock
         self._closed = False
-        self._conn = None  # the writer's connection, kept while it is busy (used by its thread only)
+        self._conn = None  # kept while deliveries keep coming; used by the leading request only
 
     def record(self, delivery: storage.NewDelivery) -> Recorded:
         """Store ``delivery`` (committed) and send its task; raise what the database raised.
 
         A request that waited longer than ``wait_seconds`` gets ``NotRecorded`` (answered 503, so
-        GitHub lets the user redeliver); its delivery may still be committed afterwards, and then
-        the sweeper sends it and the redelivery is a duplicate.
+        GitHub lets the user redeliver); its delivery is dropped when no batch has taken it yet,
+        and otherwise may be committed afterwards: then the sweeper sends it and the redelivery is
+        a duplicate.
         """
         waiting = _Waiting(delivery)
-        self._pending.put(waiting)  # before the thread check: see _loop's exit
-        self._ensure_thread()
-        return waiting.wait(self._wait_seconds)
-
-    def close(self, timeout: float = 10.0) -> None:
-        """Write what is waiting, then end the thread (a gunicorn worker exiting)."""
-        with self._lock:
-            self._closed, thread = True, self._thread
-        if thread is not None:
-            self._pending.put(None)
-            thread.join(timeout)
-
-    def _ensure_thread(self) -> None:
         with self._lock:
             if self._closed:
-                raise RuntimeError("the delivery writer was closed with its app")
-            # Not alive: it ended on an error it did not expect; its batch answers 503 when its wait runs out.
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="tact-delivery-writer", daemon=True)
-                self._thread.start()
+                raise RuntimeError("the delivery recorder was closed with its app")
+            self._pending.append(waiting)
+            if not self._leading:
+                self._leading, waiting.state = True, _LEAD
+        if waiting.state != _LEAD:
+            self._sleep(waiting)
+        if waiting.state == _LEAD:
+            self._lead(waiting)
+        if waiting.error is not None:
+            raise waiting.error
+        return waiting.result
 
-    def _run(self) -> None:
+    def close(self, timeout: float = 10.0) -> None:
+        """Refuse new deliveries; give the batch being written ``timeout`` seconds, then let go of the connection."""
+        with self._lock:
+            self._closed = True
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._leading:
+                    self._disconnect()
+                    return
+            time.sleep(0.01)
+
+    def _sleep(self, waiting: _Waiting) -> None:
+        if waiting._wake.acquire(timeout=self._wait_seconds):
+            return
+        with self._lock:
+            if waiting.state == _WAITING:
+                waiting.state = _GAVE_UP
+                if waiting in self._pending:  # no batch has taken it: it will never be stored
+                    self._pending.remove(waiting)
+                raise NotRecorded(f"no answer within {self._wait_seconds:g} s")
+        waiting._wake.acquire()  # done or handed the lead just now: the release is on its way
+
+    def _lead(self, own: _Waiting) -> None:
+        """Write batches until our own delivery is done, then hand the lead on (or drop it when none waits)."""
         try:
-            self._loop()
+            while own.state == _LEAD:
+                with self._lock:
+                    batch = self._pending[: self._batch_size]
+                    del self._pending[: self._batch_size]
+                self._write(batch)
         finally:
-            self._disconnect()
-
-    def _loop(self) -> None:
-        while True:
-            try:
-                first = self._pending.get(timeout=IDLE_SECONDS)
-            except stdlib_queue.Empty:
-                with self._lock:  # record() puts before it checks the thread, so nothing is stranded
-                    if self._pending.empty():
-                        self._thread = None
-                        return
-                continue
-            if first is None:
-                return
-            batch = [first]
-            while len(batch) < self._batch_size:
-                try:
-                    item = self._pending.get_nowait()
-                except stdlib_queue.Empty:
-                    break
-                if item is None:
-                    self._pending.put(None)  # stop after this batch
-                    break
-                batch.append(item)
-            self._write(batch)
+            with self._lock:
+                if own.state == _LEAD:  # _write raised: nothing will answer it otherwise
+                    own.state, own.error = _DONE, RuntimeError("the delivery recorder failed")
+                following = self._pending[0] if self._pending else None
+                if following is None:
+                    self._leading = False
+                    self._disconnect()  # an app disposed after its last answer finds it in its pool
+                else:
+                    following.state = _LEAD
+            if following is not None:
+                following._wake.release()
 
     def _write(self, batch: list[_Waiting]) -> None:
         try:
             results = self._insert([waiting.delivery for waiting in batch])
         except DatabaseUnavailable as exc:
-            for waiting in batch:
-                waiting.finish(error=exc)
+            self._finish(batch, [(None, exc)] * len(batch))
             return
         except Exception as exc:  # noqa: BLE001 - handed to the requests, which raise it (a 500)
             if len(batch) == 1:
-                batch[0].finish(error=exc)
+                self._finish(batch, [(None, exc)])
                 return
             for item in batch:  # nothing of the batch was stored: find the delivery the database refuses
                 self._write([item])
             return
-        self._send_and_answer(batch, results)
+        self._finish(batch, [(result, None) for result in self._send(batch, results)])
 
     def _insert(self, deliveries: list[storage.NewDelivery]) -> list[tuple[int, bool]]:
-        """One statement on the writer's connection, kept only while more deliveries are waiting.
-
-        Handed back to the pool before the requests are answered when none is waiting: an app
-        disposed right after its last answer (tests, a worker exiting) then has it in its pool.
-        """
+        """One statement on the recorder's connection, which is kept until no delivery is waiting."""
         if self._conn is None:
             self._conn = self._db.autocommit_connection()
         try:
@@ -183,9 +184,6 @@ class Recorder:
         except BaseException:
             self._disconnect()  # the next batch starts on a fresh connection
             raise
-        finally:
-            if self._pending.empty():
-                self._disconnect()
 
     def _disconnect(self) -> None:
         conn, self._conn = self._conn, None
@@ -193,9 +191,9 @@ class Recorder:
             try:
                 conn.close()
             except Exception:  # noqa: BLE001 - a broken connection may fail to close; it is dropped either way
-                log.debug("closing the writer's connection failed", exc_info=True)
+                log.debug("closing the recorder's connection failed", exc_info=True)
 
-    def _send_and_answer(self, batch: list[_Waiting], results: list[tuple[int, bool]]) -> None:
+    def _send(self, batch: list[_Waiting], results: list[tuple[int, bool]]) -> list[Recorded]:
         to_send = [[delivery_id] for waiting, (delivery_id, created) in zip(batch, results, strict=True)
                    if created and waiting.delivery.event != "ping"]
         broker_error = None
@@ -206,13 +204,29 @@ class Recorder:
         except Exception as exc:  # noqa: BLE001 - the rows are committed; the sweeper sends them
             log.exception("sending %d tasks failed; the sweeper will send them", len(to_send))
             broker_error = type(exc).__name__
+        outcomes = []
         for waiting, (delivery_id, created) in zip(batch, results, strict=True):
             if not created:
-                waiting.finish(Recorded(delivery_id, "duplicate"))
+                outcomes.append(Recorded(delivery_id, "duplicate"))
             elif waiting.delivery.event == "ping":
-                waiting.finish(Recorded(delivery_id, "pong"))
+                outcomes.append(Recorded(delivery_id, "pong"))
             else:
-                waiting.finish(Recorded(delivery_id, "kept" if broker_error else "queued", broker_error))
+                outcomes.append(Recorded(delivery_id, "kept" if broker_error else "queued", broker_error))
+        return outcomes
+
+    def _finish(self, batch: list[_Waiting], answers: list[tuple[Recorded | None, BaseException | None]]) -> None:
+        """Answer each delivery of the batch and wake its request; a request that gave up is not woken."""
+        woken = []
+        with self._lock:
+            for waiting, (result, error) in zip(batch, answers, strict=True):
+                if waiting.state == _GAVE_UP:
+                    continue
+                sleeping = waiting.state == _WAITING
+                waiting.state, waiting.result, waiting.error = _DONE, result, error
+                if sleeping:
+                    woken.append(waiting)
+        for waiting in woken:
+            waiting._wake.release()
 
 
 def init_app(app: Flask) -> None:
