@@ -303,15 +303,20 @@ def _add_model_hit(best: dict, s: Sentence, call: ModelCall, options: Options) -
 def _judge_beside(e: Engine, c: _Comment, options: Options, rephrase: bool) -> None:
     """The held sentences of a comment another finding flagged: the beside rules' hits count now, and where
     none hit, the model's call at its context threshold."""
-    if not any(shows(value, options.sensitivity) for value, _ in c.hits):
-        # Two mild cues amplify each other: "Just use `errgroup`." is a plain request and "It's a trivial swap."
-        # a remark, but together they say the reader should have seen it. A quiet hit beside a beside rule's
-        # shows, except at low sensitivity, which asks for the strongest findings only.
-        if options.sensitivity == "low" or not c.quiet or not any(best for *_, best, _ in c.held):
-            return
+    # Two cues amplify each other: "Just use `errgroup`." is a plain request and "It's a trivial swap." a
+    # remark, but together they say the reader should have seen it; "Just add a `WHERE`." beside "Not exactly
+    # rocket science." is part of the jab, and a rewrite that kept its "Just" would keep the minimizer. A
+    # quiet hit shows beside a finding or a beside rule's hit, except at low sensitivity, which asks for the
+    # strongest findings only.
+    shown = any(shows(value, options.sensitivity) for value, _ in c.hits)
+    beside_rule = any(best for *_, best, _ in c.held)
+    if options.sensitivity != "low" and c.quiet and (shown or beside_rule):
         for start, end, s, best in c.quiet:
             lifted = {k: (max(value, THRESHOLD["medium"]), m) for k, (value, m) in best.items()}
             _flag(e, c, start, end, s, lifted, rephrase, options)
+    if not shown:
+        if not beside_rule or options.sensitivity == "low" or not c.quiet:
+            return
         c.held = [h for h in c.held if h[3]]  # the model's looser call needs a finding that showed on its own
     for start, end, s, best, beside in c.held:
         # The model's words are its evidence, not a jab a cut could take out, so beside a finding it speaks

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from service.analysis.catalog import Options
 from service.analysis.engine import validated_rules
 
 
@@ -105,3 +106,15 @@ def test_grumbling_at_a_tool_or_at_oneself_is_not_flagged(analysis, text):
 ])
 def test_the_same_words_aimed_at_the_author_still_are(analysis, text):
     assert analysis.analyze(text).flagged
+
+
+def test_a_quiet_cue_shows_beside_a_finding_and_leaves_the_rewrite(analysis):
+    """'Just add ...' alone is a plain request (low severity, hidden at medium); beside 'Not exactly rocket
+    science.' it is part of the jab, and a rewrite that kept its 'Just' would keep the minimizer."""
+    assert not analysis.analyze("Just add a `WHERE deleted_at IS NULL`.").flagged
+    result = analysis.analyze("Just add a `WHERE deleted_at IS NULL`. Not exactly rocket science.")
+    assert "just-do-it" in rules_of(result)
+    assert result.rewrite == "Add a `WHERE deleted_at IS NULL`."
+    low = analysis.analyze("Just add a `WHERE deleted_at IS NULL`. Not exactly rocket science.",
+                           Options(sensitivity="low"))
+    assert "just-do-it" not in rules_of(low)
