@@ -65,15 +65,24 @@ def test_the_model_never_cuts_a_negation(analysis):
     assert not result.rewrite or "is not idempotent" in result.rewrite
 
 
-def test_a_verdict_sentence_goes_whole_when_the_point_is_elsewhere(analysis):
-    result = analysis.analyze("This code is garbage and so is the reasoning in the description. "
-                              "`retry()` never returns the last error.")
-    assert result.rewrite == "`retry()` never returns the last error."
+REWRITES = [
+    # a verdict sentence goes whole when the point is in another one
+    ("This code is garbage and so is the reasoning in the description. `retry()` never returns the last error.",
+     "`retry()` never returns the last error."),
+    # the knowing clause goes and its complement stays, though the parser hangs it under the last clause
+    ("Any senior engineer would see that this migration isn't reversible: `down()` is empty.",
+     "This migration isn't reversible: `down()` is empty."),
+    # a lead-in before a colon goes, and "Never" + verb is a whole imperative
+    ("Repeat after me: never hold a lock while doing I/O. `flush()` grabs `mu` before `conn.Write`.",
+     "Never hold a lock while doing I/O. `flush()` grabs `mu` before `conn.Write`."),
+    # a quiet "Just" beside a trivializer goes with it
+    ("Just memoize it. It's one hook.", "Memoize it."),
+]
 
 
-def test_the_knowing_clause_goes_and_its_complement_stays(analysis):
-    result = analysis.analyze("Any senior engineer would see that this migration isn't reversible: `down()` is empty.")
-    assert result.rewrite == "This migration isn't reversible: `down()` is empty."
+@pytest.mark.parametrize(("text", "expected"), REWRITES)
+def test_the_rewrite_of_the_whole_comment(analysis, text, expected):
+    assert analysis.analyze(text).rewrite == expected
 
 
 def test_stock_sentences_alone_are_no_rewrite(analysis):
