@@ -294,9 +294,15 @@ def _judge(e: Engine, c: _Comment, start: int, end: int, s: Sentence, options: O
         c.held.append((start, end, s, {k: v for k, v in found.items() if e.rules[k].beside}, beside))
 
 
-def _add_model_hit(best: dict, s: Sentence, call: ModelCall, options: Options) -> None:
+# Guards that take praise at its word when nothing in the comment contrasts with it; beside another finding
+# that contrast is there.
+CONTRAST_GUARDS = frozenset({"sincere", "opens-comment"})
+
+
+def _add_model_hit(best: dict, s: Sentence, call: ModelCall, options: Options, beside: bool = False) -> None:
     rule, match = call
-    if not guarded(s, match, rule.unless) and not _allowed(s.doc, match, options):
+    unless = tuple(g for g in rule.unless if g not in CONTRAST_GUARDS) if beside else rule.unless
+    if not guarded(s, match, unless) and not _allowed(s.doc, match, options):
         best[rule.id] = (score(rule.severity, s, match), match)
 
 
@@ -323,7 +329,7 @@ def _judge_beside(e: Engine, c: _Comment, options: Options, rephrase: bool) -> N
         # only for a sentence with nothing technical to keep, which the rewrite then leaves out whole.
         only_jab = not best and beside and not gate.technical_tokens(c.original[start:end])
         if only_jab:
-            _add_model_hit(best, s, beside, options)
+            _add_model_hit(best, s, beside, options, beside=True)
         if best:
             _flag(e, c, start, end, s, best, rephrase, options, whole_jab=only_jab)
     c.flagged.sort(key=lambda f: f.start)
