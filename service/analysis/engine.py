@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from spacy.language import Language
 
@@ -146,6 +147,16 @@ def load(model_name: str = nlp_module.DEFAULT_MODEL) -> None:
     nlp_module.sentiment()
 
 
+class _Held(NamedTuple):
+    """A sentence whose verdict waits for the rest of its comment, with its hits so far."""
+
+    start: int
+    end: int
+    sentence: Sentence
+    hits: dict[str, tuple[float, tuple[int, ...]]]  # rule id -> (value, match): beside rules' hits, or quiet ones
+    beside: ModelCall | None = None  # the model's call beside a finding
+
+
 @dataclass
 class _Comment:
     original: str
@@ -156,11 +167,12 @@ class _Comment:
     hits: list[tuple[float, _Pending | None]] = field(default_factory=list)
     flagged: list[Flagged] = field(default_factory=list)
     rewrite: str = ""
-    # sentences no rule flagged on its own, with what only speaks beside a finding: (start, end, sentence,
-    # the beside rules' hits, the model's call beside a finding); judged once the comment's other sentences are
-    held: list[tuple] = field(default_factory=list)
-    # sentences whose hits all fall below the repository's sensitivity: (start, end, sentence, hits)
-    quiet: list[tuple] = field(default_factory=list)
+    # sentences no rule flagged on its own, with what only speaks beside a finding; judged once the
+    # comment's other sentences are
+    held: list[_Held] = field(default_factory=list)
+    # sentences whose hits all fall below the repository's sensitivity; flagged once it is known whether
+    # another cue of the comment lifts them
+    quiet: list[_Held] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -286,12 +298,12 @@ def _judge(e: Engine, c: _Comment, start: int, end: int, s: Sentence, options: O
     alone, beside = model
     if alone and not best:  # a rule's own note says more than the model's; the model covers the rest
         _add_model_hit(best, s, alone, options)
-    if best:
+    if best and any(shows(value, options.sensitivity) for value, _ in best.values()):
         _flag(e, c, start, end, s, best, rephrase, options)
-        if not any(shows(value, options.sensitivity) for value, _ in best.values()):
-            c.quiet.append((start, end, s, best))
+    elif best:
+        c.quiet.append(_Held(start, end, s, best))
     else:
-        c.held.append((start, end, s, {k: v for k, v in found.items() if e.rules[k].beside}, beside))
+        c.held.append(_Held(start, end, s, {k: v for k, v in found.items() if e.rules[k].beside}, beside))
 
 
 # Guards that take praise at its word when nothing in the comment contrasts with it; beside another finding
@@ -315,23 +327,22 @@ def _judge_beside(e: Engine, c: _Comment, options: Options, rephrase: bool) -> N
     # quiet hit shows beside a finding or a beside rule's hit, except at low sensitivity, which asks for the
     # strongest findings only.
     shown = any(shows(value, options.sensitivity) for value, _ in c.hits)
-    beside_rule = any(best for *_, best, _ in c.held)
-    if options.sensitivity != "low" and c.quiet and (shown or beside_rule):
-        for start, end, s, best in c.quiet:
-            lifted = {k: (max(value, THRESHOLD["medium"]), m) for k, (value, m) in best.items()}
-            _flag(e, c, start, end, s, lifted, rephrase, options)
-    if not shown:
-        if not beside_rule or options.sensitivity == "low" or not c.quiet:
-            return
-        c.held = [h for h in c.held if h[3]]  # the model's looser call needs a finding that showed on its own
-    for start, end, s, best, beside in c.held:
+    lift = options.sensitivity != "low" and (shown or any(h.hits for h in c.held))
+    for q in c.quiet:
+        hits = {k: (max(value, THRESHOLD["medium"]), m) for k, (value, m) in q.hits.items()} if lift else q.hits
+        _flag(e, c, q.start, q.end, q.sentence, hits, rephrase, options)
+    if not shown and not (lift and c.quiet):
+        return
+    # without a finding that showed on its own, only the beside rules' hits speak, not the model's looser call
+    for h in c.held if shown else [h for h in c.held if h.hits]:
+        best = dict(h.hits)
         # The model's words are its evidence, not a jab a cut could take out, so beside a finding it speaks
         # only for a sentence with nothing technical to keep, which the rewrite then leaves out whole.
-        only_jab = not best and beside and not gate.technical_tokens(c.original[start:end])
+        only_jab = not best and h.beside is not None and not gate.technical_tokens(c.original[h.start : h.end])
         if only_jab:
-            _add_model_hit(best, s, beside, options, beside=True)
+            _add_model_hit(best, h.sentence, h.beside, options, beside=True)
         if best:
-            _flag(e, c, start, end, s, best, rephrase, options, whole_jab=only_jab)
+            _flag(e, c, h.start, h.end, h.sentence, best, rephrase, options, whole_jab=only_jab)
     c.flagged.sort(key=lambda f: f.start)
 
 
@@ -376,7 +387,7 @@ def _run(e: Engine, comments: list[_Comment], options: Options, rephrase: bool) 
         _judge(e, c, start, end, _sentence(e, c, start, doc, compound), options, rephrase, model, before)
     later = [t for t in later if any(shows(value, options.sensitivity) for value, _ in t[0].hits)]
     for (c, start, end, _, compound, model, _before), doc in _parsed(e, later):
-        c.held.append((start, end, _sentence(e, c, start, doc, compound), {}, model[1]))
+        c.held.append(_Held(start, end, _sentence(e, c, start, doc, compound), {}, model[1]))
     for c in comments:
         _judge_beside(e, c, options, rephrase)
     if rephrase:
