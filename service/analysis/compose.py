@@ -123,7 +123,7 @@ def assemble(original: str, sentences: list[Sentence]) -> Whole | None:
     best proposal stands in for it."""
     first = _once([_drop_first(s) for s in sentences], sentences)
     whole = _splice(original, sentences, first)
-    if whole is None and any(c and c[0] == DROP for c in first if c):
+    if whole is None and any(c and c[0] == DROP for c in first):
         whole = _splice(original, sentences, [(DROP, frozenset()) if s.whole_jab else s.chosen for s in sentences])
     return whole
 

@@ -19,7 +19,7 @@ from .compose import Sentence as Flagged
 from .markdown import extract
 from .matchers import Matchers, compile_rules
 from .rephrase import STRATEGIES, Rewrite, candidates, jab_clause
-from .scoring import GUARDS, THRESHOLD, Sentence, guarded, score, shows
+from .scoring import CONTRAST_GUARDS, GUARDS, THRESHOLD, Sentence, guarded, score, shows
 from .segment import sentences
 
 # Review comments are short; past this the rest is a log paste or an attack on the worker, not prose.
@@ -304,11 +304,6 @@ def _judge(e: Engine, c: _Comment, start: int, end: int, s: Sentence, options: O
         c.quiet.append(_Held(start, end, s, best))
     else:
         c.held.append(_Held(start, end, s, {k: v for k, v in found.items() if e.rules[k].beside}, beside))
-
-
-# Guards that take praise at its word when nothing in the comment contrasts with it; beside another finding
-# that contrast is there.
-CONTRAST_GUARDS = frozenset({"sincere", "opens-comment"})
 
 
 def _add_model_hit(best: dict, s: Sentence, call: ModelCall, options: Options, beside: bool = False) -> None:

@@ -266,6 +266,11 @@ GUARDS: dict[str, Callable[[Sentence, tuple[int, ...]], bool]] = {
 ALWAYS = (mentioned,)
 
 
+# Guards that take praise at its word when nothing in the comment contrasts with it; beside another finding
+# that contrast is there, so the engine leaves them out for the model's call beside a finding.
+CONTRAST_GUARDS = frozenset({"sincere", "opens-comment"})
+
+
 def guarded(s: Sentence, match: tuple[int, ...], unless: tuple[str, ...]) -> bool:
     return any(g(s, match) for g in ALWAYS) or any(GUARDS[name](s, match) for name in unless)
 

@@ -87,6 +87,12 @@ def _inner_lead_in(doc: Doc, cue: Token, cues: set[int]) -> set[int] | None:
     return None
 
 
+def _knowing_lead_in(doc: Doc, cue: Token, cues: set[int]) -> set[int] | None:
+    """The lead-in of the root's clause, else of the cue's own clause."""
+    lead_in = _lead_in(doc, cue, cues)
+    return lead_in if lead_in is not None else _inner_lead_in(doc, cue, cues)
+
+
 def _colon_lead(doc: Doc, cues: set[int]) -> set[int] | None:
     """'Repeat after me: never hold a lock while doing I/O.', 'A word of advice for beginners: don't catch
     `Exception`': every cue sits before the sentence's first colon, and after it comes a clause of its own,
@@ -146,9 +152,7 @@ def _one(doc: Doc, cue: Token, cues: set[int], cut: Cut, replace_nouns: bool) ->
     if cue.dep_ in ASIDES and cue.head.i not in cues and not any(c.i not in cues for c in cue.children):
         cut.drop.add(cue.i)
         return True
-    lead_in = _lead_in(doc, cue, cues)
-    if lead_in is None:
-        lead_in = _inner_lead_in(doc, cue, cues)
+    lead_in = _knowing_lead_in(doc, cue, cues)
     if lead_in is not None:
         cut.drop |= _with_edges(doc, lead_in)
         return True
@@ -213,8 +217,8 @@ def plan(doc: Doc, cues: tuple[int, ...], replace_nouns: bool = True) -> Cut | N
     prefix = _prefix(doc, wanted)
     if prefix is not None and _lead_in(doc, doc[min(wanted)], wanted) is None:
         cut.drop |= _with_edges(doc, prefix)
-    elif (lead := _colon_lead(doc, wanted)) is not None and not any(
-            _lead_in(doc, doc[i], wanted) or _inner_lead_in(doc, doc[i], wanted) for i in wanted):
+    elif (lead := _colon_lead(doc, wanted)) is not None and all(
+            _knowing_lead_in(doc, doc[i], wanted) is None for i in wanted):
         cut.drop |= lead  # a knowing clause before the colon keeps its complement instead ("... would see that X:")
     for i in sorted(wanted):
         if not _one(doc, doc[i], wanted, cut, replace_nouns):
