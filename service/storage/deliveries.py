@@ -144,6 +144,7 @@ def _names(n: int) -> tuple[str, ...]:
     """The parameter names of row ``n`` of a batch: guid0, event0, ..."""
     return tuple(f"{column}{n}" for column in _INSERTED)
 
+
 def record_delivery(session: Session, *, guid: str, event: str, action: str | None, installation_id: int | None,
                     repository_id: int | None, payload: dict) -> tuple[Delivery, bool]:
     """``insert_delivery`` inside a session's transaction, returning the row (for the CLI and tests)."""
