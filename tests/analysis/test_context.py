@@ -96,22 +96,23 @@ def test_stock_sentences_alone_are_no_rewrite(analysis):
     assert not _only_templates(original + " The flag is unused.", [first, second], templated)
 
 
-@pytest.mark.parametrize("text", ["Very readable.", "This is much simpler now. Very readable.",
-                                  "Nice, this is much simpler now. Very readable."])
-def test_sincere_praise_is_not_taken_for_sarcasm(analysis, text):
-    """The model finds "Very X." closers mocking (its training rows hold many); alone, with nothing in the
-    comment to contrast with, praise is taken at its word. Beside a finding it may speak (test above)."""
-    assert not analysis.analyze(text).flagged, rules_of(analysis.analyze(text))
-
-
-@pytest.mark.parametrize("text", [
+NOT_FLAGGED = [
+    # Sincere praise: the model finds "Very X." closers mocking (its training rows hold many); alone, with
+    # nothing in the comment to contrast with, praise is taken at its word. Beside a finding it may speak.
+    "Very readable.",
+    "This is much simpler now. Very readable.",
+    "Nice, this is much simpler now. Very readable.",
+    # Grumbling at a tool, or at oneself.
     "Renovate is being dumb and grouping the React major bump with patch updates.",
     "The JTAG probe dropped the connection for the fourth time today.",
     "Ugh, `go mod tidy` keeps re-adding the indirect dep.",
     "MSVC hates `__attribute__((packed))`, classic.",
     "Argh, I keep forgetting that `git push --force-with-lease` exists.",
-])
-def test_grumbling_at_a_tool_or_at_oneself_is_not_flagged(analysis, text):
+]
+
+
+@pytest.mark.parametrize("text", NOT_FLAGGED)
+def test_sincere_praise_and_grumbling_at_a_tool_or_at_oneself_are_not_flagged(analysis, text):
     assert not analysis.analyze(text).flagged, rules_of(analysis.analyze(text))
 
 
