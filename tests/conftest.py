@@ -116,7 +116,7 @@ def app_config(sqlite_url) -> dict:
 
 @pytest.fixture
 def app_factory():
-    """create_app for a test, with each app's database connections closed afterwards."""
+    """create_app for a test, with everything each app holds (connections, threads) released afterwards."""
     made = []
 
     def make(config):
@@ -125,7 +125,7 @@ def app_factory():
 
     yield make
     for app in made:
-        app.extensions["tact.db"].dispose()
+        close_app(app)
 
 
 @pytest.fixture

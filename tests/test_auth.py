@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from service.app import create_app
+from service.app import close_app, create_app
 
 
 @pytest.fixture
@@ -124,7 +124,7 @@ def test_sign_in_returns_to_a_local_page_but_never_to_another_site(gh_client, fa
 def test_login_without_a_client_id_explains_what_is_missing(app_config):
     app = create_app({**app_config, "TACT_BIND_HOST": "0.0.0.0"})  # on loopback it would be local mode
     answer = app.test_client().get("/login")
-    app.extensions["tact.db"].dispose()
+    close_app(app)
     assert answer.status_code == 503 and "GITHUB_CLIENT_ID" in answer.text
 
 

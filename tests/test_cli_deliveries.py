@@ -12,7 +12,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from service import storage
-from service.app import create_app
+from service.app import close_app, create_app
 from service.cli import main
 from tests import payloads
 from tests.conftest import FAST_GITHUB, WEBHOOK_SECRET
@@ -48,7 +48,7 @@ def receiver(app_config, redis_url):
     yield f"http://127.0.0.1:{server.server_port}/webhooks/github", app
     server.shutdown()
     server.server_close()
-    app.extensions["tact.db"].dispose()
+    close_app(app)
 
 
 def seed(db, event: str, state: str = storage.RECEIVED, reason: str | None = None) -> int:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from service import storage
-from service.app import create_app
+from service.app import close_app, create_app
 from service.settings import DEFAULTS, SettingsError
 from service.web import figures
 from tests.test_auth import gh_app, gh_client, gh_config, sign_in  # noqa: F401  (shared fixtures)
@@ -211,7 +211,7 @@ def test_a_range_that_cannot_be_used_says_why(args, message):
 def both_db_client(gh_config, database_url):
     app = create_app({**gh_config, "DATABASE_URL": database_url})
     yield app.test_client(), app.extensions["tact.db"]
-    app.extensions["tact.db"].dispose()
+    close_app(app)
 
 
 def seed_comment(session, repo_id: int, github_id: int, pull: int, weeks_ago: int, found: list[tuple]):

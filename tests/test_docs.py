@@ -19,6 +19,7 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
+from service.app import close_app
 from service.cli import main
 from service.storage import migrate
 
@@ -96,7 +97,7 @@ def instance(tmp_path, monkeypatch):
     yield f"http://127.0.0.1:{server.server_port}", env
     server.shutdown()
     server.server_close()
-    app.extensions["tact.db"].dispose()
+    close_app(app)
 
 
 def run(words: list[str], base: str, env: dict, runner) -> None:

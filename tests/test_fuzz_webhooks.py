@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from service import storage
-from service.app import create_app
+from service.app import close_app, create_app
 from service.storage import migrate
 from service.web.webhooks import ACCEPTED_EVENTS
 from tests import payloads
@@ -69,7 +69,7 @@ def fuzz_app(postgres_schema):
     app = create_app({"TESTING": True, "DATABASE_URL": url, "REDIS_URL": redis_db,
                       "SECRET_KEY": "test-secret-key-0123456789", "GITHUB_WEBHOOK_SECRET": WEBHOOK_SECRET})
     yield app
-    app.extensions["tact.db"].dispose()
+    close_app(app)
     migrate.downgrade(url, "base")
     client = redis_lib.Redis.from_url(redis_db)
     client.flushdb()

@@ -9,7 +9,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from service import storage
-from service.app import create_app
+from service.app import close_app, create_app
 from service.cli import main
 from tests import payloads
 from tests.conftest import WEBHOOK_SECRET
@@ -46,7 +46,7 @@ def receiver(github_app_config):
     yield f"http://127.0.0.1:{server.server_port}/webhooks/github", app
     server.shutdown()
     server.server_close()
-    app.extensions["tact.db"].dispose()
+    close_app(app)
 
 
 def _guids(app) -> set[str]:

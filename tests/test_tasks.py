@@ -5,7 +5,7 @@ import signal
 import subprocess
 
 from service import storage
-from service.app import create_app
+from service.app import close_app, create_app
 from tests import payloads
 from tests.conftest import WEBHOOK_SECRET, opt_in
 from tests.services import celery_worker_process, wait_for
@@ -41,4 +41,4 @@ def test_a_worker_process_killed_mid_task_is_replaced_and_the_delivery_completes
         os.kill(child, signal.SIGKILL)
         wait_for(lambda: [r for r in github_world.check_runs if r.status == "completed"], timeout=90)
     assert len(github_world.check_runs) == 1 and github_world.check_runs[0].annotations
-    app.extensions["tact.db"].dispose()
+    close_app(app)

@@ -4,6 +4,7 @@ HTTP into Flask, with the worker in-process and GitHub faked, signed in through 
 import pytest
 
 from service import storage
+from service.app import close_app
 from service.cli import main
 from tests import payloads
 from tests.conftest import opt_in
@@ -215,7 +216,7 @@ def test_tact_backfill_queues_the_repository_with_its_days(runner, database_url,
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test-secret-key-0123456789"})
     with app.extensions["tact.db"].session() as session:
         storage.upsert_repository(session, payloads.REPO_ID, full_name=payloads.REPO, installation_id=None)
-    app.extensions["tact.db"].dispose()
+    close_app(app)
     env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "SECRET_KEY": "test-secret-key-0123456789",
            "TACT_LOG_LEVEL": "WARNING", "GITHUB_APP_ID": "", "GITHUB_PRIVATE_KEY": ""}
     result = runner.invoke(main, ["backfill", payloads.REPO, "--days", "7"], env=env)

@@ -12,7 +12,7 @@ from celery.signals import before_task_publish
 from sqlalchemy import create_engine, func, select
 
 from service import storage
-from service.app import create_app
+from service.app import close_app, create_app
 from service.web.webhooks import ACCEPTED_EVENTS
 from tests import payloads
 from tests.conftest import WEBHOOK_SECRET
@@ -37,7 +37,7 @@ def make_app(app_config):
 
     yield make
     for app in apps:
-        app.extensions["tact.db"].dispose()
+        close_app(app)
 
 
 @pytest.fixture

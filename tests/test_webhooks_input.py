@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from service import storage
-from service.app import create_app
+from service.app import close_app, create_app
 from service.storage import migrate
 from tests import payloads
 from tests.conftest import WEBHOOK_SECRET
@@ -27,7 +27,7 @@ def stored_app(app_config, postgres_url, redis_url):
     """Real Redis and PostgreSQL, where these deliveries answered 500 (SQLite stored some of them)."""
     app = create_app(app_config | {"DATABASE_URL": postgres_url, "REDIS_URL": redis_url})
     yield app
-    app.extensions["tact.db"].dispose()
+    close_app(app)
 
 
 def deliver_raw(app, body: bytes, event: str = "pull_request_review_comment"):

@@ -19,7 +19,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from service.app import create_app
+from service.app import close_app, create_app
 from service.storage import migrate
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -83,7 +83,7 @@ def serve(tmp_path) -> Iterator[Callable[..., tuple[str, object]]]:
     yield start
     for server, app in servers:
         server.shutdown()
-        app.extensions["tact.db"].dispose()
+        close_app(app)
 
 
 def _free_port() -> int:
