@@ -21,7 +21,7 @@ IN_PROCESS_WAIT_SECONDS = 600
               help="How many days back to read (default: the repository's backfill_days, at most 90).")
 def backfill_command(repository: str, days: int | None) -> None:
     """Analyze a repository's review comments of the last days again; nothing is published for closed PRs."""
-    from service.app import create_app
+    from service.app import close_app, create_app
 
     app = create_app()
     db, queue = app.extensions["tact.db"], app.extensions["tact.queue"]
@@ -35,7 +35,7 @@ def backfill_command(repository: str, days: int | None) -> None:
             repo_id = repo.id
         _send(db, queue, repo_id, repository, days)
     finally:
-        db.dispose()
+        close_app(app)
 
 
 def _send(db, queue, repo_id: int, repository: str, days: int) -> None:

@@ -119,13 +119,13 @@ def _age(when: datetime, now: datetime | None = None) -> str:
 
 def _retry(config: Config, delivery_id: int) -> None:
     """Reset, then send through the app's one queue, exactly as the webhook view does."""
-    from service.app import create_app
+    from service.app import close_app, create_app
 
     app = create_app()
     try:
         _reset_and_send(app.extensions["tact.db"], app.extensions["tact.queue"], delivery_id)
     finally:
-        app.extensions["tact.db"].dispose()
+        close_app(app)  # its database, broker and Redis connections and its task thread
 
 
 def _reset_and_send(db: storage.Database, queue, delivery_id: int) -> None:

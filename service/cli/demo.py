@@ -152,7 +152,7 @@ def finding_rows(text: str, settings, model: str) -> list[dict]:
 
 def _through_the_pipeline(rng: random.Random) -> int:
     """A new pull request per active repository, its comments sent as webhook deliveries to the task queue."""
-    from service.app import create_app
+    from service.app import close_app, create_app
 
     app = create_app()
     db, queue = app.extensions["tact.db"], app.extensions["tact.queue"]
@@ -174,7 +174,7 @@ def _through_the_pipeline(rng: random.Random) -> int:
         if queue.describe == "in-process":
             queue.join(300)
     finally:
-        db.dispose()
+        close_app(app)
     return len(ids)
 
 
