@@ -154,8 +154,20 @@ class CeleryQueue:
     def shutdown(self, timeout: float = 10.0) -> bool:
         """Release the broker connections; nothing runs in this process."""
         self._redis.close()
-        self.celery.close()
+        close_celery(self.celery)
         return True
+
+
+def close_celery(celery: Celery) -> None:
+    """Close a Celery app with its result subscription and result-backend pool: Celery.close() leaves both
+    open, and their Redis sockets would outlive the app (``mark_sweep`` writes through that pool)."""
+    backend = celery.backend
+    consumer = getattr(backend, "result_consumer", None)
+    if consumer is not None and hasattr(consumer, "stop"):
+        consumer.stop()
+    if hasattr(backend, "client"):
+        backend.client.connection_pool.disconnect()
+    celery.close()
 
 
 def redis_envelope(headers: dict, properties: dict, body, queue: str) -> str:

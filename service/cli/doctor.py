@@ -177,7 +177,7 @@ def check_worker(ctx: Context) -> Result:
     from celery import Celery
     from celery.exceptions import TimeoutError as CeleryTimeout
 
-    from service.queue import BrokerUnavailable, celery_settings
+    from service.queue import BrokerUnavailable, celery_settings, close_celery
 
     celery = Celery("tact-doctor", set_as_current=False)
     celery.conf.update(celery_settings(ctx.config))
@@ -190,21 +190,10 @@ def check_worker(ctx: Context) -> Result:
     except BrokerUnavailable as exc:
         return Result("worker", PROBLEM, f"cannot send a ping ({type(exc).__name__})", "see redis")
     finally:
-        _close(celery)
+        close_celery(celery)
     if answer != f"pong:{token}":
         return Result("worker", PROBLEM, f"a worker answered {answer!r}", "run the same Tact version everywhere")
     return Result("worker", OK, "a worker answered a ping")
-
-
-def _close(celery) -> None:
-    """Close the result subscription and pool too: Celery.close() leaves both open."""
-    backend = celery.backend
-    consumer = getattr(backend, "result_consumer", None)
-    if consumer is not None and hasattr(consumer, "stop"):
-        consumer.stop()
-    if hasattr(backend, "client"):
-        backend.client.connection_pool.disconnect()
-    celery.close()
 
 
 def check_analyzer(ctx: Context) -> Result:
