@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -390,8 +391,19 @@ def _run(e: Engine, comments: list[_Comment], options: Options, rephrase: bool) 
     return [_verdict(c, options) for c in comments]
 
 
+# sentence -> its parse, for the analyze_many call running on this thread: a rewrite is analyzed again whole,
+# and its untouched sentences (and the proposals vetted a moment before) need not be parsed twice. Per thread,
+# and emptied when the call's memory zone ends, since the docs' strings go with it.
+_ZONE = threading.local()
+
+
 def _parsed(e: Engine, todo: list[tuple]):
-    return zip(todo, e.nlp.pipe((t[3] for t in todo), batch_size=BATCH_SIZE), strict=True)
+    docs = getattr(_ZONE, "docs", None)
+    if docs is None:
+        return zip(todo, e.nlp.pipe((t[3] for t in todo), batch_size=BATCH_SIZE), strict=True)
+    new = list(dict.fromkeys(t[3] for t in todo if t[3] not in docs))
+    docs.update(zip(new, e.nlp.pipe(new, batch_size=BATCH_SIZE), strict=True))
+    return ((t, docs[t[3]]) for t in todo)
 
 
 def _sentence(e: Engine, c: _Comment, start: int, doc, compound: float) -> Sentence:
@@ -484,7 +496,11 @@ def analyze_many(texts: Iterable[str], options: Options | None = None) -> list[A
     e = engine(options.model)
     comments = [_prepare(t) for t in texts]
     with e.nlp.memory_zone():
-        return _run(e, comments, options, rephrase=True)
+        _ZONE.docs = {}
+        try:
+            return _run(e, comments, options, rephrase=True)
+        finally:
+            _ZONE.docs = None
 
 
 def analyze(text: str, options: Options | None = None) -> Analysis:

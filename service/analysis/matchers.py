@@ -60,6 +60,10 @@ class Matchers:
     # `surface_open`, which always runs.
     surface_open: Matcher | None = None
     surface_rules: dict[str, tuple[Matcher, list[tuple[frozenset[str], ...]]]] = field(default_factory=dict)
+    # anchor word -> (rule id, the word sets one of its surface patterns needs): checking every surface rule's
+    # word lists on every sentence cost more than the matchers themselves, so a sentence looks up only the
+    # rules one of its words can start (each pattern is filed under the rarest of its required lists)
+    surface_index: dict[str, list[tuple[str, tuple[frozenset[str], ...]]]] = field(default_factory=dict)
     cue_words: dict[str, tuple[frozenset[str], tuple[re.Pattern, ...]]] = field(default_factory=dict)
 
     def cues(self, rule_id: str, doc: Doc, match: tuple[int, ...]) -> tuple[int, ...]:
@@ -79,8 +83,10 @@ class Matchers:
         before = list(self.phrases(doc))
         if self.surface_open is not None:
             before += self.surface_open(doc)
-        for matcher, needs in self.surface_rules.values():
-            if any(all(words & need for need in each) for each in needs):
+        run = {rule_id for word in words & self.surface_index.keys() for rule_id, needs in self.surface_index[word]
+               if all(words & need for need in needs)}
+        for rule_id, (matcher, _) in self.surface_rules.items():  # in the rules' order, as ties are kept
+            if rule_id in run:
                 before += matcher(doc)
         if before:
             return True, before
@@ -175,6 +181,8 @@ def _add(rule: Rule, nlp: Language, m: Matchers, anchors: set[str]) -> None:
                 matcher, needs = m.surface_rules.setdefault(rule.id, (Matcher(nlp.vocab, validate=True), []))
                 matcher.add(rule.id, [pattern])
                 needs.append(required)
+                for word in min(required, key=lambda words: (len(words & COMMON) / len(words), len(words))):
+                    m.surface_index.setdefault(word, []).append((rule.id, required))
             else:
                 m.surface_open.add(rule.id, [pattern])
             continue
