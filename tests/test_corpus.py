@@ -9,17 +9,21 @@ import pytest
 CORPUS = Path(__file__).parent / "corpus"
 
 
-@pytest.mark.parametrize("corpus", ["reviews", "threads", "families", "families2", "suggestions", "suggestions2"])
+@pytest.mark.parametrize(
+    "corpus", ["reviews", "threads", "families", "families2", "families3", "suggestions", "suggestions2"]
+)
 def test_the_corpus_splits_are_valid_and_reproducible(corpus):
     result = subprocess.run([sys.executable, str(CORPUS / "build.py"), "--check", corpus], capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-TRAINING_CIVIL = {"neutral", "blunt", "hedged", "quoted", "tool-grumble", "self-directed", "technical-words"}
+TRAINING_CIVIL = {
+    "neutral", "blunt", "hedged", "quoted", "tool-grumble", "self-directed", "technical-words", "question"
+}
 
 
-@pytest.mark.parametrize("name", ["training.jsonl", "training3.jsonl"])
+@pytest.mark.parametrize("name", ["training.jsonl", "training3.jsonl", "training4.jsonl"])
 def test_training_rows_are_well_formed_and_share_no_text_with_a_test_half(name):
     """A training row that repeats a test half's text would let the model see what it is measured on."""
     import json
