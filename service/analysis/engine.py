@@ -35,7 +35,18 @@ _OWNS_UP = re.compile(
     r"\b(?:my (?:bad|fault|mistake|doing|typo|bug|screw-?up|own)|(?:is|was|are|were|'s) (?:all |entirely )?mine\b"
     r"|on my (?:part|side|end)\b|note to self|i'm the one|i was the one"
     r"|i (?:broke|left|added|wrote|forgot|messed|screwed|introduced|missed)\b"
-    r"|oops|i'm (?:so|such)\b)", re.I)
+    r"|oops|i'm (?:so|such)\b"
+    r"|(?:this|that|it)(?: one)?(?:'s| is| was) on me\b|turns out i\b|brain fart"
+    r"|i (?:shipped|merged|flashed|misread|misconfigured|mixed up)\b)", re.I)
+# Who a comment is aimed at (scoring.aimed_at_no_one): "you" anywhere in its prose; a sentence the writer is
+# the subject of, up to two words in ("Lol, I spent an hour...", "Turns out I flashed...", "My fixture is...").
+_READER = re.compile(r"\b(?:you|your|yours|yourself|yourselves|u|ur|ya|y'all)\b", re.I)
+# ... unless the writer's story is of asking ("I have now left this comment on every patchset"): that is
+# repetition aimed at the reader, who is not named.
+_ASKED = re.compile(r"\b(?:ask(?:ed|ing)?|said|told|mention(?:ed)?|comment(?:ed)?|point(?:ed)? out|repeat(?:ed|ing)?"
+                    r"|explain(?:ed|ing)?|remind(?:ed)?|request(?:ed)?|flag(?:ged)?"
+                    r"|typ(?:e|ed|ing) (?:this|it) out)\b", re.I)
+_WRITER = re.compile(r"(?:^|[.!?:;]\s+|\n\s*)(?:[\w']+,?\s+){0,2}(?:i|my)\b(?!['’])|\bi(?:'m|'ve| was| had)\b", re.I)
 
 ModelCall = tuple[Rule, tuple[int, ...]]  # the rule a model prediction shows as, and the words it leaned on
 
@@ -174,6 +185,7 @@ class _Comment:
     # sentences whose hits all fall below the repository's sensitivity; flagged once it is known whether
     # another cue of the comment lifts them
     quiet: list[_Held] = field(default_factory=list)
+    aim: tuple[bool, bool, bool] | None = None  # (reader, writer, tool) named in the prose, read once
 
 
 @dataclass(frozen=True)
@@ -407,9 +419,14 @@ def _parsed(e: Engine, todo: list[tuple]):
 
 
 def _sentence(e: Engine, c: _Comment, start: int, doc, compound: float) -> Sentence:
+    if c.aim is None:
+        found = e.matchers.signals(e.nlp.make_doc(c.masked))
+        c.aim = (bool(_READER.search(c.masked)), bool(_WRITER.search(c.masked)) and not _ASKED.search(c.masked),
+                 any(e.nlp.vocab.strings[m] == "weather" for m, _, _ in found))
     return Sentence(
         doc=doc, signals=e.matchers.signal_spans(doc), compound=compound, comment_low=min(c.compounds),
         comment_words=len(c.masked.split()), opens=start == c.spans[0][0], owns_up=bool(_OWNS_UP.search(c.masked)),
+        reader_in_comment=c.aim[0], writer_in_comment=c.aim[1], tool_in_comment=c.aim[2],
     )
 
 

@@ -37,6 +37,11 @@ class Sentence:
     comment_words: int = 0  # words in the whole comment (0 when unknown: then nothing counts as explained)
     opens: bool = True  # the sentence is the comment's first: nothing before it for praise to be ironic about
     owns_up: bool = False  # the writer owns a mistake somewhere in the comment ("my bad", "I'm the one who...")
+    # Who the comment is aimed at, read off its whole prose: whether it says "you" anywhere, whether some
+    # sentence has the writer as its subject ("I had the flag on locally"), whether it names a tool
+    reader_in_comment: bool = True
+    writer_in_comment: bool = False
+    tool_in_comment: bool = False
 
 
 def _signal_outside(s: Sentence, name: str, match: tuple[int, ...]) -> bool:
@@ -151,6 +156,8 @@ def a_tool_is_judged(s: Sentence, match: tuple[int, ...]) -> bool:
         if s.doc[i].lower_ in ADDRESSING:
             return False  # "Come on, `SELECT ... FOR UPDATE` blocks forever" is said to someone, not at the query
         subject = _subject(s.doc[i])
+        if subject is not None and subject.lower_ == "i":  # "I hate YAML", "I despise that bot": the object is judged
+            subject = next((c for c in _clause(s.doc[i]).children if c.dep_ == "dobj"), None)
         if subject is None:
             continue
         words = list(subject.subtree)
@@ -178,6 +185,21 @@ def _subject(token):
             return None
         clause = clause.head
     return None
+
+
+def aimed_at_no_one(s: Sentence, match: tuple[int, ...]) -> bool:
+    """A sigh, an eye-roll or an "again" in a comment that never says "you", beside the writer's own story or a
+    tool ("Facepalm. I had the flag on locally the whole time", "Firebase Test Lab is out of devices. Again.",
+    "Retrying the QEMU job for the third time today"), is said at the room. The same word in a comment that
+    addresses the reader ("Again. Please rebase.") or names neither ("Sigh. Another PR with no tests.") is not."""
+    return not s.reader_in_comment and (s.writer_in_comment or s.tool_in_comment or s.owns_up)
+
+
+def owns_up(s: Sentence, match: tuple[int, ...]) -> bool:
+    """The writer owns the mistake in this comment ("This one's on me: I told you `maxUnavailable: 0` was
+    safe", "I was convinced your patch broke boot. Turns out I flashed the wrong dtb"): what looks like an
+    "I told you" or a "you broke" is the writer's own account of it."""
+    return s.owns_up
 
 
 def concedes(s: Sentence, match: tuple[int, ...]) -> bool:
@@ -255,6 +277,8 @@ GUARDS: dict[str, Callable[[Sentence, tuple[int, ...]], bool]] = {
     "at-tools": at_tools,
     "a-tool-is-judged": a_tool_is_judged,
     "concedes": concedes,
+    "aimed-at-no-one": aimed_at_no_one,
+    "owns-up": owns_up,
     "positive": positive,
     "modest": modest,
     "thanked": thanked,

@@ -136,3 +136,33 @@ def test_a_quiet_cue_shows_beside_a_finding_and_leaves_the_rewrite(analysis):
     low = analysis.analyze("Just add a `WHERE deleted_at IS NULL`. Not exactly rocket science.",
                            Options(sensitivity="low"))
     assert "just-do-it" not in rules_of(low)
+
+
+@pytest.mark.parametrize(
+    ("at_the_room", "at_the_reader"),
+    [
+        ("Facepalm. I ran the whole suite against staging by mistake.",
+         "Facepalm. You ran the whole suite against staging."),
+        ("The staging cluster is out of memory again. Again. Restarting it.",
+         "You pushed the same bug again. Again."),
+        ("Sigh. The flaky runner lost the network on the arm64 job.", "Sigh. Another PR with no tests."),
+    ],
+)
+def test_a_sigh_aimed_at_no_one_passes_and_the_same_sigh_at_the_reader_does_not(analysis, at_the_room,
+                                                                                  at_the_reader):
+    """aimed-at-no-one reads the whole comment: no "you" anywhere, and the writer's own story or a machine."""
+    assert not analysis.analyze(at_the_room).flagged
+    assert analysis.analyze(at_the_reader).flagged
+
+
+def test_a_comment_that_owns_the_mistake_is_not_an_i_told_you_or_a_you_broke(analysis):
+    assert not analysis.analyze("This one's on me: I told you the old endpoint was safe, and it is not.").flagged
+    assert analysis.analyze("I told you the old endpoint was unsafe.").flagged
+    assert not analysis.analyze("I was sure your patch broke boot. Turns out I flashed the wrong image.").flagged
+    assert analysis.analyze("Your patch broke boot on the arm board.").flagged
+
+
+def test_the_writer_counting_their_own_requests_is_still_repetition_at_the_reader(analysis):
+    """A first-person story of asking ("I have now left this comment on every patchset") is aimed at the reader."""
+    assert analysis.analyze("I have now left this comment on every patchset. Please read it before PS7.").flagged
+    assert not analysis.analyze("Retrying the QEMU job for the third time today; the emulator is slow.").flagged
