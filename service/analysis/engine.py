@@ -309,14 +309,24 @@ def _judge(e: Engine, c: _Comment, start: int, end: int, s: Sentence, options: O
     found = _best_hits(e, s, options, before)
     best = {k: v for k, v in found.items() if not e.rules[k].beside}
     alone, beside = model
+    only_jab = False
     if alone and not best:  # a rule's own note says more than the model's; the model covers the rest
         _add_model_hit(best, s, alone, options)
+        # The model's words are its evidence, not a jab a cut could take out: a sentence it flags with nothing
+        # technical in it ("Not sure what the holdup is.") goes whole when the comment's point is elsewhere.
+        only_jab = bool(best) and _point_elsewhere(c, start, end)
     if best and any(shows(value, options.sensitivity) for value, _ in best.values()):
-        _flag(e, c, start, end, s, best, rephrase, options)
+        _flag(e, c, start, end, s, best, rephrase, options, whole_jab=only_jab)
     elif best:
         c.quiet.append(_Held(start, end, s, best))
     else:
         c.held.append(_Held(start, end, s, {k: v for k, v in found.items() if e.rules[k].beside}, beside))
+
+
+def _point_elsewhere(c: _Comment, start: int, end: int) -> bool:
+    """The sentence has nothing technical to keep and another part of the comment has."""
+    return not gate.technical_tokens(c.original[start:end]) and bool(
+        gate.technical_tokens(c.original[:start] + " " + c.original[end:]))
 
 
 def _add_model_hit(best: dict, s: Sentence, call: ModelCall, options: Options, beside: bool = False) -> None:

@@ -208,12 +208,31 @@ def addressed(verb: Token) -> bool:
     return head.i != verb.i and any(c.dep_ in SUBJECTS and c.lower_ == "you" for c in head.children)
 
 
+def _gerund_request(doc: Doc, cues: set[int]) -> Cut | None:
+    """'Merely a matter of adding `--no-cache-dir` to the pip line', 'It's just a case of moving the check up':
+    a minimizing frame before a gerund that carries the rest of the sentence. The frame goes and the gerund
+    becomes the request it stood for ('Add `--no-cache-dir` to the pip line')."""
+    verb = next((t for t in doc if t.tag_ == "VBG" and t.dep_ in ("pcomp", "attr")), None)
+    if verb is None or not any(i < verb.i for i in cues) or any(i > verb.i for i in cues):
+        return None
+    before = [t for t in doc if t.i < verb.i]
+    if not all(t.i in cues or t.is_stop or t.is_punct or t.lower_ in ("matter", "case", "question") for t in before):
+        return None
+    rest = [t for t in doc if t.i > verb.i and not (t.is_punct or t.is_space)]
+    if len(rest) < 2 or any(t.i not in {s.i for s in verb.subtree} for t in rest):
+        return None
+    return Cut(drop={t.i for t in before}, replace={verb.i: verb.lemma_})
+
+
 def plan(doc: Doc, cues: tuple[int, ...], replace_nouns: bool = True) -> Cut | None:
     """What to cut so every cue is gone; None when some cue carries the sentence ('This is garbage.')."""
     cut = Cut()
     wanted = set(cues)
     if not wanted:
         return None
+    gerund = _gerund_request(doc, wanted)
+    if gerund is not None:
+        return gerund
     prefix = _prefix(doc, wanted)
     if prefix is not None and _lead_in(doc, doc[min(wanted)], wanted) is None:
         cut.drop |= _with_edges(doc, prefix)

@@ -25,6 +25,8 @@ MINIMAL_EDITS = [
     ("Why the heck is this enforced here?", "Why is this enforced here?"),
     ("Come on, this needs a test.", "This needs a test."),
     ("I keep telling you the cache is stale.", "The cache is stale."),
+    # A minimizing frame before a gerund: the gerund becomes the request it stood for.
+    ("Merely a matter of adding `--no-cache-dir` to the pip line.", "Add `--no-cache-dir` to the pip line."),
     ("You should've known the API was deprecated.", "The API was deprecated."),
     # The voice goes, the words stay (and a negation is never dropped with the capitals).
     ("THIS IS NOT HOW WE DO IT.", "This is not how we do it."),
