@@ -44,7 +44,7 @@ _READER = re.compile(r"\b(?:you|your|yours|yourself|yourselves|u|ur|ya|y'all)\b"
 # ... unless the writer's story is of asking ("I have now left this comment on every patchset"): that is
 # repetition aimed at the reader, who is not named.
 _ASKED = re.compile(r"\b(?:ask(?:ed|ing)?|said|told|mention(?:ed)?|comment(?:ed)?|point(?:ed)? out|repeat(?:ed|ing)?"
-                    r"|explain(?:ed|ing)?|remind(?:ed)?|request(?:ed)?|flag(?:ged)?"
+                    r"|explain(?:ed|ing)?|remind(?:ed)?|request(?:ed)?|flagged"
                     r"|typ(?:e|ed|ing) (?:this|it) out)\b", re.I)
 _WRITER = re.compile(r"(?:^|[.!?:;]\s+|\n\s*)(?:[\w']+,?\s+){0,2}(?:i|my)\b(?!['’])|\bi(?:'m|'ve| was| had)\b", re.I)
 
@@ -501,7 +501,10 @@ def _merged(pending: list[_Pending]) -> list[_Pending]:
         if twin is None:
             kept.append(p)
             continue
-        words = twin.words if p.words in twin.words else " … ".join(dict.fromkeys([twin.words, p.words]))
+        if p.words in twin.words or twin.words in p.words:  # one rule's words hold the other's
+            words = max(twin.words, p.words, key=len)
+        else:
+            words = " … ".join(dict.fromkeys([twin.words, p.words]))
         kept[kept.index(twin)] = replace(twin, words=words, cues=twin.cues | p.cues, also=(*twin.also, p.rule.id))
     return kept
 

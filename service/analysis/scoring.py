@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -262,7 +263,15 @@ def mentioned(s: Sentence, match: tuple[int, ...]) -> bool:
     head, tail = doc.text[: doc[first].idx], doc.text[doc[last].idx :]
     straight = head.count('"') % 2 == 1 and '"' in tail
     curly = head.count("“") > head.count("”") and "”" in tail
-    return straight or curly
+    # Single quotes too ('the bot posts 'Deploy failed, you broke it''), counted only at word edges, where an
+    # apostrophe ("don't", "it's") never stands; the sentence may end inside the quote.
+    single = len(_OPEN_SINGLE.findall(head)) > len(_CLOSE_SINGLE.findall(head)) and (
+        bool(_CLOSE_SINGLE.search(tail)) or tail.rstrip().endswith(("'", "’")))
+    return straight or curly or single
+
+
+_OPEN_SINGLE = re.compile(r"(?:^|(?<=[\s:(\[]))['‘](?=\w)")
+_CLOSE_SINGLE = re.compile(r"(?<=[\w.!?,])['’](?=[\s.,;:!?)\]]|$)")
 
 
 GUARDS: dict[str, Callable[[Sentence, tuple[int, ...]], bool]] = {

@@ -166,3 +166,11 @@ def test_the_writer_counting_their_own_requests_is_still_repetition_at_the_reade
     """A first-person story of asking ("I have now left this comment on every patchset") is aimed at the reader."""
     assert analysis.analyze("I have now left this comment on every patchset. Please read it before PS7.").flagged
     assert not analysis.analyze("Retrying the QEMU job for the third time today; the emulator is slow.").flagged
+
+
+def test_words_in_single_quotes_are_someone_elses(analysis):
+    """A bot's message or a vendor's doc quoted in single quotes is talked about, not said to the reader."""
+    assert not analysis.analyze("The deploy bot posts 'Deploy failed, you broke it @here'. Can we soften it?").flagged
+    vendor = "From the vendor docs: 'Do not be an idiot and run this on a primary.' Fair point."
+    assert not analysis.analyze(vendor).flagged
+    assert analysis.analyze("Don't be an idiot, check the return value.").flagged  # an apostrophe is no quote
