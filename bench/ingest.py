@@ -9,7 +9,8 @@ schema in database `test`) with a private Redis. Both get the same signed ~10 KB
 from Debian's `wrk` (a C load generator, so the client does not starve the servers on a small
 machine), each request with its own X-GitHub-Delivery GUID, in N rounds that alternate the two
 servers so both see the same load from the rest of the machine. Prints both rates side by side per
-round, the ratio, p50/p99 latency at C connections and every non-202 answer or socket error, and
+round, the ratio, p50/p99 latency at C connections, how the connections sat on the gunicorn
+workers halfway through (`workers`, e.g. 9:7) and every non-202 answer or socket error, and
 judges the median round against the target. Then checks that
 every accepted delivery has its row and its queued message, and runs one Celery worker against the
 local fake GitHub until every row has left `received` (the repository has not opted in, so each
@@ -42,6 +43,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from contextlib import ExitStack, contextmanager
@@ -55,7 +57,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from service.cli.server import options as server_options  # noqa: E402
 from tests import payloads  # noqa: E402  (the same builders the tests use)
-from tests.services import celery_worker_process, free_port  # noqa: E402
+from tests.services import ESTABLISHED, celery_worker_process, free_port, socket_owners  # noqa: E402
 from tests.services import stop_process as stop  # noqa: E402
 
 SECRET = "bench-webhook-secret"
@@ -303,10 +305,17 @@ def measure(url: str, load: list[str], args) -> dict:
     """A short warm-up (pools, first connections, a server idle since its last turn), then the measured run."""
     wrk(url, load, f"warm-{uuid.uuid4().hex[:8]}", 2.0, args.connections)
     session = SESSIONS[url.rsplit("/webhooks/", 1)[0]]
+    split: list[int] = []
+    # Halfway through, how wrk's connections sit on the workers (keep-alive: they stay where accepted).
+    probe = threading.Timer(args.duration / 2, lambda: split.extend(
+        sorted(socket_owners(int(url.split(":")[2].split("/")[0]), ESTABLISHED).values(), reverse=True)))
     before = cpu_seconds(session)
+    probe.start()
     run = wrk(url, load, f"run-{uuid.uuid4().hex[:8]}", args.duration, args.connections)
+    probe.join()
     # CPU per request is what a busy shared machine does not distort; requests/s it does.
-    return run | {"cpu_ms": (cpu_seconds(session) - before) * 1000 / max(1, run["requests"])}
+    return run | {"cpu_ms": (cpu_seconds(session) - before) * 1000 / max(1, run["requests"]),
+                  "split": ":".join(map(str, split)) or "?"}
 
 
 def wrk(url: str, load: list[str], prefix: str, seconds: float, connections: int) -> dict:
@@ -328,12 +337,13 @@ def report(rounds: list[tuple[dict, dict]], args) -> None:
         return f"{run['codes'].get('202', 0)} x 202, other answers {other or 'none'}, " \
                f"socket errors {run['socket_errors']}"
 
-    print(f"{'':28s}{'requests/s':>12s}{'p50 ms':>9s}{'p99 ms':>9s}{'max ms':>9s}{'CPU ms/req':>12s}   ratio")
+    print(f"{'':28s}{'requests/s':>12s}{'p50 ms':>9s}{'p99 ms':>9s}{'max ms':>9s}{'CPU ms/req':>12s}"
+          f"{'workers':>9s}   ratio")
     for number, (bare, tact) in enumerate(rounds, 1):
         for name, run in ((f"{number}. bare Flask endpoint", bare), (f"{number}. Tact ({args.database}+redis)", tact)):
             ratio = f"{rate(tact) / rate(bare):5.2f}x" if run is tact else "     "
             print(f"{name:28s}{rate(run):12.0f}{run['p50_us'] / 1000:9.1f}{run['p99_us'] / 1000:9.1f}"
-                  f"{run['max_us'] / 1000:9.1f}{run['cpu_ms']:12.2f}   {ratio}   {answers(run)}")
+                  f"{run['max_us'] / 1000:9.1f}{run['cpu_ms']:12.2f}{run['split']:>9s}   {ratio}   {answers(run)}")
     bare, tact = sorted(rounds, key=lambda pair: rate(pair[1]) / rate(pair[0]))[len(rounds) // 2]
     ratio = rate(tact) / rate(bare)
     errors = sum(v for _, t in rounds for k, v in t["codes"].items() if k != "202") + \

@@ -2,38 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import socket
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from service.storage import migrate
 from tests.conftest import WEBHOOK_SECRET
-from tests.services import web_server_process
-
-LISTEN, ESTABLISHED = "0A", "01"  # TCP states as /proc/net/tcp writes them
+from tests.services import ESTABLISHED, LISTEN, socket_owners, web_server_process
 
 pytestmark = pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads sockets from Linux's /proc")
-
-
-def socket_owners(port: int, state: str) -> Counter:
-    """How many of the TCP sockets on local ``port`` in ``state`` each process holds (from /proc)."""
-    inodes = set()
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
-            inodes.add(f"socket:[{fields[9]}]")
-    owners: Counter = Counter()
-    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
-        try:
-            links = {os.readlink(fd) for fd in fd_dir.iterdir()}
-        except OSError:  # another user's process, or one that ended while we looked
-            continue
-        if held := len(links & inodes):
-            owners[int(fd_dir.parent.name)] = held
-    return owners
 
 
 def test_each_worker_accepts_on_its_own_socket_and_new_connections_reach_every_worker(redis_url, tmp_path):
