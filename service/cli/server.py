@@ -76,10 +76,10 @@ def own_listeners(_arbiter, worker) -> None:
     (as nginx's ``reuseport`` does). The master's socket would take a share too that no worker
     accepts, so the first worker takes it out of the group (``shutdown`` on a listening socket
     stops it listening; the port stays bound) once its own socket listens: from then on, a
-    connection is queued only on a worker's socket. The cost: a worker that exits drops what is
-    queued on its socket and not yet accepted (Linux 5.14's ``net.ipv4.tcp_migrate_req`` hands
-    it to a sibling instead); on a restart of the whole server the shared socket dropped it too.
-    Unix sockets stay shared.
+    connection is queued only on a worker's socket. The cost: a worker that exits (a restart, a
+    timeout) resets the connections queued on its socket that it had not accepted yet, which a
+    shared socket left to its siblings; with Linux 5.14's ``net.ipv4.tcp_migrate_req`` set, the
+    kernel hands them to a sibling instead. Unix sockets stay shared.
     """
     own = []
     for shared in worker.sockets:
