@@ -9,28 +9,33 @@ schema in database `test`) with a private Redis. Both get the same signed ~10 KB
 from Debian's `wrk` (a C load generator, so the client does not starve the servers on a small
 machine), each request with its own X-GitHub-Delivery GUID, in N rounds that alternate the two
 servers so both see the same load from the rest of the machine. Prints both rates side by side per
-round, the ratio, p50/p99 latency at C connections and every non-202 answer or socket error, and
+round, the ratio, p50/p99 latency at C connections, how the connections sat on the gunicorn
+workers halfway through (`workers`, e.g. 9:7) and every non-202 answer or socket error, and
 judges the median round against the target. Then checks that
 every accepted delivery has its row and its queued message, and runs one Celery worker against the
 local fake GitHub until every row has left `received` (the repository has not opted in, so each
 ends `skipped`). Loopback only; bounded in time; stops everything it started.
 
 Measured with `.venv/bin/python bench/ingest.py --duration 6 --rounds 3 --no-process` (2 workers,
-16 connections) on a 2-core machine shared with other work (load average 2-9 during the runs),
-the receiver of main before this change (8 threads a worker, a writer thread) and after it
-(12 threads, a leading request writes the batch, LZ4 payloads; see the commits), five runs of
-each alternating a minute apart; the median round of each run:
+16 connections) on a 2-core machine shared with other work (load average 2-11 during the runs):
+the receiver of main before (12 threads, a leading request writes the batch) and after two changes
+(task messages filled in from a template, service/queue/messages.py; a listening socket per
+gunicorn worker, service/cli/server.py), runs alternating a minute apart; the median round of each:
 
-    before: Tact 546-816/s against bare 1664-3088/s = 0.26x-0.33x (median 0.30x), p99 44-148 ms
-    after:  Tact 725-1190/s against bare 1452-3319/s = 0.32x-0.50x (median 0.41x), p99 33-71 ms
+    before: 12 runs, ratio 0.36x-0.58x (median 0.47x), p99 25-51 ms (median 44.5), target met in 7 of 12
+    after:  12 runs, ratio 0.31x-0.61x (median 0.46x), p99 20-43 ms (median 36.6), target met in 10 of 12
 
-no errors in any, every delivery stored and queued (and, in a shorter run with the worker, every
-row processed). By server CPU per request (bare 0.4-0.7 ms) the ratio went from 0.31x-0.38x to
-0.39x-0.47x (Tact 1.2-1.9 ms, then 1.05-1.5 ms). The target (0.4x and p99 under 50 ms in the median
-round) was met in two of the five runs after, in none before. What still spreads the rounds: wrk's
-keep-alive connections stay with the gunicorn worker that accepted them, and when one worker holds
-most of the 16, its GIL bounds Tact's rate far more than the bare endpoint's. Before these, the
-group commit (service/web/recorder.py) had taken the receiver from 0.21x to 0.32x.
+no errors in any, every delivery stored and queued (and, with the worker, every row processed).
+Medians of all rounds: Tact 795/s -> 987/s, bare 1,798/s -> 1,976/s; server CPU per request, the
+figure a busy machine distorts least, Tact 1.31 ms -> 1.17 ms, bare 0.66 ms -> 0.60 ms. The ratio
+did not rise because the bare endpoint gained more from the sockets per worker than Tact did: with one shared socket,
+wrk's 16 keep-alive connections stayed with the worker that accepted them (10:6, 12:4, once
+16:0), and a bare worker holding most of them was bound by its GIL; with a socket each, the
+kernel spreads them by hash (9:7 or 8:8 mostly, the `workers` column). In four runs of each
+alternating in the same minutes, the template alone (shared socket) gave 0.54x-0.62x (median
+0.59x; bare 1,632/s, Tact 934/s, medians of all rounds) and the template with sockets per worker
+0.31x-0.57x (median 0.45x; bare 2,464/s, Tact 1,011/s). Before all these, the group commit
+(service/web/recorder.py) had taken the receiver from 0.21x to 0.32x.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from contextlib import ExitStack, contextmanager
@@ -55,7 +61,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from service.cli.server import options as server_options  # noqa: E402
 from tests import payloads  # noqa: E402  (the same builders the tests use)
-from tests.services import celery_worker_process, free_port  # noqa: E402
+from tests.services import ESTABLISHED, celery_worker_process, free_port, socket_owners  # noqa: E402
 from tests.services import stop_process as stop  # noqa: E402
 
 SECRET = "bench-webhook-secret"
@@ -303,10 +309,17 @@ def measure(url: str, load: list[str], args) -> dict:
     """A short warm-up (pools, first connections, a server idle since its last turn), then the measured run."""
     wrk(url, load, f"warm-{uuid.uuid4().hex[:8]}", 2.0, args.connections)
     session = SESSIONS[url.rsplit("/webhooks/", 1)[0]]
+    split: list[int] = []
+    # Halfway through, how wrk's connections sit on the workers (keep-alive: they stay where accepted).
+    probe = threading.Timer(args.duration / 2, lambda: split.extend(
+        sorted(socket_owners(int(url.split(":")[2].split("/")[0]), ESTABLISHED).values(), reverse=True)))
     before = cpu_seconds(session)
+    probe.start()
     run = wrk(url, load, f"run-{uuid.uuid4().hex[:8]}", args.duration, args.connections)
+    probe.join()
     # CPU per request is what a busy shared machine does not distort; requests/s it does.
-    return run | {"cpu_ms": (cpu_seconds(session) - before) * 1000 / max(1, run["requests"])}
+    return run | {"cpu_ms": (cpu_seconds(session) - before) * 1000 / max(1, run["requests"]),
+                  "split": ":".join(map(str, split)) or "?"}
 
 
 def wrk(url: str, load: list[str], prefix: str, seconds: float, connections: int) -> dict:
@@ -328,12 +341,13 @@ def report(rounds: list[tuple[dict, dict]], args) -> None:
         return f"{run['codes'].get('202', 0)} x 202, other answers {other or 'none'}, " \
                f"socket errors {run['socket_errors']}"
 
-    print(f"{'':28s}{'requests/s':>12s}{'p50 ms':>9s}{'p99 ms':>9s}{'max ms':>9s}{'CPU ms/req':>12s}   ratio")
+    print(f"{'':28s}{'requests/s':>12s}{'p50 ms':>9s}{'p99 ms':>9s}{'max ms':>9s}{'CPU ms/req':>12s}"
+          f"{'workers':>9s}   ratio")
     for number, (bare, tact) in enumerate(rounds, 1):
         for name, run in ((f"{number}. bare Flask endpoint", bare), (f"{number}. Tact ({args.database}+redis)", tact)):
             ratio = f"{rate(tact) / rate(bare):5.2f}x" if run is tact else "     "
             print(f"{name:28s}{rate(run):12.0f}{run['p50_us'] / 1000:9.1f}{run['p99_us'] / 1000:9.1f}"
-                  f"{run['max_us'] / 1000:9.1f}{run['cpu_ms']:12.2f}   {ratio}   {answers(run)}")
+                  f"{run['max_us'] / 1000:9.1f}{run['cpu_ms']:12.2f}{run['split']:>9s}   {ratio}   {answers(run)}")
     bare, tact = sorted(rounds, key=lambda pair: rate(pair[1]) / rate(pair[0]))[len(rounds) // 2]
     ratio = rate(tact) / rate(bare)
     errors = sum(v for _, t in rounds for k, v in t["codes"].items() if k != "202") + \

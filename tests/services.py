@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -327,3 +328,25 @@ def enter_together(stack: ExitStack, managers: list) -> list:
     if errors:
         raise errors[0]
     return results
+
+
+# TCP states as /proc/net/tcp writes them.
+LISTEN, ESTABLISHED = "0A", "01"
+
+
+def socket_owners(port: int, state: str) -> Counter:
+    """How many of the TCP sockets on local ``port`` in ``state`` each process holds (from /proc)."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
+            inodes.add(f"socket:[{fields[9]}]")
+    owners: Counter = Counter()
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        try:
+            links = {os.readlink(fd) for fd in fd_dir.iterdir()}
+        except OSError:  # another user's process, or one that ended while we looked
+            continue
+        if held := len(links & inodes):
+            owners[int(fd_dir.parent.name)] = held
+    return owners

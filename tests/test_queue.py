@@ -14,7 +14,7 @@ from celery.signals import after_task_publish, before_task_publish
 
 from service.app import close_app
 from service.config import Config
-from service.queue import BrokerUnavailable, CeleryQueue, celery_settings
+from service.queue import BrokerUnavailable, CeleryQueue, celery_settings, messages
 from tests import payloads
 from tests.conftest import WEBHOOK_SECRET
 
@@ -73,6 +73,64 @@ def test_a_batch_is_pushed_as_kombu_pushes_send_task_s_message(redis_url):
         assert _without_ids(message) | {"body": None} == _without_ids(by_kombu) | {"body": None}
         assert message["headers"]["argsrepr"] == repr(json.loads(base64.b64decode(message["body"]))[0])
     assert len({m["properties"]["delivery_tag"] for m in (by_kombu, *ours)}) == 3
+
+
+@pytest.mark.parametrize("args", [[42], [0], [-7, 2**62], [], ['it\'s "quoted" 100%', 1.5, None, True, "é\u2028"]])
+def test_a_templated_message_is_celery_s_own_envelope_byte_for_byte_apart_from_its_ids(args):
+    """The template is built by Celery once; what it fills in must be exactly what Celery would write each time."""
+    queue = _celery_queue("redis://127.0.0.1:6379/0")  # builds messages only; nothing is sent
+    try:
+        headers, properties, body = messages.celery_message(queue.celery, "tact.process_delivery", args, "celery")
+        by_celery = messages.redis_envelope(headers, properties, body, "celery")
+        tag = json.loads(by_celery)["properties"]["delivery_tag"]
+        template = messages.MessageTemplate(queue.celery, "tact.process_delivery", "celery")
+        assert template.fits(args)
+        assert template.render(args, headers["id"], tag) == by_celery
+    finally:
+        queue.shutdown()
+
+
+def test_args_the_template_cannot_write_as_celery_does_are_left_to_celery():
+    """kombu's serialiser writes dates, UUIDs and decimals its own way; the template only plain JSON values."""
+    import datetime
+    import decimal
+    import enum
+
+    class Kind(enum.IntEnum):
+        ONE = 1
+
+    queue = _celery_queue("redis://127.0.0.1:6379/0")
+    try:
+        template = messages.MessageTemplate(queue.celery, "tact.process_delivery", "celery")
+    finally:
+        queue.shutdown()
+    for args in ([datetime.date(2026, 1, 2)], [decimal.Decimal("1.5")], [Kind.ONE], [[1]], [{"a": 1}], (1,)):
+        assert not template.fits(args), args
+
+
+def test_a_batch_with_args_outside_the_template_is_pushed_as_celery_builds_it(redis_url):
+    queue = _celery_queue(redis_url)
+    client = redis_lib.Redis.from_url(redis_url)
+    try:
+        queue.send_many("tact.process_delivery", [[1], [{"when": "2026-01-02"}]])
+        plain, other = [json.loads(raw) for raw in reversed(client.lrange("celery", 0, -1))]
+    finally:
+        client.close()
+        queue.shutdown()
+    assert json.loads(base64.b64decode(other["body"]))[0] == [{"when": "2026-01-02"}]
+    assert _without_ids(other) | {"body": None} == _without_ids(plain) | {"body": None}
+
+
+def test_ids_are_random_version_4_uuids_as_kombu_writes_them():
+    import uuid
+
+    ids = messages.uuid4s(2000)
+    assert len(set(ids)) == 2000
+    for text in ids:
+        value = uuid.UUID(text)
+        assert (value.version, value.variant, str(value)) == (4, uuid.RFC_4122, text)
+    # Every digit position varies apart from the version digit: no slice of the random bytes is dropped.
+    assert all(len({text[i] for text in ids}) > 1 for i in range(36) if text[i] != "-" and i != 14)
 
 
 def test_a_batch_fires_celery_s_publish_signals_around_the_push(redis_url):

@@ -8,9 +8,8 @@ the same Celery task objects run in a background thread of the web process, so a
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
+import os
 import queue as stdlib_queue
 import threading
 import time
@@ -20,12 +19,11 @@ from datetime import timedelta
 import redis
 from celery import Celery, Task, signals
 from flask import Flask
-from kombu import serialization
 from kombu.exceptions import OperationalError
-from kombu.utils.uuid import uuid
 from redis.exceptions import RedisError
 
 from service.config import Config
+from service.queue import messages
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +105,7 @@ class CeleryQueue:
         # retry policy (task_publish_retry_policy), and the caller answers "kept".
         self._redis = redis.Redis.from_url(celery.conf.broker_url, socket_connect_timeout=PUBLISH_TIMEOUT,
                                            socket_timeout=PUBLISH_TIMEOUT)
+        self._templates: dict[str, messages.MessageTemplate] = {}  # by task name, for send_many
 
     def send(self, name: str, args: list, countdown: float = 0.0) -> None:
         # send_task ignores the global task_ignore_result: without this it subscribes to a result
@@ -118,27 +117,40 @@ class CeleryQueue:
 
         ``send_task``, and kombu's publishing under it, cost several times the CPU of the webhook
         view around them: routing, a result object, a producer from a pool and a new Redis client
-        object for every message. Here each message is Celery's own (``create_task_message``, and
-        ``before_task_publish`` / ``after_task_publish`` fire as for ``send_task``), put in the
-        envelope kombu's Redis transport pushes onto the queue's list (``redis_envelope``), and
-        all are pushed by one LPUSH: Redis pushes its values in order, as one LPUSH each would,
-        and answers once (a pipeline of one LPUSH per message cost the writer a reply to parse
-        per message). When that fails it is unknown which were sent: the caller treats all as
-        unsent, and a task sent twice is claimed once (``storage.claim_delivery``).
+        object for every message. Here each message is Celery's own, put in the envelope kombu's
+        Redis transport pushes onto the queue's list (``messages``), and all are pushed by one
+        LPUSH: Redis pushes its values in order, as one LPUSH each would, and answers once (a
+        pipeline of one LPUSH per message cost the writer a reply to parse per message). When
+        that fails it is unknown which were sent: the caller treats all as unsent, and a task sent
+        twice is claimed once (``storage.claim_delivery``).
+
+        Messages come from the task name's ``MessageTemplate`` unless someone listens to
+        ``before_task_publish`` or ``after_task_publish`` (a listener may change the headers it is
+        given): then Celery builds each one and the signals fire around the push as for ``send_task``.
         """
         if not batch:
             return
-        amqp, queue = self.celery.amqp, self.celery.conf.task_default_queue
-        messages = []
+        queue = self.celery.conf.task_default_queue
+        if signals.before_task_publish.receivers or signals.after_task_publish.receivers:
+            return self._send_signalled(name, batch, queue)
+        template = self._templates.get(name)
+        if template is None or template.pid != os.getpid():  # built before a fork: Celery's origin names the pid
+            template = self._templates[name] = messages.MessageTemplate(self.celery, name, queue)
+        ids = iter(messages.uuid4s(2 * len(batch)))
+        self._redis.lpush(queue, *(
+            template.render(args, next(ids), next(ids)) if template.fits(args)
+            else messages.redis_envelope(*messages.celery_message(self.celery, name, args, queue), queue)
+            for args in batch))
+
+    def _send_signalled(self, name: str, batch: list[list], queue: str) -> None:
+        sent = []
         for args in batch:
-            # The reprs Celery would compute (with saferepr, the costlier part) for logs and Flower.
-            headers, properties, body, _ = amqp.create_task_message(
-                uuid(), name, args, {}, ignore_result=True, argsrepr=repr(args), kwargsrepr="{}")
+            headers, properties, body = messages.celery_message(self.celery, name, args, queue)
             signals.before_task_publish.send(sender=name, body=body, exchange="", routing_key=queue,
                                              headers=headers, properties=properties, declare=[], retry_policy={})
-            messages.append((headers, body, redis_envelope(headers, properties, body, queue)))
-        self._redis.lpush(queue, *(envelope for *_, envelope in messages))
-        for headers, body, _ in messages:
+            sent.append((headers, body, messages.redis_envelope(headers, properties, body, queue)))
+        self._redis.lpush(queue, *(envelope for *_, envelope in sent))
+        for headers, body, _ in sent:
             signals.after_task_publish.send(sender=name, body=body, headers=headers, exchange="", routing_key=queue)
 
     def ping(self) -> None:
@@ -168,30 +180,6 @@ def close_celery(celery: Celery) -> None:
     if hasattr(backend, "client"):
         backend.client.connection_pool.disconnect()
     celery.close()
-
-
-def redis_envelope(headers: dict, properties: dict, body, queue: str) -> str:
-    """A Celery message as kombu's Redis transport stores it in the queue's list (kombu 5).
-
-    The body serialised by kombu's own json serialiser and base64-encoded; properties carry the
-    delivery details kombu's virtual transport adds (delivery_info, a delivery_tag); priority 0
-    and persistent delivery, as ``send_task`` gives the default queue. tests/test_queue.py checks
-    this against what kombu itself pushes, and a real worker runs what it sends.
-    """
-    content_type, content_encoding, data = serialization.dumps(body, serializer="json")
-    return json.dumps({
-        "body": base64.b64encode(data.encode() if isinstance(data, str) else data).decode(),
-        "content-encoding": content_encoding,
-        "content-type": content_type,
-        "headers": headers,
-        "properties": properties | {
-            "delivery_mode": 2,
-            "delivery_info": {"exchange": "", "routing_key": queue},
-            "priority": 0,
-            "body_encoding": "base64",
-            "delivery_tag": uuid(),
-        },
-    })
 
 
 class InProcessQueue:
