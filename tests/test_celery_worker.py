@@ -5,7 +5,7 @@ from celery import Celery
 
 from service import storage
 from service.config import Config
-from service.queue import CeleryQueue, celery_settings, messages
+from service.queue import CeleryQueue, celery_settings, close_celery, messages
 from tests.services import wait_for
 
 
@@ -62,7 +62,7 @@ def test_a_message_filled_in_from_a_template_is_run_and_acked_by_a_real_worker(c
         wait_for(lambda: broker.llen("celery") == 0 and broker.hlen("unacked") == 0, timeout=10)
     finally:
         broker.close()
-        client.close()
+        close_celery(client)
         db.dispose()
 
 
