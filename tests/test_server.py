@@ -9,7 +9,7 @@ import pytest
 
 from service.storage import migrate
 from tests.conftest import WEBHOOK_SECRET
-from tests.services import ESTABLISHED, LISTEN, socket_owners, web_server_process
+from tests.services import ESTABLISHED, LISTEN, socket_owners, wait_for, web_server_process
 
 pytestmark = pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads sockets from Linux's /proc")
 
@@ -26,6 +26,8 @@ def test_each_worker_accepts_on_its_own_socket_and_new_connections_reach_every_w
            "SECRET_KEY": "test-secret-key-0123456789"}
     with web_server_process(env, tmp_path / "serve.log") as base:
         port = int(base.rsplit(":", 1)[1])
+        # Ready means one worker answered; the other may still be booting (on a loaded machine, seconds later).
+        wait_for(lambda: len(socket_owners(port, LISTEN)) >= 2, timeout=30)
         listeners = socket_owners(port, LISTEN)
         assert sorted(listeners.values()) == [1, 1], f"one listening socket per worker: {listeners}"
         clients = []

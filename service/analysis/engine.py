@@ -417,11 +417,14 @@ def _run(e: Engine, comments: list[_Comment], options: Options, rephrase: bool) 
 # and its untouched sentences (and the proposals vetted a moment before) need not be parsed twice. Per thread,
 # and emptied when the call's memory zone ends, since the docs' strings go with it.
 _ZONE = threading.local()
+MAX_CACHED_DOCS = 2_000  # parses kept for one call at most: a hostile comment of 10,000 sentences holds none
 
 
 def _parsed(e: Engine, todo: list[tuple]):
     docs = getattr(_ZONE, "docs", None)
     if docs is None:
+        return zip(todo, e.nlp.pipe((t[3] for t in todo), batch_size=BATCH_SIZE), strict=True)
+    if len(docs) + len(todo) > MAX_CACHED_DOCS:  # a huge comment or batch: parse as it streams, keep nothing
         return zip(todo, e.nlp.pipe((t[3] for t in todo), batch_size=BATCH_SIZE), strict=True)
     new = list(dict.fromkeys(t[3] for t in todo if t[3] not in docs))
     docs.update(zip(new, e.nlp.pipe(new, batch_size=BATCH_SIZE), strict=True))

@@ -177,6 +177,10 @@ def close_celery(celery: Celery) -> None:
     consumer = getattr(backend, "result_consumer", None)
     if consumer is not None and hasattr(consumer, "stop"):
         consumer.stop()
+        # stop() closes the subscription but keeps it: an AsyncResult collected later unsubscribes through it
+        # (AsyncResult.__del__ -> cancel_for), which opened a new Redis connection that nothing closed.
+        if hasattr(consumer, "_pubsub"):
+            consumer._pubsub = None
     if hasattr(backend, "client"):
         backend.client.connection_pool.disconnect()
     celery.close()
