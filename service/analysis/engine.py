@@ -185,7 +185,7 @@ class _Comment:
     # sentences whose hits all fall below the repository's sensitivity; flagged once it is known whether
     # another cue of the comment lifts them
     quiet: list[_Held] = field(default_factory=list)
-    aim: tuple[bool, bool, bool] | None = None  # (reader, writer, tool) named in the prose, read once
+    aim: tuple[bool, bool, bool, bool] | None = None  # (reader, writer, tool named, owns up) in the prose
 
 
 @dataclass(frozen=True)
@@ -422,9 +422,7 @@ MAX_CACHED_DOCS = 2_000  # parses kept for one call at most: a hostile comment o
 
 def _parsed(e: Engine, todo: list[tuple]):
     docs = getattr(_ZONE, "docs", None)
-    if docs is None:
-        return zip(todo, e.nlp.pipe((t[3] for t in todo), batch_size=BATCH_SIZE), strict=True)
-    if len(docs) + len(todo) > MAX_CACHED_DOCS:  # a huge comment or batch: parse as it streams, keep nothing
+    if docs is None or len(docs) + len(todo) > MAX_CACHED_DOCS:  # a huge comment or batch: stream, keep nothing
         return zip(todo, e.nlp.pipe((t[3] for t in todo), batch_size=BATCH_SIZE), strict=True)
     new = list(dict.fromkeys(t[3] for t in todo if t[3] not in docs))
     docs.update(zip(new, e.nlp.pipe(new, batch_size=BATCH_SIZE), strict=True))
@@ -432,13 +430,13 @@ def _parsed(e: Engine, todo: list[tuple]):
 
 
 def _sentence(e: Engine, c: _Comment, start: int, doc, compound: float) -> Sentence:
-    if c.aim is None:
+    if c.aim is None:  # what the whole comment says of its people, read once for all its sentences
         found = e.matchers.signals(e.nlp.make_doc(c.masked))
         c.aim = (bool(_READER.search(c.masked)), bool(_WRITER.search(c.masked)) and not _ASKED.search(c.masked),
-                 any(e.nlp.vocab.strings[m] == "weather" for m, _, _ in found))
+                 any(e.nlp.vocab.strings[m] == "weather" for m, _, _ in found), bool(_OWNS_UP.search(c.masked)))
     return Sentence(
         doc=doc, signals=e.matchers.signal_spans(doc), compound=compound, comment_low=min(c.compounds),
-        comment_words=len(c.masked.split()), opens=start == c.spans[0][0], owns_up=bool(_OWNS_UP.search(c.masked)),
+        comment_words=len(c.masked.split()), opens=start == c.spans[0][0], owns_up=c.aim[3],
         reader_in_comment=c.aim[0], writer_in_comment=c.aim[1], tool_in_comment=c.aim[2],
     )
 
