@@ -267,11 +267,11 @@ def _finding(c: _Comment, p: _Pending) -> Finding:
 
 
 def _best_hits(
-    e: Engine, s: Sentence, options: Options, before=None
+    e: Engine, s: Sentence, options: Options, pre=None
 ) -> dict[str, tuple[float, tuple[int, ...]]]:
     """The highest-scoring unguarded match of each enabled rule in one sentence."""
     best: dict[str, tuple[float, tuple[int, ...]]] = {}
-    for rule_id, match in e.matchers.hits(s.doc, before):
+    for rule_id, match in e.matchers.hits(s.doc, pre):
         rule = e.rules[rule_id]
         if rule.id in options.disabled_rules or rule.category in options.disabled_categories:
             continue
@@ -305,8 +305,8 @@ def _phrase_words(model: str, phrase: str) -> tuple[str, ...]:
 
 
 def _judge(e: Engine, c: _Comment, start: int, end: int, s: Sentence, options: Options, rephrase: bool,
-           model: tuple[ModelCall | None, ModelCall | None] = (None, None), before=None):
-    found = _best_hits(e, s, options, before)
+           model: tuple[ModelCall | None, ModelCall | None] = (None, None), pre=None):
+    found = _best_hits(e, s, options, pre)
     best = {k: v for k, v in found.items() if not e.rules[k].beside}
     alone, beside = model
     only_jab = False
@@ -395,16 +395,16 @@ def _run(e: Engine, comments: list[_Comment], options: Options, rephrase: bool) 
             compound = vader.polarity_scores(_for_vader(text))["compound"]
             c.compounds.append(compound)
             words = e.nlp.make_doc(text)
-            needs, before = e.matchers.prefilter(words)
-            model = (None, None) if before else _learned(e, words, options)  # rules first: the model fills gaps
+            needs, pre = e.matchers.prefilter(words)
+            model = (None, None) if pre.before else _learned(e, words, options)  # rules first: the model fills gaps
             if model[0] or needs:
-                todo.append((c, start, end, text, compound, model, before))
+                todo.append((c, start, end, text, compound, model, pre))
             elif model[1]:  # the model's call beside a finding: parsed only if the comment has one
-                later.append((c, start, end, text, compound, model, before))
-    for (c, start, end, _, compound, model, before), doc in _parsed(e, todo):
-        _judge(e, c, start, end, _sentence(e, c, start, doc, compound), options, rephrase, model, before)
+                later.append((c, start, end, text, compound, model, pre))
+    for (c, start, end, _, compound, model, pre), doc in _parsed(e, todo):
+        _judge(e, c, start, end, _sentence(e, c, start, doc, compound), options, rephrase, model, pre)
     later = [t for t in later if any(shows(value, options.sensitivity) for value, _ in t[0].hits)]
-    for (c, start, end, _, compound, model, _before), doc in _parsed(e, later):
+    for (c, start, end, _, compound, model, _pre), doc in _parsed(e, later):
         c.held.append(_Held(start, end, _sentence(e, c, start, doc, compound), {}, model[1]))
     for c in comments:
         _judge_beside(e, c, options, rephrase)

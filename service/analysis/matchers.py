@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from spacy.language import Language
 from spacy.matcher import DependencyMatcher, Matcher, PhraseMatcher
@@ -42,17 +43,26 @@ COMMON = frozenset(
 )
 
 
+class Prefiltered(NamedTuple):
+    """What prefilter learned of a sentence from its tokens: the matches found, the rules left to run."""
+
+    before: list[tuple[int, int, int]]
+    deep: frozenset[str]
+
+
 @dataclass
 class Matchers:
     """Every rule's matcher, keyed by rule id, and the pre-filter built from the same patterns."""
 
     phrases: PhraseMatcher
-    tokens: Matcher
-    dependency: DependencyMatcher
     anchors: frozenset[str]
     signals: PhraseMatcher
-    # anchor word -> the word sets each pattern anchored on it also needs (one word of each must be present)
-    requirements: dict[str, list[tuple[frozenset[str], ...]]] = field(default_factory=dict)
+    # anchor word -> (rule id, the word sets one of its parsed patterns needs: one word of each must be present)
+    requirements: dict[str, list[tuple[str, tuple[frozenset[str], ...]]]] = field(default_factory=dict)
+    # Each rule's patterns that read the parse have a matcher of their own too, run on a parsed sentence only
+    # when prefilter found the words one of them needs: one matcher for every rule, run on every parsed
+    # sentence, was the largest cost left after the parse (most of its patterns have no word to start from)
+    deep_rules: dict[str, Matcher | DependencyMatcher] = field(default_factory=dict)
     rule_ids: dict[int, str] = field(default_factory=dict)
     # Running every surface pattern on every sentence was the analyzer's largest cost, so each rule's surface
     # patterns have a matcher of their own that runs only on a sentence with the words one of them requires
@@ -75,10 +85,11 @@ class Matchers:
             i for i in match if doc[i].lower_ in words or any(r.search(doc[i].lower_) for r in regexes)
         )
 
-    def prefilter(self, doc: Doc) -> tuple[bool, list[tuple[int, int, int]]]:
-        """Whether a tokenized sentence could match some rule (only those sentences are parsed), and the
-        matches that need no parse (phrases and surface patterns), kept so the parsed sentence does not run
-        them again. A pattern can match only if the sentence has one word of each of its required lists."""
+    def prefilter(self, doc: Doc) -> tuple[bool, Prefiltered]:
+        """Whether a tokenized sentence could match some rule (only those sentences are parsed), the matches
+        that need no parse (phrases and surface patterns), kept so the parsed sentence does not run them
+        again, and the rules whose parsed patterns could match. A pattern can match only if the sentence has
+        one word of each of its required lists."""
         words = {t.lower_ for t in doc}
         before = list(self.phrases(doc))
         if self.surface_open is not None:
@@ -88,23 +99,25 @@ class Matchers:
         for rule_id, (matcher, _) in self.surface_rules.items():  # in the rules' order, as ties are kept
             if rule_id in run:
                 before += matcher(doc)
-        if before:
-            return True, before
-        for word in words & self.anchors:
-            if any(all(words & need for need in needs) for needs in self.requirements.get(word, ())):
-                return True, before
-        return False, before
+        deep = frozenset(rule_id for word in words & self.anchors for rule_id, needs in self.requirements[word]
+                         if all(words & need for need in needs))
+        return bool(before or deep), Prefiltered(before, deep)
 
     def needs_parse(self, doc: Doc) -> bool:
         return self.prefilter(doc)[0]
 
-    def hits(self, doc: Doc, before: list[tuple[int, int, int]] | None = None) -> list[tuple[str, tuple[int, ...]]]:
-        """(rule id, matched token indices) for every match in a parsed sentence; `before` holds what
-        prefilter found on the same tokens, so phrases and surface patterns are not matched twice."""
-        before = self.prefilter(doc)[1] if before is None else before
-        found = [(m, tuple(range(s, e))) for m, s, e in before]
-        found += [(m, tuple(range(s, e))) for m, s, e in self.tokens(doc)]
-        found += [(m, tuple(sorted(ids))) for m, ids in self.dependency(doc)]
+    def hits(self, doc: Doc, pre: Prefiltered | None = None) -> list[tuple[str, tuple[int, ...]]]:
+        """(rule id, matched token indices) for every match in a parsed sentence; `pre` holds what prefilter
+        found on the same tokens, so phrases and surface patterns are not matched twice and only the rules
+        whose words are present run their parsed patterns."""
+        pre = self.prefilter(doc)[1] if pre is None else pre
+        found = [(m, tuple(range(s, e))) for m, s, e in pre.before]
+        for rule_id, matcher in self.deep_rules.items():  # in the rules' order, as ties are kept
+            if rule_id in pre.deep:
+                if isinstance(matcher, DependencyMatcher):
+                    found += [(m, tuple(sorted(ids))) for m, ids in matcher(doc)]
+                else:
+                    found += [(m, tuple(range(s, e))) for m, s, e in matcher(doc)]
         return [(self.rule_ids[m], ids) for m, ids in found]
 
     def signal_spans(self, doc: Doc) -> dict[str, list[tuple[int, int]]]:
@@ -189,7 +202,7 @@ def _add(rule: Rule, nlp: Language, m: Matchers, anchors: set[str]) -> None:
         elif anchor:
             anchors |= anchor
             for word in anchor:
-                m.requirements.setdefault(word, []).append(_needs(attrs))
+                m.requirements.setdefault(word, []).append((rule.id, _needs(attrs)))
         else:
             raise RuleError(
                 f"{rule.file}: rule {rule.id!r}: a pattern needs one required LOWER word or only surface "
@@ -197,7 +210,8 @@ def _add(rule: Rule, nlp: Language, m: Matchers, anchors: set[str]) -> None:
             )
     deep = [p for p in patterns if not (rule.kind == "tokens" and _is_surface(_token_dicts(rule.kind, p)))]
     if deep:
-        (m.tokens if rule.kind == "tokens" else m.dependency).add(rule.id, deep)
+        kind = Matcher if rule.kind == "tokens" else DependencyMatcher
+        m.deep_rules.setdefault(rule.id, kind(nlp.vocab, validate=True)).add(rule.id, deep)
     m.cue_words[rule.id] = (frozenset(words), tuple(re.compile(r) for r in sorted(regexes)))
 
 
@@ -206,8 +220,6 @@ def compile_rules(rules: tuple[Rule, ...], nlp: Language, signals: dict[str, tup
     vocab = nlp.vocab
     m = Matchers(
         phrases=PhraseMatcher(vocab, attr="LOWER"),
-        tokens=Matcher(vocab, validate=True),
-        dependency=DependencyMatcher(vocab, validate=True),
         surface_open=Matcher(vocab, validate=True),
         anchors=frozenset(),
         signals=PhraseMatcher(vocab, attr="LOWER"),

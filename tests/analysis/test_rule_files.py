@@ -164,3 +164,25 @@ def test_a_sentence_is_parsed_only_when_it_has_every_word_some_pattern_requires(
     e = engine()
     assert e.matchers.needs_parse(e.nlp.make_doc("Had you checked the logs, this would be clear."))
     assert not e.matchers.needs_parse(e.nlp.make_doc("The job had three retries and then stopped."))
+
+
+def test_a_parsed_sentence_runs_only_the_rules_whose_words_it_has_and_loses_no_match(analysis):
+    """Each rule's parsed patterns run only where prefilter found the words they need: on every rule's own
+    examples and the corpus's dev half, that finds exactly the matches of running every rule's matcher."""
+    import json
+
+    from service.analysis.matchers import Prefiltered
+
+    e = engine()
+    corpus = Path(__file__).parents[1] / "corpus" / "dev.jsonl"
+    texts = [json.loads(line)["text"] for line in corpus.read_text(encoding="utf-8").splitlines()]
+    texts += [x for r in e.rules.values() for x in (*r.flag_examples, *r.pass_examples)]
+    skipped = 0
+    for doc in e.nlp.pipe(texts):
+        needs, pre = e.matchers.prefilter(doc)
+        everything = Prefiltered(pre.before, frozenset(e.matchers.deep_rules))
+        assert sorted(e.matchers.hits(doc, pre)) == sorted(e.matchers.hits(doc, everything)), doc.text
+        assert needs or not e.matchers.hits(doc, everything), doc.text
+        skipped += len(e.matchers.deep_rules) - len(pre.deep)
+    assert skipped > len(texts) * len(e.matchers.deep_rules) * 0.9  # most rules skip most sentences
+    assert e.matchers.prefilter(e.nlp.make_doc("Had you checked the logs, this would be clear."))[1].deep
