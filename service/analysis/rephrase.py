@@ -43,6 +43,11 @@ class Rewrite:
     harsh: tuple[int, ...] = ()
 
     @functools.cached_property
+    def text(self) -> str:
+        """The masked sentence's text: Doc.text joins every token again on each read."""
+        return self.doc.text
+
+    @functools.cached_property
     def code_ends(self) -> dict[int, int]:
         return {m.start(): m.end() for m in CODE_SPAN.finditer(self.original)}
 
@@ -70,7 +75,7 @@ def _end(r: Rewrite, token: Token) -> int:
     if span is not None:
         return span
     end = token.idx + len(token)
-    while end < len(r.original) and r.doc.text[end] == " " and r.original[end] != " ":
+    while end < len(r.original) and r.text[end] == " " and r.original[end] != " ":
         end += 1
     return end
 
@@ -176,7 +181,7 @@ def _hedge_verb(r: Rewrite, cut: Cut) -> None:
 def _asks(r: Rewrite, words: list[Token]) -> bool:
     """A question that survives the cut still opens like one ("What is...", "Does it..."); a statement left
     behind by a rhetorical lead-in ("You do realize this runs...?") is better offered as a claim."""
-    return r.doc.text.rstrip().rstrip("!.").endswith("?") and words[0].tag_ in QUESTION_OPENERS
+    return r.text.rstrip().rstrip("!.").endswith("?") and words[0].tag_ in QUESTION_OPENERS
 
 
 def _soften(r: Rewrite, drop: frozenset[int] | Cut) -> str | None:
@@ -381,7 +386,7 @@ def _finish(r: Rewrite, text: str) -> str | None:
     first, *rest = text.lower().split()[:2]
     # "What is this loop doing" lost its question mark with the jab; "When `X` is unset" was never a question.
     wh_question = first in WH_WORDS and bool(rest) and rest[0] in QUESTION_WORDS
-    asks = (r.doc.text.rstrip().endswith("?") or wh_question) and first in QUESTION_WORDS and not tagged
+    asks = (r.text.rstrip().endswith("?") or wh_question) and first in QUESTION_WORDS and not tagged
     ends = "?" if asks else "."
     return text + ends
 
@@ -474,8 +479,8 @@ def jab_clause(r: Rewrite) -> str:
     if not cues:
         return ""
     last = 0
-    for m in [*SEPARATOR.finditer(r.doc.text), None]:
-        end = m.start() if m else len(r.doc.text)
+    for m in [*SEPARATOR.finditer(r.text), None]:
+        end = m.start() if m else len(r.text)
         if last <= min(cues) < end:
             return r.original[last:end]
         last = m.end() if m else end
@@ -485,8 +490,8 @@ def jab_clause(r: Rewrite) -> str:
 def _pieces(r: Rewrite) -> list[tuple[str, list[Token]]]:
     """The sentence cut at commas, semicolons, colons and dashes: (separator before it, its tokens)."""
     pieces, last, before = [], 0, ""
-    for m in [*SEPARATOR.finditer(r.doc.text), None]:
-        start, end = (m.start(), m.end()) if m else (len(r.doc.text), len(r.doc.text))
+    for m in [*SEPARATOR.finditer(r.text), None]:
+        start, end = (m.start(), m.end()) if m else (len(r.text), len(r.text))
         pieces.append((before, [t for t in r.doc if last <= t.idx < start]))
         before, last = (r.original[start:end] if m else ""), end
     return [(sep, tokens) for sep, tokens in pieces if tokens]

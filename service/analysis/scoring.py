@@ -260,7 +260,8 @@ def mentioned(s: Sentence, match: tuple[int, ...]) -> bool:
     if before and before[-1:] in QUOTES and after[:1] in QUOTES:
         return True
     # Inside a quotation ('the old error said "Access denied, you idiot"') the words are someone else's.
-    head, tail = doc.text[: doc[first].idx], doc.text[doc[last].idx :]
+    text = doc.text
+    head, tail = text[: doc[first].idx], text[doc[last].idx :]
     straight = head.count('"') % 2 == 1 and '"' in tail
     curly = head.count("“") > head.count("”") and "”" in tail
     # Single quotes too ('the bot posts 'Deploy failed, you broke it''), counted only at word edges, where an
