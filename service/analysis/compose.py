@@ -22,6 +22,12 @@ DROP = ""  # a sentence that is only a jab ("Come on.", "Very inspiring.") can g
 VERDICT_CATEGORIES = frozenset({"insult", "sarcasm", "dismissive", "profanity", "condescension"})
 VERDICT_WORDS = 4
 _EMPTY_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]*$\n?", re.M)
+# Adverbs that only say the reader should have seen it ("the fix is literally in the runbook", "it is
+# clearly documented"): in a comment being rewritten they go from its other sentences too, since a
+# reviewer sending the gentle version would not keep them. Mid-sentence only, before a lowercase word, so a
+# hedge that opens a sentence ("Obviously not for this PR") and the words in code or quotes stay.
+_EXASPERATED = re.compile(r"(?<=[a-z,] )(?:literally|clearly|obviously|seriously|frankly)(?:,)? (?=[a-z])", re.I)
+_NOT_PROSE = re.compile(r"```.*?```|`[^`\n]*`|^[ \t]*>[^\n]*|https?://\S+", re.S | re.M)
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -173,6 +179,7 @@ def _splice(original: str, sentences: list[Sentence], chosen: list) -> Whole | N
     out.append(original[last:])
     text = _EMPTY_ITEM.sub("", "".join(out)) if any(c[0] == DROP for c in chosen) else "".join(out)
     text = re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]+\n", "\n", text)).strip()
+    text = _calm(text)
     if len(_WORD.findall(gate.prose(text))) < 2 and not gate.code_spans(text):
         return None
     if _only_templates(original, sentences, chosen):
@@ -180,6 +187,15 @@ def _splice(original: str, sentences: list[Sentence], chosen: list) -> Whole | N
     cues = tuple(c for s in sentences for c in s.cues)
     template = frozenset().union(*(c[1] for c in chosen))
     return Whole(text=text, cues=cues, template=template, exempt=" ".join(cues))
+
+
+def _calm(text: str) -> str:
+    """The comment's prose without its exasperated adverbs; code, quotes and links as they were."""
+    out, last = [], 0
+    for m in _NOT_PROSE.finditer(text):
+        out += [_EXASPERATED.sub("", text[last : m.start()]), m.group(0)]
+        last = m.end()
+    return "".join([*out, _EXASPERATED.sub("", text[last:])])
 
 
 def _only_templates(original: str, sentences: list[Sentence], chosen: list) -> bool:

@@ -93,6 +93,16 @@ def test_a_sentence_that_is_only_a_jab_goes_when_the_comment_says_more(analysis)
     assert result.rewrite == "The `for` loop in `dedupe()` modifies the list while iterating over it."
 
 
+def test_exasperated_adverbs_go_from_the_whole_rewritten_comment_but_not_from_code_or_quotes(analysis):
+    text = ("The fix is literally in the runbook and `clearly broken` is the flag's name.\n\n"
+            "> it is obviously fine\n\nClear the cache and rerun. NOW.")
+    result = analysis.analyze(text)
+    assert result.findings
+    assert result.rewrite == ("The fix is in the runbook and `clearly broken` is the flag's name.\n\n"
+                              "> it is obviously fine\n\nClear the cache and rerun.")
+    assert analysis.analyze("Obviously not for this PR, but the cache could go. NOW.").rewrite.startswith("Obviously")
+
+
 def test_code_spans_with_spaces_and_dots_survive_the_cut(analysis):
     result = analysis.analyze("Come on, `SELECT ... FOR UPDATE` without `NOWAIT` can block the worker forever.")
     assert result.rewrite == "`SELECT ... FOR UPDATE` without `NOWAIT` can block the worker forever."
