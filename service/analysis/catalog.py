@@ -56,6 +56,9 @@ RULE_SCHEMA = {
         # shown only in a comment where another rule's finding shows: see Rule.beside
         "beside": {"type": "boolean"},
         "rephrase": {"type": "string"},
+        # the matched words a rewrite may drop, where a pattern also matches the point ("Love that" in "Love
+        # that the handler has zero tests"); without it every literal word of the patterns is a cue
+        "cues": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
         "source": {"type": "string"},
         "examples": {
             "type": "object",
@@ -106,6 +109,7 @@ class Rule:
     # joke and a careful reviewer sends them; in a comment that another rule flagged they are part of the jab,
     # and a rewrite that kept them would keep the sarcasm. They never flag a comment on their own.
     beside: bool = False
+    cues: tuple[str, ...] = ()  # the words a rewrite may drop, when not every literal word of the patterns
 
     @property
     def link(self) -> str:
@@ -251,6 +255,7 @@ def _rule(path: Path, category: str, raw: _LineDict) -> Rule:
         file=_name(path),
         line=raw.line,
         beside=bool(raw.get("beside", False)),
+        cues=tuple(w.lower() for w in raw.get("cues", ())),
     )
 
 

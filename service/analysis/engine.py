@@ -33,8 +33,9 @@ _SPACE = re.compile(r"[\n\t\r]")
 # The writer owning a mistake: "my bad", "that NPE is mine", "note to self", "I'm the one who added it".
 _OWNS_UP = re.compile(
     r"\b(?:my (?:bad|fault|mistake|doing|typo|bug|screw-?up|own)|(?:is|was|are|were|'s) (?:all |entirely )?mine\b"
+    r"|my (?:dumb|stupid|silly|own|embarrassing) (?:typo|bug|mistake|error|slip)|self-review\b"
     r"|on my (?:part|side|end)\b|note to self|i'm the one|i was the one"
-    r"|i (?:broke|left|added|wrote|forgot|messed|screwed|introduced|missed)\b"
+    r"|i (?:really |actually )?(?:broke|left|added|wrote|forgot|messed|screwed|introduced|missed)\b"
     r"|oops|i'm (?:so|such)\b"
     r"|(?:this|that|it)(?: one)?(?:'s| is| was) on me\b|turns out i\b|brain fart"
     r"|i (?:shipped|merged|flashed|misread|misconfigured|mixed up)\b)", re.I)

@@ -212,6 +212,8 @@ def _add(rule: Rule, nlp: Language, m: Matchers, anchors: set[str]) -> None:
     if deep:
         kind = Matcher if rule.kind == "tokens" else DependencyMatcher
         m.deep_rules.setdefault(rule.id, kind(nlp.vocab, validate=True)).add(rule.id, deep)
+    if rule.cues:  # the rule names its cues: the rest of what its patterns match is the point
+        words, regexes = set(rule.cues), set()
     m.cue_words[rule.id] = (frozenset(words), tuple(re.compile(r) for r in sorted(regexes)))
 
 
