@@ -371,6 +371,10 @@ def _flag(e: Engine, c: _Comment, start: int, end: int, s: Sentence, best: dict,
     harsh = {i for rule_id, (_, m) in best.items() for i in _cues(e, e.rules[rule_id], s.doc, m)}
     if best:  # harsh nouns no rule flags alone ("this mess") still have no place in a suggestion
         harsh |= {i for a, b in s.signals.get("harsh_nouns", ()) for i in range(a, b)}
+    # Two rules in one sentence: the weaker one's words leave with the rewrite too (they are in `harsh`), so
+    # its note shows beside the stronger one's, as a quiet hit shows beside a finding (_judge_beside).
+    if options.sensitivity != "low" and any(shows(v, options.sensitivity) for v, _ in best.values()):
+        best = {k: (max(v, THRESHOLD["medium"]), m) for k, (v, m) in best.items()}
     flagged = None
     for rule_id, (value, match) in sorted(best.items(), key=lambda item: -item[1][0]):
         rule = e.rules[rule_id]

@@ -174,3 +174,11 @@ def test_words_in_single_quotes_are_someone_elses(analysis):
     vendor = "From the vendor docs: 'Do not be an idiot and run this on a primary.' Fair point."
     assert not analysis.analyze(vendor).flagged
     assert analysis.analyze("Don't be an idiot, check the return value.").flagged  # an apostrophe is no quote
+
+
+def test_a_weaker_rule_in_a_flagged_sentence_shows_beside_the_stronger_one(analysis):
+    """Its words leave with the rewrite, so its note must name them: "at your level" is hedged by "Kinda"
+    below the medium threshold alone, yet the rewrite drops it with "embarrassing"."""
+    result = analysis.analyze("Kinda embarrassing to explain this at your level, but the `fsync` call is missing.")
+    assert {f.rule for f in result.findings} == {"contempt", "patronizing"}
+    assert result.rewrite == "The `fsync` call is missing."
