@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import gate
+from .markdown import extract
 from .rephrase import SHARED_PROPOSALS, SHARED_WORDS, template
 
 # Proposals that pass the string checks before the first batch goes to the analyzer; more only if all fail.
@@ -27,7 +28,6 @@ _EMPTY_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]*$\n?", re.M)
 # reviewer sending the gentle version would not keep them. Mid-sentence only, before a lowercase word, so a
 # hedge that opens a sentence ("Obviously not for this PR") and the words in code or quotes stay.
 _EXASPERATED = re.compile(r"(?<=[a-z,] )(?:literally|clearly|obviously|seriously|frankly)(?:,)? (?=[a-z])", re.I)
-_NOT_PROSE = re.compile(r"```.*?```|`[^`\n]*`|^[ \t]*>[^\n]*|https?://\S+", re.S | re.M)
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -190,12 +190,11 @@ def _splice(original: str, sentences: list[Sentence], chosen: list) -> Whole | N
 
 
 def _calm(text: str) -> str:
-    """The comment's prose without its exasperated adverbs; code, quotes and links as they were."""
-    out, last = [], 0
-    for m in _NOT_PROSE.finditer(text):
-        out += [_EXASPERATED.sub("", text[last : m.start()]), m.group(0)]
-        last = m.end()
-    return "".join([*out, _EXASPERATED.sub("", text[last:])])
+    """The comment's prose without its exasperated adverbs; code, quotes and links as they were (found on
+    markdown.extract's masked text, whose offsets are the original's)."""
+    for m in reversed(list(_EXASPERATED.finditer(extract(text).masked))):
+        text = text[: m.start()] + text[m.end() :]
+    return text
 
 
 def _only_templates(original: str, sentences: list[Sentence], chosen: list) -> bool:

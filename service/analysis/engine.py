@@ -348,8 +348,7 @@ def _judge_beside(e: Engine, c: _Comment, options: Options, rephrase: bool) -> N
     shown = any(shows(value, options.sensitivity) for value, _ in c.hits)
     lift = options.sensitivity != "low" and (shown or any(h.hits for h in c.held))
     for q in c.quiet:
-        hits = {k: (max(value, THRESHOLD["medium"]), m) for k, (value, m) in q.hits.items()} if lift else q.hits
-        _flag(e, c, q.start, q.end, q.sentence, hits, rephrase, options)
+        _flag(e, c, q.start, q.end, q.sentence, _lifted(q.hits) if lift else q.hits, rephrase, options)
     if not shown and not (lift and c.quiet):
         return
     # without a finding that showed on its own, only the beside rules' hits speak, not the model's looser call
@@ -365,6 +364,11 @@ def _judge_beside(e: Engine, c: _Comment, options: Options, rephrase: bool) -> N
     c.flagged.sort(key=lambda f: f.start)
 
 
+def _lifted(hits: dict) -> dict:
+    """Hits raised to show at medium sensitivity: words that are part of a jab shown nearby."""
+    return {k: (max(value, THRESHOLD["medium"]), m) for k, (value, m) in hits.items()}
+
+
 def _flag(e: Engine, c: _Comment, start: int, end: int, s: Sentence, best: dict, rephrase: bool,
           options: Options, whole_jab: bool = False) -> None:
     # Every rule's words in the sentence, so one rule's suggestion does not keep another's ("Simply ...").
@@ -374,7 +378,7 @@ def _flag(e: Engine, c: _Comment, start: int, end: int, s: Sentence, best: dict,
     # Two rules in one sentence: the weaker one's words leave with the rewrite too (they are in `harsh`), so
     # its note shows beside the stronger one's, as a quiet hit shows beside a finding (_judge_beside).
     if options.sensitivity != "low" and any(shows(v, options.sensitivity) for v, _ in best.values()):
-        best = {k: (max(v, THRESHOLD["medium"]), m) for k, (v, m) in best.items()}
+        best = _lifted(best)
     flagged = None
     for rule_id, (value, match) in sorted(best.items(), key=lambda item: -item[1][0]):
         rule = e.rules[rule_id]

@@ -55,7 +55,6 @@ class Matchers:
     """Every rule's matcher, keyed by rule id, and the pre-filter built from the same patterns."""
 
     phrases: PhraseMatcher
-    anchors: frozenset[str]
     signals: PhraseMatcher
     # anchor word -> (rule id, the word sets one of its parsed patterns needs: one word of each must be present)
     requirements: dict[str, list[tuple[str, tuple[frozenset[str], ...]]]] = field(default_factory=dict)
@@ -99,8 +98,8 @@ class Matchers:
         for rule_id, (matcher, _) in self.surface_rules.items():  # in the rules' order, as ties are kept
             if rule_id in run:
                 before += matcher(doc)
-        deep = frozenset(rule_id for word in words & self.anchors for rule_id, needs in self.requirements[word]
-                         if all(words & need for need in needs))
+        deep = frozenset(rule_id for word in words & self.requirements.keys()
+                         for rule_id, needs in self.requirements[word] if all(words & need for need in needs))
         return bool(before or deep), Prefiltered(before, deep)
 
     def needs_parse(self, doc: Doc) -> bool:
@@ -174,7 +173,7 @@ def _is_surface(attrs: list[dict]) -> bool:
     return all(set(token) <= SURFACE_ATTRS for token in attrs)
 
 
-def _add(rule: Rule, nlp: Language, m: Matchers, anchors: set[str]) -> None:
+def _add(rule: Rule, nlp: Language, m: Matchers) -> None:
     patterns = rule.patterns
     if rule.kind == "model":  # the engine asks the model itself; no pattern to compile
         return
@@ -200,7 +199,6 @@ def _add(rule: Rule, nlp: Language, m: Matchers, anchors: set[str]) -> None:
                 m.surface_open.add(rule.id, [pattern])
             continue
         elif anchor:
-            anchors |= anchor
             for word in anchor:
                 m.requirements.setdefault(word, []).append((rule.id, _needs(attrs)))
         else:
@@ -223,13 +221,11 @@ def compile_rules(rules: tuple[Rule, ...], nlp: Language, signals: dict[str, tup
     m = Matchers(
         phrases=PhraseMatcher(vocab, attr="LOWER"),
         surface_open=Matcher(vocab, validate=True),
-        anchors=frozenset(),
         signals=PhraseMatcher(vocab, attr="LOWER"),
     )
-    anchors: set[str] = set()
     for rule in rules:
         try:
-            _add(rule, nlp, m, anchors)
+            _add(rule, nlp, m)
         except (ValueError, KeyError, TypeError) as exc:
             if isinstance(exc, RuleError):
                 raise
@@ -240,5 +236,4 @@ def compile_rules(rules: tuple[Rule, ...], nlp: Language, signals: dict[str, tup
         m.rule_ids[vocab.strings.add(rule.id)] = rule.id
     for name, words in signals.items():
         m.signals.add(name, [nlp.make_doc(w) for w in words])
-    m.anchors = frozenset(anchors)
     return m
