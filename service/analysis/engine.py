@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from . import gate, learned
 from . import nlp as nlp_module
@@ -201,6 +202,7 @@ class _Pending:
     matched: str = ""
     cues: frozenset[int] = frozenset()  # token indices of the rule's words in the sentence, to find duplicates
     also: tuple[str, ...] = ()
+    doc: Doc | None = None  # the sentence's parse, so merged notes write their words from the tokens
 
 
 def _prepare(text: str) -> _Comment:
@@ -226,7 +228,7 @@ def _pending(e: Engine, rule: Rule, c: _Comment, start: int, end: int, s: Senten
     cues = _cues(e, rule, s.doc, match)
     rewrite = Rewrite(doc=s.doc, original=c.original[start:end], match=match, cues=cues, harsh=harsh)
     words = " … ".join(_runs(c.original, start, s.doc, cues))
-    pending = _Pending(rule, start, end, value, words, _matched_words(s.doc, match), frozenset(cues))
+    pending = _Pending(rule, start, end, value, words, _matched_words(s.doc, match), frozenset(cues), doc=s.doc)
     return pending, candidates(rule.rephrase, rewrite), rewrite
 
 
@@ -493,7 +495,7 @@ def _parse_check(e: Engine, texts: list[str]) -> None:
 
 def _verdict(c: _Comment, options: Options) -> Analysis:
     shown = [value for value, _ in c.hits if shows(value, options.sensitivity)]
-    pending = _merged([p for _, p in c.hits if p is not None])
+    pending = _merged(c.original, [p for _, p in c.hits if p is not None])
     findings = tuple(sorted((_finding(c, p) for p in pending), key=lambda f: (f.start, -f.score)))
     top = max((value for value, _ in c.hits), default=0.0)
     sentiment = round(sum(c.compounds) / len(c.compounds), 3) if c.compounds else 0.0
@@ -502,20 +504,19 @@ def _verdict(c: _Comment, options: Options) -> Analysis:
     )
 
 
-def _merged(pending: list[_Pending]) -> list[_Pending]:
+def _merged(original: str, pending: list[_Pending]) -> list[_Pending]:
     """One finding per jab: rules whose words overlap in one sentence ('Everyone knows' and 'Everyone') are
-    one note, the highest-scoring rule's, naming the words of both."""
+    one note, the highest-scoring rule's, naming the words of both, written once from their tokens together
+    ('Any first-year', not 'Any first-year … Any … year')."""
     kept: list[_Pending] = []
     for p in sorted(pending, key=lambda p: -p.value):
         twin = next((k for k in kept if (k.start, k.end) == (p.start, p.end) and k.cues & p.cues), None)
         if twin is None:
             kept.append(p)
             continue
-        if p.words in twin.words or twin.words in p.words:  # one rule's words hold the other's
-            words = max(twin.words, p.words, key=len)
-        else:
-            words = " … ".join(dict.fromkeys([twin.words, p.words]))
-        kept[kept.index(twin)] = replace(twin, words=words, cues=twin.cues | p.cues, also=(*twin.also, p.rule.id))
+        cues = twin.cues | p.cues
+        words = " … ".join(_runs(original, twin.start, twin.doc, cues))
+        kept[kept.index(twin)] = replace(twin, words=words, cues=cues, also=(*twin.also, p.rule.id))
     return kept
 
 

@@ -141,6 +141,13 @@ def test_rules_that_hit_the_same_words_make_one_note(analysis):
     assert len(both.findings) == 2  # two jabs in one sentence stay two lines of the note
 
 
+def test_a_merged_note_names_its_words_once(analysis):
+    """Two rules on "Any first-year" once read 'Any first-year … Any … year': the words of both, written once."""
+    result = analysis.analyze("Any first-year knows you can't mutate a dict while iterating over it.")
+    assert [f.words for f in result.findings] == ["Any first-year"]
+    assert result.findings[0].also
+
+
 # Cuts that once left pieces of the sentence's tree: a subject without its verb, a preposition without its head.
 TORN = [
     ("Your change is the reason the nightly job failed.", "Change the nightly job failed."),
