@@ -129,8 +129,9 @@ def assemble(original: str, sentences: list[Sentence]) -> Whole | None:
     best proposal stands in for it."""
     first = _once([_drop_first(s) for s in sentences], sentences)
     whole = _splice(original, sentences, first)
-    if whole is None and any(c and c[0] == DROP for c in first):
-        whole = _splice(original, sentences, [(DROP, frozenset()) if s.whole_jab else s.chosen for s in sentences])
+    if whole is None and any(c and c[0] == DROP for c in first):  # nothing left: proposals stand in, where made
+        whole = _splice(original, sentences, [(DROP, frozenset()) if s.whole_jab or (s.chosen is None and s.droppable)
+                                              else s.chosen for s in sentences])
     return whole
 
 

@@ -103,6 +103,12 @@ def test_exasperated_adverbs_go_from_the_whole_rewritten_comment_but_not_from_co
     assert analysis.analyze("Obviously not for this PR, but the cache could go. NOW.").rewrite.startswith("Obviously")
 
 
+def test_a_jab_with_no_proposal_goes_when_another_sentence_has_one(analysis):
+    """Both sentences could go, but nothing would be left: the one with a proposal stands in, the other goes."""
+    result = analysis.analyze("Wow, another global. Bold choice, since you clearly didn't read the style guide.")
+    assert result.rewrite == "I'm a bit worried about another global; could we talk it through?"
+
+
 def test_code_spans_with_spaces_and_dots_survive_the_cut(analysis):
     result = analysis.analyze("Come on, `SELECT ... FOR UPDATE` without `NOWAIT` can block the worker forever.")
     assert result.rewrite == "`SELECT ... FOR UPDATE` without `NOWAIT` can block the worker forever."
