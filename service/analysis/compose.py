@@ -120,6 +120,7 @@ class Whole:
     cues: tuple[str, ...]
     template: frozenset[str]
     exempt: str
+    dropped: str = ""  # the sentences left out whole
 
 
 def assemble(original: str, sentences: list[Sentence]) -> Whole | None:
@@ -187,7 +188,9 @@ def _splice(original: str, sentences: list[Sentence], chosen: list) -> Whole | N
         return None
     cues = tuple(c for s in sentences for c in s.cues)
     template = frozenset().union(*(c[1] for c in chosen))
-    return Whole(text=text, cues=cues, template=template, exempt=" ".join(cues))
+    # A sentence dropped whole takes its negation with it ("Not worth discussing."): no other sentence lost one.
+    dropped = " ".join(s.text for s, c in zip(sentences, chosen, strict=True) if c[0] == DROP)
+    return Whole(text=text, cues=cues, template=template, exempt=" ".join(cues), dropped=dropped)
 
 
 def _calm(text: str) -> str:

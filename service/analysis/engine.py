@@ -471,7 +471,7 @@ def _rewrite(e: Engine, comments: list[_Comment], options: Options) -> None:
     for c in comments:
         whole = assemble(c.original, c.flagged) if c.flagged else None
         if whole and gate.check(c.original, whole.text, cues=whole.cues, template=whole.template,
-                                exempt=whole.exempt).ok:
+                                exempt=whole.exempt, dropped=whole.dropped).ok:
             wholes[id(c)] = whole.text
     # A shorter comment can lose a guard ("a refusal inside a longer comment is an answer"), so the whole is
     # analyzed once more, at the repository's sensitivity, before it is shown.

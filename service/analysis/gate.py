@@ -343,8 +343,9 @@ def _negations(text: str) -> int:
 
 
 def check(original: str, rewrite: str, *, cues: tuple[str, ...] = (), template: frozenset[str] = frozenset(),
-          exempt: str = "") -> Verdict:
-    """Every string check at once; the engine adds the parse (full_sentences) and the analyzer's verdict."""
+          exempt: str = "", dropped: str = "") -> Verdict:
+    """Every string check at once; the engine adds the parse (full_sentences) and the analyzer's verdict.
+    `dropped` holds the sentences the rewrite left out whole: their negations went with them."""
     if not rewrite.strip() or rewrite.strip() == original.strip():
         return Verdict(False, "no change")
     blamed = accusations(original)  # the gate wants these gone, so they are the jab's words, not the point
@@ -358,7 +359,7 @@ def check(original: str, rewrite: str, *, cues: tuple[str, ...] = (), template: 
     if added:
         return Verdict(False, f"adds {sorted(added)[0]!r}")
     jab = " ".join((*blamed, *(c for c in cues if not _case_is_cue(c))))
-    if _negations(rewrite) < _negations(original) - _negations(jab):
+    if _negations(rewrite) < _negations(original) - _negations(jab) - _negations(dropped):
         return Verdict(False, "drops a negation")  # "THIS IS NOT HOW WE DO IT" must not become "We do it."
     marks = bad_punctuation(original, rewrite)
     if marks:
@@ -376,3 +377,8 @@ def check(original: str, rewrite: str, *, cues: tuple[str, ...] = (), template: 
     if blame:
         return Verdict(False, f"keeps blame {blame[0]!r}")
     return Verdict(True)
+
+
+def dropped_sentences(findings, rewrite: str) -> str:
+    """The flagged sentences a shown rewrite left out whole, for a re-check of it (check's `dropped`)."""
+    return " ".join(dict.fromkeys(f.text for f in findings if f.text.strip() not in rewrite))

@@ -624,6 +624,8 @@ def name_concern(r: Rewrite) -> str | None:
             heads[0].head.pos_ in ("VERB", "AUX", "ADP"):
         return None  # "without a second approval", "your first time writing a Dockerfile": not the concern
     head = heads[0]
+    if kept[0].dep_ == "mark" or kept[0].pos_ == "SCONJ":
+        return None  # "that this leaks file handles" is a clause whose verb the parse took for a noun
     if any(t.tag_ in FINITE_TAGS or t.lower_ in PEOPLE_WORDS or t.pos_ == "INTJ" for t in kept):
         return None
     inside = [r.doc[i] for i in cues if min(ids) < i < max(ids)]
@@ -713,6 +715,81 @@ def propose(r: Rewrite) -> str | None:
     return None
 
 
+# Verbs and adjectives of knowing and seeing: "Surely you know X", "Any junior knows X", "you'd have seen that X",
+# "I'm sure you're aware that X" presuppose what the reader should have known; X is the comment's point.
+KNOWING = frozenset({"know", "see", "realize", "realise", "notice", "understand", "aware", "remember", "recall",
+                     "learn", "tell"})
+# What may stand before the verb of knowing besides the rule's own words: who knows, modals, hedges.
+LEAD_IN = frozenset({"surely", "obviously", "clearly", "really", "even", "already", "of", "course", "i", "'m", "am",
+                     "sure", "assume", "'d", "would", "should", "could", "have", "'ve", "hope", "you", "'re", "are",
+                     "everyone", "everybody", "anyone", "anybody", "someone", "somebody", "as", "by", "now", "must",
+                     "do", "does", "did", "n't", "not", "will", "'ll", "can", "a", "an", "any", "every", "the", ","})
+_LEAD_TAGS = ("DET", "ADJ", "NOUN", "PROPN", "AUX", "PRON", "ADV", "PUNCT", "PART")
+_CLAIM_SKIP = frozenset({"that", ",", "by", "now", "already", "well", ":"})
+
+
+def _claim_start(r: Rewrite) -> tuple[int, Token | None] | None:
+    """Where the known claim begins, and the verb of a counterfactual clause before it: after a verb of knowing
+    whose lead-in holds a cue and only a subject, modals and hedges, or that clause ("Had you run ..., you'd
+    have seen that ...")."""
+    cues = set(r.all_cues)
+    for t in r.doc:
+        if t.lemma_.lower() not in KNOWING or t.i >= len(r.doc) - 3:
+            continue
+        lead = [x for x in r.doc[: t.i] if not x.is_space]
+        if not any(x.i in cues for x in lead) and t.i not in cues:
+            continue
+        counterfactual = [x for x in lead if x.head.i != t.i and x.dep_ == "advcl" or x.lower_ in ("if", "had")]
+        clause = None
+        if counterfactual:
+            clause = counterfactual[0]
+            clause = clause if clause.dep_ == "advcl" else clause.head
+            inside = {x.i for x in clause.subtree}
+            lead = [x for x in lead if x.i not in inside]
+        if all(x.lower_ in LEAD_IN or x.i in cues or (x.pos_ in _LEAD_TAGS and x.dep_ in ("nsubj", "amod", "compound",
+               "det", "punct", "aux", "advmod")) for x in lead):
+            start = t.i + 1
+            while start < len(r.doc) and (r.doc[start].lower_ in _CLAIM_SKIP or r.doc[start].is_space):
+                start += 1
+            return start, clause
+    return None
+
+
+# Counterfactuals that only reproach ("if you'd bothered to read ...", "had you cared to check ..."): the claim
+# is the point, and the step they name is asked for only when it is a step of its own ("Had you run ...").
+REPROACH_VERBS = frozenset({"bother", "care", "take", "try", "spend"})
+
+
+def _next_time(r: Rewrite, clause: Token | None) -> str | None:
+    """ "Had you run the migration on a copy of prod, ..." names a step worth asking for: "Could we run the
+    migration on a copy of prod next time?" The verb in its bare form, its objects and modifiers as written."""
+    if clause is None or clause.lemma_.lower() in REPROACH_VERBS or clause.pos_ != "VERB":
+        return None
+    rest = [x for x in clause.subtree if x.i > clause.i and x.dep_ not in ("punct",) and not x.is_space]
+    if not rest or any(x.i in r.all_cues for x in rest):
+        return None
+    body = _no_final_punct(_text(r, [x for x in r.doc[rest[0].i : rest[-1].i + 1]]))
+    return f"Could we {clause.lemma_.lower()} {body} next time?"
+
+
+def claim(r: Rewrite) -> str | None:
+    """What the reader was presumed to know, said as the claim it is: 'Surely you know `Mutex` guards shouldn't
+    be held across `.await`.' → '`Mutex` guards shouldn't be held across `.await`.'; 'If you'd bothered to read
+    the stack trace you'd see the NPE is in your code' → 'The NPE is in the code'; a step the counterfactual names
+    is asked for ('Had you run X, you'd have seen Y' → 'Y. Could we run X next time?'). The gate checks that the claim
+    parses as a sentence and that nothing else of the sentence is lost."""
+    found = _claim_start(r)
+    if found is None:
+        return None
+    start, clause = found
+    rest = [t for t in r.doc[start:]]
+    if any(t.i in r.cues for t in rest) or len(_words(r, frozenset(range(start)))) < 3:
+        return None  # the parse check in the gate decides whether what is left is a sentence ("this runs ...")
+    text = _finish(r, _upper_first(_sentence_case(_text(r, rest, frozenset(i for i in r.blame if i >= start)))))
+    step = _next_time(r, clause)
+    return f"{text} {step}" if text and step else text
+
+
 SWEAR_WH = {"wtf": "what", "wth": "what", "wtaf": "what"}
 
 
@@ -794,6 +871,7 @@ STRATEGIES: dict[str, Callable[[Rewrite], str | None]] = {
     "propose": propose,
     "effect": lambda r: _effect(r),
     "wh-swear": wh_swear,
+    "claim": claim,
 }
 
 
@@ -810,9 +888,10 @@ TEMPLATE_WORDS: dict[str, frozenset[str]] = {
     "name-concern": frozenset({"bit", "worried", "talk"}),
     "explain-concern": frozenset({"go", "ahead", "say", "needed", "need", "worry"}),
     "propose": frozenset({"news"}),
+    "claim": frozenset({"next", "time"}),
 }
 # Tried after a rule's own strategy, whichever that is, when it has nothing concrete to offer.
-SECOND_TRIES = ("wh-swear", "effect", "propose", "normal-case", "name-concern", "as-risk", "drop-cue")
+SECOND_TRIES = ("claim", "wh-swear", "effect", "propose", "normal-case", "name-concern", "as-risk", "drop-cue")
 # Strategies that only cut or hedge: the plain cut goes first, as the smaller edit. The others change the
 # sentence's form on purpose ("why didn't you just X?" becomes "Could we X here?"), so they go first.
 PLAIN_FIRST = frozenset({"drop-cue", "hedge", "soften-request", "state-plainly", "explain-concern", "remove-words",
@@ -834,7 +913,7 @@ def template(strategy: str) -> frozenset[str]:
 
 # Proposals that read only the sentence's shared cues, so every rule of a sentence would make the same one.
 SHARED_PROPOSALS = frozenset({"plain", "clauses", "pieces", "words-only", "name-concern", "as-risk", "propose",
-                              "effect", "wh-swear", "drop-cue"})
+                              "effect", "wh-swear", "drop-cue", "claim"})
 
 
 def _make(name: str, rewrite: Rewrite) -> str | None:
@@ -846,7 +925,7 @@ def _make(name: str, rewrite: Rewrite) -> str | None:
 
 # Proposals that only cut (and hedge): what they keep of the sentence must still hang together. The others put
 # kept words into a new frame on purpose ("The migration may still be missing; ...").
-CUTS = frozenset({"plain", "clauses", "pieces", "words-only", "drop-cue", "hedge", "soften-request",
+CUTS = frozenset({"claim", "plain", "clauses", "pieces", "words-only", "drop-cue", "hedge", "soften-request",
                   "state-plainly", "explain-concern", "remove-words", "normal-case", "describe-effect"})
 
 

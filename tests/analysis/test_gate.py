@@ -86,6 +86,17 @@ def test_a_rewrite_that_drops_a_negation_fails(pair):
         "drops a negation", "adds 'it'")
 
 
+def test_a_sentence_dropped_whole_takes_its_negation_with_it():
+    """'Not worth discussing.' left out whole is no negation lost from what stays; any other sentence's is."""
+    original = "Not worth discussing. `Vec<Box<dyn Handler>>` is fine for 6 handlers."
+    rewrite = "`Vec<Box<dyn Handler>>` is fine for 6 handlers."
+    assert gate.check(original, rewrite, cues=("worth discussing",)).problem == "drops a negation"
+    assert gate.check(original, rewrite, cues=("worth discussing",), dropped="Not worth discussing.").ok
+    negated = "Not worth discussing. `Vec<Box<dyn Handler>>` is not fine for 6 handlers."
+    assert gate.check(negated, rewrite, cues=("worth discussing",), dropped="Not worth discussing.").problem == (
+        "drops a negation")
+
+
 def test_an_unchanged_or_empty_rewrite_is_no_rewrite():
     assert gate.check("This is wrong.", "This is wrong.").problem == "no change"
     assert gate.check("This is wrong.", "   ").problem == "no change"

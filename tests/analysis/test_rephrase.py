@@ -196,6 +196,14 @@ FAMILY_MOVES = [
      "This could leak stack traces to the internet."),
     ("Still waiting on the `schema.graphql` update.", "Still waiting", "state-plainly",
      "Is there any news on the `schema.graphql` update?"),
+    # What the reader was presumed to know is said as the claim it is.
+    ("Surely you know `std::sync::Mutex` guards shouldn't be held across `.await`.", "Surely you know",
+     "state-plainly", "`std::sync::Mutex` guards shouldn't be held across `.await`."),
+    ("Had you run the migration on a copy of prod, you'd have seen that `ALTER TABLE` rewrites the whole table.",
+     "you'd have seen", "describe-effect",
+     "`ALTER TABLE` rewrites the whole table. Could we run the migration on a copy of prod next time?"),
+    ("I'm sure you're aware that the cache is never invalidated.", "I'm sure you're aware", "state-plainly",
+     "The cache is never invalidated."),
 ]
 
 
