@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Token
 
 from . import gate
-from .trim import NEUTRAL_NOUN, Cut, plan, request
+from .trim import NEUTRAL_NOUN, Cut, plan, request, technical
 from .wholeness import demonstrative_head, promoted_infinitive, torn
 
 CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
@@ -509,7 +509,8 @@ def clauses(r: Rewrite, strip: bool = False) -> str | None:
     out, cut, after_jab = [], False, False
     for sep, tokens in _pieces(r):
         if not any(t.i in cues for t in tokens):
-            aside = after_jab and len(tokens) <= 4 and not any(t.pos_ in ("VERB", "AUX") for t in tokens)
+            aside = after_jab and len(tokens) <= 4 and not any(t.pos_ in ("VERB", "AUX") or technical(t)
+                                                                for t in tokens)
             if not aside:  # "the day before" in "Like I said yesterday, and the day before, ..." goes too
                 out.append((sep, r.original[tokens[0].idx : _end(r, tokens[-1])]))
             after_jab = after_jab and aside

@@ -163,10 +163,22 @@ def _one(doc: Doc, cue: Token, cues: set[int], cut: Cut, replace_nouns: bool) ->
         cut.drop |= {cue.i} | {c.i for c in cue.children if c.dep_ in ("det", "poss")}
         return True
     detached = _detachable(doc, cue)
+    if detached is not None and cue.pos_ in FUNCTION_WORDS and any(technical(doc[i]) for i in detached - cues):
+        return True  # 'on your commit `a1b2c3d`': the phrase holds the point, the rule's 'on' is only its grammar
     if detached is not None:
         cut.drop |= _with_edges(doc, detached)
         return True
     return False
+
+
+FUNCTION_WORDS = ("ADP", "DET", "PART", "CCONJ", "SCONJ", "PRON")
+
+
+def technical(token: Token) -> bool:
+    """Inline code (masked to the word 'code' before a run of blanks), a number or a link the parse saw."""
+    following = token.nbor(1) if token.i + 1 < len(token.doc) else None
+    masked_code = token.lower_ == NEUTRAL_NOUN and following is not None and following.is_space
+    return masked_code or token.like_num or token.like_url
 
 
 def whole(doc: Doc, cut: Cut) -> bool:

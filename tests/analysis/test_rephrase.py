@@ -49,6 +49,12 @@ CHANGED_FORM = [
 ONCE_BROKEN = [
     ("Just don't commit `.env` files, it's not rocket science.", "Don't commit `.env` files."),
     ("CI is flaky again, damn.", "CI is flaky again."),
+    # A phrase that holds code stays when the rule's words in it are only its grammar ('on your').
+    ("I spent two hours bisecting this and it lands on your commit `a1b2c3d`.",
+     "I spent two hours bisecting this and it lands on the commit `a1b2c3d`."),
+    # A short piece after the jab is an aside ('and the day before') only when it holds no code.
+    ("It's honestly the easiest thing in the world to fix: Python ships `csv.writer`, which handles quoting.",
+     "Python ships `csv.writer`, which handles quoting."),
 ]
 
 
