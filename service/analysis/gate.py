@@ -214,6 +214,10 @@ _BROKEN = (
                r"didn['’]t|do not|does not|never)\b", re.I),
     re.compile(r"\bcode\s+(?:(?:would|should|could|will|must|does|do|can)\s+)?(?:know|knows|understand|understands|"
                r"learn|learns|realize|realise|see|sees|read|reads|remember)\b", re.I),
+    # A lead-in cut down to its pronoun ("Typical you: ..." → "You: ...") and a hyphenated cue cut in half
+    # ("a non-starter" → "a -").
+    re.compile(r"(?:^|[.!?]\s+|\n)(?:I think\s+)?(?:you|we|they|them|he|him|she|her|it|this|us)\s*:", re.I),
+    re.compile(r"(?<![\w`])-(?=\s*[,.;:!?]|\s*$)|\b(?:a|an|the|is|are)\s+-\s", re.I | re.M),
 )
 _PRAISE = re.compile(r"\b(?:so much|so|super|truly|totally|such an?|what an?|really)\s+(?:\w+\s+)?(?:clearer|"
                      r"better|cleaner|clean|nice|great|beautiful|lovely|smart|safe|easier|readable|maintainable|elegant|helpful|brilliant|genius|clever|robust|"
@@ -381,4 +385,5 @@ def check(original: str, rewrite: str, *, cues: tuple[str, ...] = (), template: 
 
 def dropped_sentences(findings, rewrite: str) -> str:
     """The flagged sentences a shown rewrite left out whole, for a re-check of it (check's `dropped`)."""
-    return " ".join(dict.fromkeys(f.text for f in findings if f.text.strip() not in rewrite))
+    sentences = {(f.start, f.end): f.text for f in findings}  # a sentence said twice was dropped twice
+    return " ".join(text for text in sentences.values() if text.strip() not in rewrite)

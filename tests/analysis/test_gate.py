@@ -3,6 +3,7 @@ fails, and one that only cuts the jab passes."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -175,6 +176,28 @@ def test_the_neutral_noun_never_stands_in_for_a_person(person, verb, det):
     rewrite = f"I think {det} code would {verb} that the lock is held twice."
     verdict = gate.check(original, rewrite, cues=(f"{det} {person}",), template=frozenset({"code", "think"}))
     assert not verdict.ok and verdict.problem.startswith("broken shape")
+
+
+@SETTINGS
+@given(sentences(), st.sampled_from(["Typical", "Classic", "So predictable of"]), st.sampled_from(["you", "them"]))
+def test_a_lead_in_cut_to_its_pronoun_fails(pair, jab, pronoun):
+    """'Typical you: the plan destroys the DB.' once became 'You: the plan destroys the DB.'."""
+    plain, _ = pair
+    original = f"{jab} {pronoun}: {plain[0].lower()}{plain[1:]}"
+    rewrite = f"{pronoun.capitalize()}: {plain[0].lower()}{plain[1:]}"
+    verdict = gate.check(original, rewrite, cues=(jab,), exempt=jab)
+    assert not verdict.ok and verdict.problem.startswith("broken shape")
+    assert gate.check(original, plain, cues=(jab,), exempt=f"{jab} {pronoun}").ok
+
+
+@pytest.mark.parametrize(("original", "rewrite"), [
+    ("`float` for currency is a non-starter, use `decimal.Decimal`.",
+     "`float` for currency is a -, use `decimal.Decimal`."),
+    ("That plan is a no-go.", "That plan is a -."),
+])
+def test_a_hyphenated_cue_cut_in_half_fails(original, rewrite):
+    verdict = gate.check(original, rewrite, cues=("non-starter", "no-go"))
+    assert not verdict.ok and verdict.problem.startswith("broken shape"), verdict
 
 
 @SETTINGS
