@@ -21,7 +21,7 @@ from .compose import Sentence as Flagged
 from .markdown import extract
 from .matchers import Matchers, compile_rules
 from .rephrase import STRATEGIES, Rewrite, candidates, jab_clause
-from .scoring import CONTRAST_GUARDS, GUARDS, THRESHOLD, Sentence, guarded, score, shows
+from .scoring import CONTRAST_GUARDS, GUARDS, PRAISE, THRESHOLD, Sentence, guarded, score, shows
 from .segment import sentences
 
 # Review comments are short; past this the rest is a log paste or an attack on the worker, not prose.
@@ -42,6 +42,9 @@ _OWNS_UP = re.compile(
     r"|i (?:shipped|merged|flashed|misread|misconfigured|mixed up)\b)", re.I)
 # Who a comment is aimed at (scoring.aimed_at_no_one): "you" anywhere in its prose; a sentence the writer is
 # the subject of, up to two words in ("Lol, I spent an hour...", "Turns out I flashed...", "My fixture is...").
+# A sentence that says the work got better ("This is much simpler now.") praises, whatever VADER scores it.
+_IMPROVED = re.compile(r"\b(?:much|a lot|way|so|far)\s+(?:simpler|cleaner|better|clearer|faster|easier|nicer|neater|"
+                       r"tidier|safer|shorter)\b|\b(?:lgtm|looks good|love it|well done|nice work|great work)\b", re.I)
 _READER = re.compile(r"\b(?:you|your|yours|yourself|yourselves|u|ur|ya|y'all)\b", re.I)
 # ... unless the writer's story is of asking ("I have now left this comment on every patchset"): that is
 # repetition aimed at the reader, who is not named.
@@ -407,7 +410,9 @@ def _run(e: Engine, comments: list[_Comment], options: Options, rephrase: bool) 
             c.compounds.append(compound)
             words = e.nlp.make_doc(text)
             needs, pre = e.matchers.prefilter(words)
-            model = (None, None) if pre.before else _learned(e, words, options)  # rules first: the model fills gaps
+            # Rules first (_judge): the model fills gaps, those a rule's guard left too ("Problem solved forever."
+            # taken at its word by a rule beside a comment the model reads as sarcastic)
+            model = _learned(e, words, options)
             if model[0] or needs:
                 todo.append((c, start, end, text, compound, model, pre))
             elif model[1]:  # the model's call beside a finding: parsed only if the comment has one
@@ -448,6 +453,8 @@ def _sentence(e: Engine, c: _Comment, start: int, doc, compound: float) -> Sente
     return Sentence(
         doc=doc, signals=e.matchers.signal_spans(doc), compound=compound, comment_low=min(c.compounds),
         comment_words=len(c.masked.split()), opens=start == c.spans[0][0], owns_up=c.aim[3],
+        praise_before=any(value >= PRAISE or _IMPROVED.search(c.masked[a:b])
+                          for (a, b), value in zip(c.spans, c.compounds, strict=False) if a < start),
         reader_in_comment=c.aim[0], writer_in_comment=c.aim[1], tool_in_comment=c.aim[2],
     )
 

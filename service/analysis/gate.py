@@ -218,6 +218,8 @@ _BROKEN = (
     # ("a non-starter" → "a -").
     re.compile(r"(?:^|[.!?]\s+|\n)(?:I think\s+)?(?:you|we|they|them|he|him|she|her|it|this|us)\s*:", re.I),
     re.compile(r"(?<![\w`])-(?=\s*[,.;:!?]|\s*$)|\b(?:a|an|the|is|are)\s+-\s", re.I | re.M),
+    # A verb of seeming cut from what it likened ("starts looking like a skill gap" → "starts looking.").
+    re.compile(r"\b(?:looks?|looking|seems?|seeming|sounds?|sounding|feels?|feeling)\s*(?:[.!?;]|$)", re.I | re.M),
 )
 _PRAISE = re.compile(r"\b(?:so much|so|super|truly|totally|such an?|what an?|really)\s+(?:\w+\s+)?(?:clearer|"
                      r"better|cleaner|clean|nice|great|beautiful|lovely|smart|safe|easier|readable|maintainable|elegant|helpful|brilliant|genius|clever|robust|"

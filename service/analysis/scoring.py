@@ -19,6 +19,7 @@ GENUINE_QUESTION = 0.15
 MAX_SOFTENING = 0.35
 NEGATIVE, POSITIVE = -0.5, 0.5
 CONTRAST = -0.25
+PRAISE = 0.4  # a sentence's VADER compound from which it reads as praise ("Nice refactor." is 0.42)
 LONG_SENTENCE = 8
 # A refusal in a comment this long almost always comes with its reason (a bare "Nope." is a few words).
 EXPLAINED_WORDS = 10
@@ -37,6 +38,7 @@ class Sentence:
     comment_low: float = 0.0  # the most negative sentence's compound in the whole comment
     comment_words: int = 0  # words in the whole comment (0 when unknown: then nothing counts as explained)
     opens: bool = True  # the sentence is the comment's first: nothing before it for praise to be ironic about
+    praise_before: bool = False  # a sentence before it praises ("Nice refactor. Very readable."): praise goes on
     owns_up: bool = False  # the writer owns a mistake somewhere in the comment ("my bad", "I'm the one who...")
     # Who the comment is aimed at, read off its whole prose: whether it says "you" anywhere, whether some
     # sentence has the writer as its subject ("I had the flag on locally"), whether it names a tool
@@ -230,6 +232,12 @@ def sincere(s: Sentence, match: tuple[int, ...]) -> bool:
     return s.comment_low > CONTRAST and s.compound > CONTRAST
 
 
+def praised_before(s: Sentence, match: tuple[int, ...]) -> bool:
+    """Praise after praise ("Nice refactor of the loop. Very readable.") goes on praising; the same short verdict
+    after a flaw said flatly ("The commit message is `fix`. Tells the whole story.") is the ironic aside."""
+    return s.praise_before
+
+
 def long_sentence(s: Sentence, match: tuple[int, ...]) -> bool:
     """Sarcastic praise is a short aside ("Great call."); in a long sentence praise words describe things."""
     return sum(1 for t in s.doc if t.is_alpha) > LONG_SENTENCE
@@ -296,6 +304,7 @@ GUARDS: dict[str, Callable[[Sentence, tuple[int, ...]], bool]] = {
     "sincere": sincere,
     "long-sentence": long_sentence,
     "opens-comment": opens_comment,
+    "praised-before": praised_before,
 }
 ALWAYS = (mentioned,)
 
