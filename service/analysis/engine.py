@@ -314,6 +314,8 @@ def _judge(e: Engine, c: _Comment, start: int, end: int, s: Sentence, options: O
            model: tuple[ModelCall | None, ModelCall | None] = (None, None), pre=None):
     found = _best_hits(e, s, options, pre)
     best = {k: v for k, v in found.items() if not e.rules[k].beside}
+    if callable(model):
+        model = (None, None) if best else model()
     alone, beside = model
     only_jab = False
     if alone and not best:  # a rule's own note says more than the model's; the model covers the rest
@@ -411,9 +413,10 @@ def _run(e: Engine, comments: list[_Comment], options: Options, rephrase: bool) 
             words = e.nlp.make_doc(text)
             needs, pre = e.matchers.prefilter(words)
             # Rules first (_judge): the model fills gaps, those a rule's guard left too ("Problem solved forever."
-            # taken at its word by a rule beside a comment the model reads as sarcastic)
-            model = _learned(e, words, options)
-            if model[0] or needs:
+            # taken at its word by a rule beside a comment the model reads as sarcastic). Where a rule's words are
+            # there, the sentence is parsed anyway, so the model is asked only if no rule's hit stands.
+            model = functools.partial(_learned, e, words, options) if pre.before else _learned(e, words, options)
+            if callable(model) or model[0] or needs:
                 todo.append((c, start, end, text, compound, model, pre))
             elif model[1]:  # the model's call beside a finding: parsed only if the comment has one
                 later.append((c, start, end, text, compound, model, pre))
