@@ -218,12 +218,20 @@ _BROKEN = (
     # ("a non-starter" → "a -").
     re.compile(r"(?:^|[.!?]\s+|\n)(?:I think\s+)?(?:you|we|they|them|he|him|she|her|it|this|us)\s*:", re.I),
     re.compile(r"(?<![\w`])-(?=\s*[,.;:!?]|\s*$)|\b(?:a|an|the|is|are)\s+-\s", re.I | re.M),
+    # A hedge put before a sentence with no subject ("Left two notes ..." → "I think left two notes ..."), and a
+    # tag question left as a statement ("..., right?" → "I think ..., right.").
+    re.compile(r"\bI think\s+(?!(?:speed|need|feed|seed|red|bed|shed|embed|breed)\b)[a-z]{2,}ed\b"),
+    re.compile(r",\s*(?:right|correct|yes|no|huh|eh|ok|okay)\s*\.(?:\s|$)", re.I | re.M),
     # A verb of seeming cut from what it likened ("starts looking like a skill gap" → "starts looking.").
     re.compile(r"\b(?:looks?|looking|seems?|seeming|sounds?|sounding|feels?|feeling)\s*(?:[.!?;]|$)", re.I | re.M),
 )
-_PRAISE = re.compile(r"\b(?:so much|so|super|truly|totally|such an?|what an?|really)\s+(?:\w+\s+)?(?:clearer|"
-                     r"better|cleaner|clean|nice|great|beautiful|lovely|smart|safe|easier|readable|maintainable|elegant|helpful|brilliant|genius|clever|robust|"
-                     r"intuitive|efficient|professional|masterpiece)\b|\b(?:love|loving) (?:that|how|the)\b", re.I)
+_PRAISE = re.compile(
+    r"\b(?:so much|so|super|very|truly|totally|such an?|what an?|really)\s+(?:\w+\s+)?(?:clearer|better|cleaner|clean|"
+    r"nice|great|beautiful|lovely|smart|safe|easier|readable|maintainable|elegant|helpful|brilliant|genius|clever|"
+    r"robust|intuitive|efficient|professional|masterpiece|productive|thorough|thoughtful|secure|classy|inspiring|"
+    r"useful|informative|reassuring)\b|\b(?:love|loving) (?:that|how|the)\b|"
+    r"\b(?:great|brilliant|genius|perfect|excellent|wonderful|fantastic)\s+(?:plan|idea|move|call|choice|strategy|"
+    r"approach)\b|\bwill (?:love|enjoy|appreciate)\b", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -231,6 +239,24 @@ def broken_shapes(original: str, rewrite: str) -> list[str]:
     """Shapes of a broken rewrite that the original did not have ("Could you don't ...", "any code would know")."""
     before, after = prose(original), prose(rewrite)
     return [m.group(0) for p in _BROKEN for m in p.finditer(after) if len(p.findall(after)) > len(p.findall(before))]
+
+
+_WH_END = re.compile(r"\b(?:know|knows|knew|understand|understands|realize|realise|see|idea|tell|remember|wonder|"
+                     r"explain|ask)\s+(?:what|how|why|where|when|which|whether)\s*$", re.I)
+
+
+def orphaned_clauses(original: str, rewrite: str, cues: tuple[str, ...]) -> list[str]:
+    """A cue that ended on a question word ("Do you understand what") cut from the clause that hung on it:
+    "`set -e` does with a pipeline." is the object clause of "what", not a sentence."""
+    found = []
+    for cue in cues:
+        if not _WH_END.search(cue):
+            continue
+        at = original.find(cue)
+        after = " ".join(original[at + len(cue):].split()[:3]) if at >= 0 else ""
+        if after and after in rewrite and cue not in rewrite:
+            found.append(cue)
+    return found
 
 
 def ironic_praise(original: str, rewrite: str, cues: tuple[str, ...]) -> list[str]:
@@ -286,6 +312,8 @@ def for_parse(text: str) -> str:
 
 
 FINITE = ("VBZ", "VBP", "VBD", "MD")
+# A name written as it is, whatever the sentence case: "p99", "iOS", "npm_config", "x86"
+IDENTIFIER = re.compile(r"[a-z]+(?:\d|_|[A-Z])\w*")
 DEPENDENT_OPENERS = ("when", "because", "since", "while", "although", "whereas", "and", "or", "but", "so", "that",
                      "which", "whose", "whom", "who", "where", "than", "unless", "until", "if", "why", "how", "what")
 
@@ -298,14 +326,14 @@ def full_sentences(doc: Doc) -> bool:
         if not words:
             continue
         first = sent.text.lstrip()[:1]
-        if not (first.isupper() or first.isdigit() or first in "`\"'“*_[@#"):
+        if not (first.isupper() or first.isdigit() or first in "`\"'“*_[@#" or IDENTIFIER.match(sent.text.lstrip())):
             return False
         if sent.text.rstrip()[-1:] not in ".?!)" and not sent.text.rstrip().endswith(("`", "*", '"', "”")):
             return False
         if words[0].lower_ == "please" and len(words) > 1 and words[1].tag_ in ("VBG", "VBN", "VBD", "VBZ"):
             return False  # "Please merging without green CI" lost the verb it was the object of
-        if words[0].lower_ == "to" and len(words) > 1 and words[1].tag_ != "VB":
-            return False  # "To prod when ..." lost the verb it was going with
+        if words[0].lower_ == "to" and len(words) > 1 and (words[1].tag_ != "VB" or sent.root.i == words[1].i):
+            return False  # "To prod when ..." lost the verb it was going with; "To bring up X." its main clause
         question = sent.text.rstrip().endswith("?") and len(words) > 1 and words[1].pos_ in ("AUX", "VERB")
         if words[0].lower_ in DEPENDENT_OPENERS and not question:
             return False  # "When `X` is unset." is half of a sentence whose main clause was cut
@@ -373,7 +401,8 @@ def check(original: str, rewrite: str, *, cues: tuple[str, ...] = (), template: 
     left = leftover_cues(original, rewrite, cues)
     if left:
         return Verdict(False, f"keeps the cue {left[0]!r}")
-    broken = broken_shapes(original, rewrite) or ironic_praise(original, rewrite, cues)
+    broken = broken_shapes(original, rewrite) or ironic_praise(original, rewrite, cues) or \
+        orphaned_clauses(original, rewrite, cues)
     if broken:
         return Verdict(False, f"broken shape {broken[0]!r}")
     cut = dangling_copula(original, rewrite)

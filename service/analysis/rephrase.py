@@ -131,6 +131,8 @@ def _lower_first(text: str) -> str:
 
 
 def _upper_first(text: str) -> str:
+    if gate.IDENTIFIER.match(text):
+        return text  # "p99 latency doubled": a name keeps its case, or the gate finds it lost
     return text[:1].upper() + text[1:]
 
 
@@ -251,8 +253,8 @@ def _verb_phrase(r: Rewrite) -> str | None:
     use a dict?'."""
     cues = set(r.all_cues)
     verb = next((t for t in r.doc if t.i > min(r.match) and t.tag_ == "VB" and t.i not in cues), None)
-    if verb is None:
-        return None
+    if verb is None or verb.lemma_.lower() in KNOWING:
+        return None  # "did you even know what a mutex is?" proposes nothing: "Could we know ..." is no request
     rest = [t for t in r.doc if t.i > verb.i]
     phrase = _no_final_punct(_text(r, rest, frozenset(cues)))
     return f"{verb.lemma_} {phrase}".strip()
@@ -540,6 +542,12 @@ def revisit(r: Rewrite) -> str | None:
     return f"Could we revisit {obj}? I may not have explained it well." if obj else None
 
 
+PEOPLE_NOUNS = frozenset({"people", "person", "folks", "maintainers", "maintainer", "team", "teams", "devs", "dev",
+                          "developers", "developer", "engineers", "engineer", "authors", "author", "contributors",
+                          "contributor", "reviewers", "reviewer", "owners", "owner", "guys", "users", "user", "admins",
+                          "staff", "leads", "lead", "management", "managers", "manager", "committers", "community"})
+
+
 def focus_on_code(r: Rewrite) -> str | None:
     """'This API is laughable.' says what needs work, about the thing the sentence is about."""
     cues = set(r.all_cues)
@@ -553,6 +561,8 @@ def focus_on_code(r: Rewrite) -> str | None:
     )
     if subject is not None and any(t.i in cues for t in subject.subtree):
         subject = None
+    if subject is not None and subject.lower_ in PEOPLE_NOUNS:
+        subject = None  # "the people running this repo need some more work" would judge them all over again
     if subject is None:
         return None  # "I think this needs some more work" says nothing the category's advice does not
     what = _lower_first(_text(r, list(subject.subtree)))
@@ -784,6 +794,8 @@ def claim(r: Rewrite) -> str | None:
         return None
     start, clause = found
     rest = [t for t in r.doc[start:]]
+    if rest and rest[0].tag_ in WH:
+        return None  # "Do you understand what `set -e` does" knows a question, not a claim
     if any(t.i in r.cues for t in rest) or len(_words(r, frozenset(range(start)))) < 3:
         return None  # the parse check in the gate decides whether what is left is a sentence ("this runs ...")
     text = _finish(r, _upper_first(_sentence_case(_text(r, rest, frozenset(i for i in r.blame if i >= start)))))

@@ -18,6 +18,10 @@ NEUTRAL_NOUN = "code"
 # Nouns that say nothing without their "of" phrase.
 CLASSIFIERS = ("kind", "sort", "type", "piece", "pile", "bunch", "load", "heap", "lot", "mess", "waste", "level",
                "bag", "pack", "excuse")
+# Nouns a rule may lean on that name the reviewer's own words, not the work: "this comment" is not "this code".
+PLAIN_NOUNS = frozenset({"comment", "comments", "question", "questions", "point", "note", "notes", "message",
+                         "messages", "review", "reply", "answer", "request", "thread", "discussion", "time",
+                         "patchset"})
 WORK_DETERMINERS = ("this", "that", "these", "those", "your", "such")
 QUOTES = "\"'“”‘’"
 # A sentence that now opens with one of these lost its first half: "and ship it", "before opening a PR".
@@ -156,7 +160,8 @@ def _one(doc: Doc, cue: Token, cues: set[int], cut: Cut, replace_nouns: bool) ->
     if lead_in is not None:
         cut.drop |= _with_edges(doc, lead_in)
         return True
-    if cue.pos_ == "NOUN" and cue.dep_ in NOMINAL and replace_nouns and cue.head.i not in cues and _the_work(cue):
+    if cue.pos_ == "NOUN" and cue.dep_ in NOMINAL and replace_nouns and cue.head.i not in cues and _the_work(cue) \
+            and cue.lower_ not in PLAIN_NOUNS:
         cut.replace[cue.i] = NEUTRAL_NOUN
         return True
     if cue.pos_ in ("NOUN", "PROPN") and cue.dep_ not in ESSENTIAL and not replace_nouns:

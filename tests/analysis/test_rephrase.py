@@ -72,6 +72,13 @@ NO_FAITHFUL_REWRITE = [
     "Any beginner knows this.",  # the README's example once became "I think any code knows this."
     "Another masterpiece.",
     "Ugh, another armchair architect who has never read the code.",
+    # Rewrites this stop found broken, each now withheld: "Could we know what a mutex is here?", "I think the people
+    # running this repo need some more work", the praise of a sarcastic aside said on, a question word's clause
+    # left as a sentence ("`set -e` does with a pipeline.").
+    "Do you even know what a mutex is?",
+    "The people running this repo are out of their depth and too proud to admit it.",
+    "Well, that was a very productive 80-comment discussion that ended exactly where it started. Bravo.",
+    "Do you understand what `set -e` does with a pipeline?",
 ]
 
 
