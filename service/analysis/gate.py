@@ -253,8 +253,8 @@ def orphaned_clauses(original: str, rewrite: str, cues: tuple[str, ...]) -> list
         if not _WH_END.search(cue):
             continue
         at = original.find(cue)
-        after = " ".join(original[at + len(cue):].split()[:3]) if at >= 0 else ""
-        if after and after in rewrite and cue not in rewrite:
+        after = " ".join(re.findall(r"\w+", original[at + len(cue):].lower())[:2]) if at >= 0 else ""
+        if after and after in " ".join(re.findall(r"\w+", rewrite.lower())) and cue not in rewrite:
             found.append(cue)
     return found
 

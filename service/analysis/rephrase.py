@@ -330,6 +330,8 @@ def describe_effect(r: Rewrite) -> str | None:
     if subject is None and owner is None:
         return None
     said = {subject.i: "this change"} if subject is not None else {owner.i: "this"}
+    if owner is not None and _faulting(owner.head):
+        said[owner.head.i] = "change"  # "Your sloppiness broke prod." is "This change broke prod."
     keep = {verb.i, *said}
     asides = {i for i in r.all_cues if i not in keep and r.doc[i].dep_ in ("advmod", "intj")}
     if subject is not None:
@@ -345,6 +347,16 @@ def describe_effect(r: Rewrite) -> str | None:
 
 
 CHANGES = ("change", "merge", "pr", "commit", "push", "patch", "refactor", "deploy", "rebase", "revert")
+# Nouns of a failing of the person ("your sloppiness", "your laziness"), beside those VADER scores as negative.
+FAULTS = frozenset({"sloppiness", "laziness", "negligence", "carelessness", "incompetence", "ignorance", "stupidity",
+                    "arrogance", "impatience", "recklessness", "cluelessness", "hubris", "ego", "attitude"})
+
+
+def _faulting(noun: Token) -> bool:
+    from .nlp import sentiment  # the VADER lexicon, loaded once per process
+
+    value = sentiment().lexicon.get(noun.lower_)
+    return noun.lower_ in FAULTS or (value is not None and value <= -1.0)
 CONTRACTED = {"'ve": " has", "’ve": " has", "'re": " is", "’re": " is", "have": "has", "are": "is", "were": "was"}
 
 
@@ -624,6 +636,8 @@ def name_concern(r: Rewrite) -> str | None:
     work: once the jab is gone, that noun phrase is the concern, and saying so is concrete. Only a phrase that
     hangs together (one head noun, no finite verb) and speaks of things, not people, qualifies."""
     cues = set(r.all_cues)
+    if any(r.doc[i].pos_ == "VERB" for i in cues):
+        return None  # "Your sloppiness broke prod.": the jab is a clause about the noun, not a word around it
     kept = [t for t in r.doc if t.i not in cues and not (t.is_punct or t.is_space)]
     ids = {t.i for t in kept}
     heads = [t for t in kept if t.head.i not in ids or t.head.i == t.i]
