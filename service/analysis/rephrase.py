@@ -699,6 +699,9 @@ PROPOSALS = (
     # "Someone with a brain would have checked X" (counterfactual blame): "Could we check X?"
     (re.compile(r"^\s*" + PERSON + r"(?:\s+(?:with|who|that)\s+[^,]+?)?\s+(?:would|could|should)(?:\s+have|['’]ve)"
                 r"\s+([a-z]+ed)\b(.+?)[\s.!?]*$", re.I), "Could we {verb}{rest}?"),
+    # "Only an imbecile would write `except: pass` around X" (name-calling): "We shouldn't write `except: pass` ..."
+    (re.compile(r"^\s*only (?:an?|some)\s+(?:[\w-]+\s+)?[\w-]+\s+(?:would|could)\s+([a-z]+)\b(.+?)[\s.!?]*$", re.I),
+     "We shouldn't {verb}{rest}."),
     # "Any junior would know better than to put X" (presupposed knowledge): "We shouldn't put X."
     (re.compile(r"^\s*(?:i['’]d assume\s+|surely\s+)?" + PERSON + r"(?:\s+(?:with|who|that)\s+[^,]+?)?\s+(?:would\s+)?"
                 r"knows?(?:\s+better)?\s+(?:than\s+)?not\s+to\s+([a-z]+)\b(.+?)[\s.!?]*$", re.I),
@@ -764,6 +767,10 @@ def _claim_start(r: Rewrite) -> tuple[int, Token | None] | None:
         lead = [x for x in r.doc[: t.i] if not x.is_space]
         if not any(x.i in cues for x in lead) and t.i not in cues:
             continue
+        # who is presumed to know, with what qualifies them ("anyone who's read the Go FAQ", "anybody past the
+        # first few chapters of the Rust book")
+        knower = {x.i for c in t.children if c.dep_ == "nsubj" for x in c.subtree}
+        lead = [x for x in lead if x.i not in knower]
         counterfactual = [x for x in lead if x.head.i != t.i and x.dep_ == "advcl" or x.lower_ in ("if", "had")]
         clause = None
         if counterfactual:
@@ -774,8 +781,9 @@ def _claim_start(r: Rewrite) -> tuple[int, Token | None] | None:
         if all(x.lower_ in LEAD_IN or x.i in cues or (x.pos_ in _LEAD_TAGS and x.dep_ in ("nsubj", "amod", "compound",
                "det", "punct", "aux", "advmod")) for x in lead):
             start = t.i + 1
-            while start < len(r.doc) and (r.doc[start].lower_ in _CLAIM_SKIP or r.doc[start].is_space):
-                start += 1
+            while start < len(r.doc) and (r.doc[start].lower_ in _CLAIM_SKIP or r.doc[start].is_space or
+                                          t.lemma_ == "tell" and r.doc[start].lower_ in ("you", "us", "me", "them")):
+                start += 1  # "we'd have told you it handles DST": whom it was told is not the claim
             return start, clause
     return None
 
@@ -814,7 +822,22 @@ def claim(r: Rewrite) -> str | None:
         return None  # the parse check in the gate decides whether what is left is a sentence ("this runs ...")
     text = _finish(r, _upper_first(_sentence_case(_text(r, rest, frozenset(i for i in r.blame if i >= start)))))
     step = _next_time(r, clause)
+    source = _source(r, start)
+    if text and source:  # "Anyone who's read the Go FAQ knows X" points to where X is written: "X (see the Go FAQ)."
+        return f"{_no_final_punct(text)} (see {source}){text[-1]}"
     return f"{text} {step}" if text and step else text
+
+
+def _source(r: Rewrite, start: int) -> str | None:
+    """What the presumed knower read ("anyone who's read the Go FAQ"): the place the claim can point to."""
+    for t in r.doc[:start]:
+        if t.lemma_ in ("read", "skim", "open") and t.dep_ in ("relcl", "acl"):
+            # the words up to the verb of knowing, when they are a plain noun phrase ("the Go FAQ")
+            end = next((x.i for x in r.doc[t.i + 1 : start] if x.lemma_.lower() in KNOWING), None)
+            words = list(r.doc[t.i + 1 : end]) if end is not None else []
+            if 0 < len(words) <= 6 and all(x.pos_ in ("DET", "PROPN", "NOUN", "ADJ", "NUM", "PART") for x in words):
+                return _lower_first(_text(r, words))
+    return None
 
 
 SWEAR_WH = {"wtf": "what", "wth": "what", "wtaf": "what"}
@@ -915,7 +938,7 @@ TEMPLATE_WORDS: dict[str, frozenset[str]] = {
     "name-concern": frozenset({"bit", "worried", "talk"}),
     "explain-concern": frozenset({"go", "ahead", "say", "needed", "need", "worry"}),
     "propose": frozenset({"news"}),
-    "claim": frozenset({"next", "time"}),
+    "claim": frozenset({"next", "time", "see"}),
 }
 # Tried after a rule's own strategy, whichever that is, when it has nothing concrete to offer.
 SECOND_TRIES = ("claim", "wh-swear", "effect", "propose", "normal-case", "name-concern", "as-risk", "drop-cue")
@@ -952,7 +975,7 @@ def _make(name: str, rewrite: Rewrite) -> str | None:
 
 # Proposals that only cut (and hedge): what they keep of the sentence must still hang together. The others put
 # kept words into a new frame on purpose ("The migration may still be missing; ...").
-CUTS = frozenset({"claim", "plain", "clauses", "pieces", "words-only", "drop-cue", "hedge", "soften-request",
+CUTS = frozenset({"plain", "clauses", "pieces", "words-only", "drop-cue", "hedge", "soften-request",
                   "state-plainly", "explain-concern", "remove-words", "normal-case", "describe-effect"})
 
 

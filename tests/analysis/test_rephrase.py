@@ -217,6 +217,13 @@ FAMILY_MOVES = [
      "`ALTER TABLE` rewrites the whole table. Could we run the migration on a copy of prod next time?"),
     ("I'm sure you're aware that the cache is never invalidated.", "I'm sure you're aware", "state-plainly",
      "The cache is never invalidated."),
+    ("Anyone who has read the README knows the port is 8080.", "Anyone who has read the", "state-plainly",
+     "The port is 8080 (see the README)."),
+    ("Had you asked before rewriting the scheduler, we'd have told you it handles DST on purpose.",
+     "we'd have told you", "describe-effect",
+     "It handles DST on purpose. Could we ask before rewriting the scheduler next time?"),
+    ("Only an imbecile would write `except: pass` around the payment call.", "imbecile", "de-personalize",
+     "We shouldn't write `except: pass` around the payment call."),
 ]
 
 
