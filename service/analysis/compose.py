@@ -74,7 +74,7 @@ class Sentence:
             if text is None or any(text == t for t, _ in self.options):
                 continue
             words = template(name)
-            if gate.check(self.text, text, cues=self.cues, template=words, exempt=self.exempt).ok:
+            if gate.check(self.text, text, cues=self.cues, template=words, exempt=self.lead_in).ok:
                 self.options.append((text, words))
                 perfect = gate.kept_share(self.text, text, aside) == 1.0 and not self._strays(text)
                 if not to_the_end and (perfect or len(self.options) >= FIRST_ROUND):
@@ -88,6 +88,11 @@ class Sentence:
     @property
     def exempt(self) -> str:
         return " ".join(self.cues)
+
+    @property
+    def lead_in(self) -> str:
+        """What a proposal may leave out: the cues, and a jab that frames what follows a colon (gate.lead_in)."""
+        return (self.exempt + " " + gate.lead_in(self.text, self.cues)).strip()
 
     def choose(self, passes: Callable[[str], bool]) -> None:
         """Keep the proposals the gate and the analyzer accept, best first: the most of the point kept, then
@@ -190,7 +195,8 @@ def _splice(original: str, sentences: list[Sentence], chosen: list) -> Whole | N
     template = frozenset().union(*(c[1] for c in chosen))
     # A sentence dropped whole takes its negation with it ("Not worth discussing."): no other sentence lost one.
     dropped = " ".join(s.text for s, c in zip(sentences, chosen, strict=True) if c[0] == DROP)
-    return Whole(text=text, cues=cues, template=template, exempt=" ".join(cues), dropped=dropped)
+    exempt = " ".join(s.lead_in for s in sentences)
+    return Whole(text=text, cues=cues, template=template, exempt=exempt, dropped=dropped)
 
 
 def _calm(text: str) -> str:

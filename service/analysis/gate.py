@@ -343,7 +343,8 @@ def full_sentences(doc: Doc) -> bool:
         imperative |= words[0].lower_ in ("never", "always") and len(words) > 1 and words[1].tag_ == "VB"
         if not verbs or not (imperative or any(t.tag_ in FINITE for t in verbs)):
             return False
-        if words[0].tag_ in ("VBN", "VBG") or (sent.root.pos_ not in ("VERB", "AUX") and not imperative):
+        lost_head = words[0].tag_ in ("VBN", "VBG") and words[0].dep_ not in ("amod", "compound", "csubj", "nsubj")
+        if lost_head or (sent.root.pos_ not in ("VERB", "AUX") and not imperative):
             return False  # "Known the API was ..." or "Another architect who has ...": no main clause
         statement = not sent.text.rstrip().endswith("?")
         finite = next((t for t in words if t.tag_ in FINITE), None)
@@ -418,3 +419,14 @@ def dropped_sentences(findings, rewrite: str) -> str:
     """The flagged sentences a shown rewrite left out whole, for a re-check of it (check's `dropped`)."""
     sentences = {(f.start, f.end): f.text for f in findings}  # a sentence said twice was dropped twice
     return " ".join(text for text in sentences.values() if text.strip() not in rewrite)
+
+
+def lead_in(sentence: str, cues) -> str:
+    """A jab that frames what follows the sentence's first colon ("Some advice from someone who's been at this
+    a long time: never catch `Throwable`."): cut whole, its own words go with it. "" when there is none."""
+    masked = prose(sentence)
+    head, colon, _ = masked.partition(":")
+    if not colon or not any(c and c.lower() in head.lower() for c in cues):
+        return ""
+    plain = sentence.split(":", 1)[0]  # the same words when no code comes before the colon
+    return plain if "`" not in plain and "http" not in plain else ""

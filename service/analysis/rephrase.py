@@ -823,7 +823,7 @@ def claim(r: Rewrite) -> str | None:
     text = _finish(r, _upper_first(_sentence_case(_text(r, rest, frozenset(i for i in r.blame if i >= start)))))
     step = _next_time(r, clause)
     source = _source(r, start)
-    if text and source:  # "Anyone who's read the Go FAQ knows X" points to where X is written: "X (see the Go FAQ)."
+    if text and source and step is None:  # "Anyone who's read the Go FAQ knows X": "X (see the Go FAQ)."
         return f"{_no_final_punct(text)} (see {source}){text[-1]}"
     return f"{text} {step}" if text and step else text
 
@@ -831,6 +831,11 @@ def claim(r: Rewrite) -> str | None:
 def _source(r: Rewrite, start: int) -> str | None:
     """What the presumed knower read ("anyone who's read the Go FAQ"): the place the claim can point to."""
     for t in r.doc[:start]:
+        if t.lemma_ in ("read", "skim", "open") and t.dep_ in ("xcomp", "pcomp", "advcl"):
+            # "If you'd spent five minutes reading `CONTRIBUTING.md`": what the reproach says to read
+            obj = next((c for c in t.children if c.dep_ == "dobj"), None)
+            if obj is not None and not any(x.i in r.all_cues for x in obj.subtree):
+                return _lower_first(_text(r, list(obj.subtree)))
         if t.lemma_ in ("read", "skim", "open") and t.dep_ in ("relcl", "acl"):
             # the words up to the verb of knowing, when they are a plain noun phrase ("the Go FAQ")
             end = next((x.i for x in r.doc[t.i + 1 : start] if x.lemma_.lower() in KNOWING), None)

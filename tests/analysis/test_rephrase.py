@@ -52,6 +52,10 @@ ONCE_BROKEN = [
     # A phrase that holds code stays when the rule's words in it are only its grammar ('on your').
     ("I spent two hours bisecting this and it lands on your commit `a1b2c3d`.",
      "I spent two hours bisecting this and it lands on the commit `a1b2c3d`."),
+    # A jab that frames what follows a colon goes whole; a reading the reproach names becomes a pointer.
+    ("Some advice from someone who's been at this a long time: never catch `Throwable`.", "Never catch `Throwable`."),
+    ("If you'd spent five minutes reading `CONTRIBUTING.md`, you'd know generated files aren't committed.",
+     "Generated files aren't committed (see `CONTRIBUTING.md`)."),
     # A short piece after the jab is an aside ('and the day before') only when it holds no code.
     ("It's honestly the easiest thing in the world to fix: Python ships `csv.writer`, which handles quoting.",
      "Python ships `csv.writer`, which handles quoting."),
