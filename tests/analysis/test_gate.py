@@ -156,15 +156,18 @@ def test_a_cut_that_takes_a_copulas_complement_fails(noun, adjective, rest, be):
                       exempt="obviously ugh").ok
 
 
+def _assert_broken(original: str, rewrite: str, cue: str) -> None:
+    verdict = gate.check(original, rewrite, cues=(cue,), exempt=cue)
+    assert not verdict.ok and verdict.problem.startswith("broken shape"), verdict
+
+
 @SETTINGS
 @given(sentences(), st.sampled_from(["Could you", "Would you", "Can we"]), st.sampled_from(["don't", "never"]))
 def test_a_request_of_a_negation_fails(pair, ask, negation):
     """'Just don't commit `.env` files' must not become 'Could you don't commit `.env` files?'."""
     plain, _ = pair
     original = f"Just {negation} {plain[0].lower()}{plain[1:]}"
-    rewrite = f"{ask} {negation} {plain[0].lower()}{plain[1:-1]}?"
-    verdict = gate.check(original, rewrite, cues=("Just",), exempt="Just")
-    assert not verdict.ok and verdict.problem.startswith("broken shape")
+    _assert_broken(original, f"{ask} {negation} {plain[0].lower()}{plain[1:-1]}?", "Just")
 
 
 @SETTINGS
@@ -184,9 +187,7 @@ def test_a_lead_in_cut_to_its_pronoun_fails(pair, jab, pronoun):
     """'Typical you: the plan destroys the DB.' once became 'You: the plan destroys the DB.'."""
     plain, _ = pair
     original = f"{jab} {pronoun}: {plain[0].lower()}{plain[1:]}"
-    rewrite = f"{pronoun.capitalize()}: {plain[0].lower()}{plain[1:]}"
-    verdict = gate.check(original, rewrite, cues=(jab,), exempt=jab)
-    assert not verdict.ok and verdict.problem.startswith("broken shape")
+    _assert_broken(original, f"{pronoun.capitalize()}: {plain[0].lower()}{plain[1:]}", jab)
     assert gate.check(original, plain, cues=(jab,), exempt=f"{jab} {pronoun}").ok
 
 
