@@ -241,6 +241,9 @@ def broken_shapes(original: str, rewrite: str) -> list[str]:
     return [m.group(0) for p in _BROKEN for m in p.finditer(after) if len(p.findall(after)) > len(p.findall(before))]
 
 
+# Rhetorical frames that stay a jab whatever is cut from the question they open.
+_RHETORICAL = re.compile(r"\b(?:do|did) you (?:even )?(?:have )?(?:any|the slightest|the faintest) idea\b|"
+                         r"\b(?:do|did|have) you even\b|\bare you (?:even|serious|kidding)\b", re.I)
 _WH_END = re.compile(r"\b(?:know|knows|knew|understand|understands|realize|realise|see|idea|tell|remember|wonder|"
                      r"explain|ask)\s+(?:what|how|why|where|when|which|whether)\s*$", re.I)
 
@@ -406,6 +409,9 @@ def check(original: str, rewrite: str, *, cues: tuple[str, ...] = (), template: 
         orphaned_clauses(original, rewrite, cues)
     if broken:
         return Verdict(False, f"broken shape {broken[0]!r}")
+    frame = _RHETORICAL.search(prose(rewrite))
+    if frame:
+        return Verdict(False, f"keeps the frame {frame.group(0)!r}")  # "Do you have any idea how this looks?"
     cut = dangling_copula(original, rewrite)
     if cut:
         return Verdict(False, f"cuts the complement of {cut[0]!r}")

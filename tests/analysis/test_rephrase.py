@@ -52,6 +52,9 @@ ONCE_BROKEN = [
     # A phrase that holds code stays when the rule's words in it are only its grammar ('on your').
     ("I spent two hours bisecting this and it lands on your commit `a1b2c3d`.",
      "I spent two hours bisecting this and it lands on the commit `a1b2c3d`."),
+    # A rhetorical frame is a jab whatever is cut from it ("Do you have any idea how this looks?").
+    ("Do you have any idea how dumb this looks? A `while True` busy-loop pegs a core at 100%.",
+     "A `while True` busy-loop pegs a core at 100%."),
     # A jab that frames what follows a colon goes whole; a reading the reproach names becomes a pointer.
     ("Some advice from someone who's been at this a long time: never catch `Throwable`.", "Never catch `Throwable`."),
     ("If you'd spent five minutes reading `CONTRIBUTING.md`, you'd know generated files aren't committed.",
