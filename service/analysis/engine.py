@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import re
 import threading
 import unicodedata
@@ -40,11 +41,11 @@ _OWNS_UP = re.compile(
     r"|oops|i'm (?:so|such)\b"
     r"|(?:this|that|it)(?: one)?(?:'s| is| was) on me\b|turns out i\b|brain fart"
     r"|i (?:shipped|merged|flashed|misread|misconfigured|mixed up)\b)", re.I)
-# Who a comment is aimed at (scoring.aimed_at_no_one): "you" anywhere in its prose; a sentence the writer is
-# the subject of, up to two words in ("Lol, I spent an hour...", "Turns out I flashed...", "My fixture is...").
 # A sentence that says the work got better ("This is much simpler now.") praises, whatever VADER scores it.
 _IMPROVED = re.compile(r"\b(?:much|a lot|way|so|far)\s+(?:simpler|cleaner|better|clearer|faster|easier|nicer|neater|"
                        r"tidier|safer|shorter)\b|\b(?:lgtm|looks good|love it|well done|nice work|great work)\b", re.I)
+# Who a comment is aimed at (scoring.aimed_at_no_one): "you" anywhere in its prose; a sentence the writer is
+# the subject of, up to two words in ("Lol, I spent an hour...", "Turns out I flashed...", "My fixture is...").
 _READER = re.compile(r"\b(?:you|your|yours|yourself|yourselves|u|ur|ya|y'all)\b", re.I)
 # ... unless the writer's story is of asking ("I have now left this comment on every patchset"): that is
 # repetition aimed at the reader, who is not named.
@@ -191,6 +192,7 @@ class _Comment:
     # another cue of the comment lifts them
     quiet: list[_Held] = field(default_factory=list)
     aim: tuple[bool, bool, bool, bool] | None = None  # (reader, writer, tool named, owns up) in the prose
+    praised_from: float | None = None  # where its first sentence of praise starts (inf: none), read once
 
 
 @dataclass(frozen=True)
@@ -453,11 +455,12 @@ def _sentence(e: Engine, c: _Comment, start: int, doc, compound: float) -> Sente
         found = e.matchers.signals(e.nlp.make_doc(c.masked))
         c.aim = (bool(_READER.search(c.masked)), bool(_WRITER.search(c.masked)) and not _ASKED.search(c.masked),
                  any(e.nlp.vocab.strings[m] == "weather" for m, _, _ in found), bool(_OWNS_UP.search(c.masked)))
+        c.praised_from = next((a for (a, b), value in zip(c.spans, c.compounds, strict=False)
+                               if value >= PRAISE or _IMPROVED.search(c.masked[a:b])), math.inf)
     return Sentence(
         doc=doc, signals=e.matchers.signal_spans(doc), compound=compound, comment_low=min(c.compounds),
         comment_words=len(c.masked.split()), opens=start == c.spans[0][0], owns_up=c.aim[3],
-        praise_before=any(value >= PRAISE or _IMPROVED.search(c.masked[a:b])
-                          for (a, b), value in zip(c.spans, c.compounds, strict=False) if a < start),
+        praise_before=c.praised_from < start,
         reader_in_comment=c.aim[0], writer_in_comment=c.aim[1], tool_in_comment=c.aim[2],
     )
 

@@ -421,18 +421,21 @@ def check(original: str, rewrite: str, *, cues: tuple[str, ...] = (), template: 
     return Verdict(True)
 
 
-def dropped_sentences(findings, rewrite: str) -> str:
-    """The flagged sentences a shown rewrite left out whole, for a re-check of it (check's `dropped`)."""
+def recheck(original: str, rewrite: str, findings, template: frozenset[str]) -> Verdict:
+    """A shown rewrite checked afresh from what the analysis says of it (the eval and the property tests):
+    the findings' words are the cues, their colon lead-ins may go whole, and so may the flagged sentences the
+    rewrite left out, their negations with them."""
+    cues = tuple(w for f in findings for w in f.words.split(" … ") if w)
+    leads = " ".join(lead_in(f.text, cues) for f in findings)
     sentences = {(f.start, f.end): f.text for f in findings}  # a sentence said twice was dropped twice
-    return " ".join(text for text in sentences.values() if text.strip() not in rewrite)
+    dropped = " ".join(text for text in sentences.values() if text.strip() not in rewrite)
+    return check(original, rewrite, cues=cues, template=template, exempt=" ".join((*cues, leads)), dropped=dropped)
 
 
 def lead_in(sentence: str, cues) -> str:
     """A jab that frames what follows the sentence's first colon ("Some advice from someone who's been at this
     a long time: never catch `Throwable`."): cut whole, its own words go with it. "" when there is none."""
-    masked = prose(sentence)
-    head, colon, _ = masked.partition(":")
-    if not colon or not any(c and c.lower() in head.lower() for c in cues):
+    head, colon, _ = sentence.partition(":")
+    if not colon or "`" in head or "http" in head:  # a lead-in with code or a link in it is no mere frame
         return ""
-    plain = sentence.split(":", 1)[0]  # the same words when no code comes before the colon
-    return plain if "`" not in plain and "http" not in plain else ""
+    return head if any(c and c.lower() in head.lower() for c in cues) else ""

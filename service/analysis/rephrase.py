@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Token
 
 from . import gate
+from .nlp import sentiment
 from .trim import NEUTRAL_NOUN, Cut, plan, request, technical
 from .wholeness import demonstrative_head, promoted_infinitive, torn
 
@@ -347,17 +348,15 @@ def describe_effect(r: Rewrite) -> str | None:
 
 
 CHANGES = ("change", "merge", "pr", "commit", "push", "patch", "refactor", "deploy", "rebase", "revert")
+CONTRACTED = {"'ve": " has", "’ve": " has", "'re": " is", "’re": " is", "have": "has", "are": "is", "were": "was"}
 # Nouns of a failing of the person ("your sloppiness", "your laziness"), beside those VADER scores as negative.
 FAULTS = frozenset({"sloppiness", "laziness", "negligence", "carelessness", "incompetence", "ignorance", "stupidity",
                     "arrogance", "impatience", "recklessness", "cluelessness", "hubris", "ego", "attitude"})
 
 
 def _faulting(noun: Token) -> bool:
-    from .nlp import sentiment  # the VADER lexicon, loaded once per process
-
     value = sentiment().lexicon.get(noun.lower_)
     return noun.lower_ in FAULTS or (value is not None and value <= -1.0)
-CONTRACTED = {"'ve": " has", "’ve": " has", "'re": " is", "’re": " is", "have": "has", "are": "is", "were": "was"}
 
 
 def _named_change(r: Rewrite) -> list[Token] | None:
@@ -771,7 +770,7 @@ def _claim_start(r: Rewrite) -> tuple[int, Token | None] | None:
         # first few chapters of the Rust book")
         knower = {x.i for c in t.children if c.dep_ == "nsubj" for x in c.subtree}
         lead = [x for x in lead if x.i not in knower]
-        counterfactual = [x for x in lead if x.head.i != t.i and x.dep_ == "advcl" or x.lower_ in ("if", "had")]
+        counterfactual = [x for x in lead if (x.head.i != t.i and x.dep_ == "advcl") or x.lower_ in ("if", "had")]
         clause = None
         if counterfactual:
             clause = counterfactual[0]
@@ -798,10 +797,10 @@ def _next_time(r: Rewrite, clause: Token | None) -> str | None:
     migration on a copy of prod next time?" The verb in its bare form, its objects and modifiers as written."""
     if clause is None or clause.lemma_.lower() in REPROACH_VERBS or clause.pos_ != "VERB":
         return None
-    rest = [x for x in clause.subtree if x.i > clause.i and x.dep_ not in ("punct",) and not x.is_space]
+    rest = [x for x in clause.subtree if x.i > clause.i and x.dep_ != "punct" and not x.is_space]
     if not rest or any(x.i in r.all_cues for x in rest):
         return None
-    body = _no_final_punct(_text(r, [x for x in r.doc[rest[0].i : rest[-1].i + 1]]))
+    body = _no_final_punct(_text(r, list(r.doc[rest[0].i : rest[-1].i + 1])))
     return f"Could we {clause.lemma_.lower()} {body} next time?"
 
 
@@ -815,7 +814,7 @@ def claim(r: Rewrite) -> str | None:
     if found is None:
         return None
     start, clause = found
-    rest = [t for t in r.doc[start:]]
+    rest = list(r.doc[start:])
     if rest and rest[0].tag_ in WH:
         return None  # "Do you understand what `set -e` does" knows a question, not a claim
     if any(t.i in r.cues for t in rest) or len(_words(r, frozenset(range(start)))) < 3:
@@ -831,12 +830,14 @@ def claim(r: Rewrite) -> str | None:
 def _source(r: Rewrite, start: int) -> str | None:
     """What the presumed knower read ("anyone who's read the Go FAQ"): the place the claim can point to."""
     for t in r.doc[:start]:
-        if t.lemma_ in ("read", "skim", "open") and t.dep_ in ("xcomp", "pcomp", "advcl"):
+        if t.lemma_ not in ("read", "skim", "open"):
+            continue
+        if t.dep_ in ("xcomp", "pcomp", "advcl"):
             # "If you'd spent five minutes reading `CONTRIBUTING.md`": what the reproach says to read
             obj = next((c for c in t.children if c.dep_ == "dobj"), None)
             if obj is not None and not any(x.i in r.all_cues for x in obj.subtree):
                 return _lower_first(_text(r, list(obj.subtree)))
-        if t.lemma_ in ("read", "skim", "open") and t.dep_ in ("relcl", "acl"):
+        elif t.dep_ in ("relcl", "acl"):
             # the words up to the verb of knowing, when they are a plain noun phrase ("the Go FAQ")
             end = next((x.i for x in r.doc[t.i + 1 : start] if x.lemma_.lower() in KNOWING), None)
             words = list(r.doc[t.i + 1 : end]) if end is not None else []

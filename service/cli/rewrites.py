@@ -31,10 +31,7 @@ def _recheck(rows: list[dict], results: list, options) -> list[bool]:
         if not a.rewrite:
             ok.append(True)
             continue
-        cues = tuple(w for f in a.findings for w in f.words.split(" … ") if w)
-        leads = " ".join(gate.lead_in(f.text, cues) for f in a.findings)
-        verdict = gate.check(row["text"], a.rewrite, cues=cues, template=words, exempt=" ".join((*cues, leads)),
-                             dropped=gate.dropped_sentences(a.findings, a.rewrite))
+        verdict = gate.recheck(row["text"], a.rewrite, a.findings, words)
         ok.append(verdict.ok and not again[i].findings)
     return ok
 

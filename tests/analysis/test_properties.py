@@ -93,11 +93,7 @@ def test_every_rewrite_shown_passes_the_gate_and_keeps_the_markdown(analysis, pa
     assert {f.suggestion for f in result.findings} <= {result.rewrite}
     if not result.rewrite:
         return
-    cues = tuple(w for f in result.findings for w in f.words.split(" … ") if w)
-    leads = " ".join(gate.lead_in(f.text, cues) for f in result.findings)
-    verdict = gate.check(text, result.rewrite, cues=cues, template=all_template_words(),
-                         exempt=" ".join((*cues, leads)),
-                         dropped=gate.dropped_sentences(result.findings, result.rewrite))
+    verdict = gate.recheck(text, result.rewrite, result.findings, all_template_words())
     assert verdict.ok, verdict.problem
     assert analysis.analyze(result.rewrite, Options()).findings == ()
     for block in gate.code_spans(text):
