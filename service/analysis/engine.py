@@ -37,6 +37,7 @@ _OWNS_UP = re.compile(
     r"\b(?:my (?:bad|fault|mistake|doing|typo|bug|screw-?up|own)|(?:is|was|are|were|'s) (?:all |entirely )?mine\b"
     r"|my (?:dumb|stupid|silly|own|embarrassing) (?:typo|bug|mistake|error|slip)|self-review\b"
     r"|on my (?:part|side|end)\b|note to self|i'm the one|i was the one"
+    r"|\bmy (?:[\w-]+ ){1,2}(?:was|is|'s) the (?:\w+ )?(?:one|culprit|cause|problem)\b"
     r"|i (?:really |actually )?(?:broke|left|added|wrote|forgot|messed|screwed|introduced|missed)\b"
     r"|oops|i'm (?:so|such)\b"
     r"|(?:this|that|it)(?: one)?(?:'s| is| was) on me\b|turns out i\b|brain fart"
