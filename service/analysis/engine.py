@@ -45,6 +45,10 @@ _OWNS_UP = re.compile(
 # A sentence that says the work got better ("This is much simpler now.") praises, whatever VADER scores it.
 _IMPROVED = re.compile(r"\b(?:much|a lot|way|so|far)\s+(?:simpler|cleaner|better|clearer|faster|easier|nicer|neater|"
                        r"tidier|safer|shorter)\b|\b(?:lgtm|looks good|love it|well done|nice work|great work)\b", re.I)
+# "Ah yes, `chmod 777`." and "Oh great, another flag." open in mock enthusiasm: what follows them is no
+# praise that a later verdict ("The universal fix.") goes on with (scoring.praised_before).
+_MOCK_OPENER = re.compile(r"(?:oh|ah)\b[ ,]*(?:yes|yeah|great|goodie|sure|wonderful|joy)\b",
+                          re.I)
 # Who a comment is aimed at (scoring.aimed_at_no_one): "you" anywhere in its prose; a sentence the writer is
 # the subject of, up to two words in ("Lol, I spent an hour...", "Turns out I flashed...", "My fixture is...").
 _READER = re.compile(r"\b(?:you|your|yours|yourself|yourselves|u|ur|ya|y'all)\b", re.I)
@@ -216,7 +220,16 @@ def _prepare(text: str) -> _Comment:
     if len(text) > MAX_CHARS:
         text, notes = text[:MAX_CHARS], (f"truncated at {MAX_CHARS} characters",)
     prose = extract(text)
-    return _Comment(text, prose.masked, sentences(prose.masked), notes)
+    return _Comment(text, prose.masked, [(a, _unmasked_end(text, prose.masked, b)) for a, b in sentences(prose.masked)],
+                    notes)
+
+
+def _unmasked_end(original: str, masked: str, end: int) -> int:
+    """A sentence that ends in inline code ends at the span's closing backtick: the mask is a shorter
+    placeholder padded with blanks, which the splitter trims ("wtf is `x2_final_REAL`" kept only "`x2_")."""
+    while end < len(masked) and masked[end] == " " and not original[end].isspace():
+        end += 1
+    return end
 
 
 def _for_vader(text: str) -> str:
@@ -457,7 +470,8 @@ def _sentence(e: Engine, c: _Comment, start: int, doc, compound: float) -> Sente
         c.aim = (bool(_READER.search(c.masked)), bool(_WRITER.search(c.masked)) and not _ASKED.search(c.masked),
                  any(e.nlp.vocab.strings[m] == "weather" for m, _, _ in found), bool(_OWNS_UP.search(c.masked)))
         c.praised_from = next((a for (a, b), value in zip(c.spans, c.compounds, strict=False)
-                               if value >= PRAISE or _IMPROVED.search(c.masked[a:b])), math.inf)
+                               if (value >= PRAISE or _IMPROVED.search(c.masked[a:b]))
+                               and not _MOCK_OPENER.match(c.masked, a)), math.inf)
     return Sentence(
         doc=doc, signals=e.matchers.signal_spans(doc), compound=compound, comment_low=min(c.compounds),
         comment_words=len(c.masked.split()), opens=start == c.spans[0][0], owns_up=c.aim[3],

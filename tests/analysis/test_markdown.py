@@ -44,6 +44,15 @@ def test_a_finding_after_code_and_quotes_points_at_the_original_sentence(analysi
     assert body[finding.start : finding.end] == finding.text == "Obviously this is wrong."
 
 
+@pytest.mark.parametrize("body", ["wtf is `x2_final_REAL`", "Why the hell is this `x2_final_REAL`\n\nThanks"])
+def test_a_sentence_that_ends_in_code_ends_at_its_closing_backtick(analysis, body):
+    """The mask is a shorter placeholder padded with blanks; the sentence and its rewrite keep the whole span."""
+    result = analysis.analyze(body)
+    (finding,) = result.findings
+    assert finding.text.endswith("`x2_final_REAL`")
+    assert "`x2_final_REAL`" in result.rewrite
+
+
 def test_an_unclosed_fence_hides_the_rest_of_the_comment(analysis):
     assert analysis.analyze(f"```\n{HARSH}\n{HARSH}").findings == ()
 
