@@ -207,11 +207,19 @@ def _calm(text: str) -> str:
     return text
 
 
+def _keeps_content(chosen: tuple[str, frozenset[str]]) -> bool:
+    """A proposal that says the comment's own point in a frame ("`ALTER TABLE` rewrites the whole table. Could
+    we run the migration on a copy of prod next time?") is not a stock sentence: two or more of its content
+    words come from the comment, not the template."""
+    text, template = chosen
+    return len(gate.content_words(text) - {gate.stem(w) for w in template}) >= 2
+
+
 def _only_templates(original: str, sentences: list[Sentence], chosen: list) -> bool:
     """Two or more stock sentences and nothing else of the comment ('Closing. No one wanted this.' as two
     polite refusals) are boilerplate in place of the comment: better no rewrite, and the note's words."""
     made = [c for c in chosen if c[0] != DROP]
-    if len(made) < 2 or any(not (c[1] - SHARED_WORDS) for c in made):
+    if len(made) < 2 or any(not (c[1] - SHARED_WORDS) or _keeps_content(c) for c in made):
         return False
     rest = list(original)
     for s in sentences:
