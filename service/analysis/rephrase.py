@@ -711,6 +711,9 @@ PROPOSALS = (
     # "Please stop merging without green CI." (an order to quit): "Please don't merge without green CI."
     (re.compile(r"^\s*(?:please\s+)?(?:just\s+)?stop\s+([a-z]+ing)\b(.+?)[\s.!?]*$", re.I),
      "Please don't {verb}{rest}."),
+    # "Congrats, you've reinvented `functools.lru_cache`, but with a leak." (ironic praise): "This reinvents ..."
+    (re.compile(r"^\s*(?:congrats|congratulations|kudos)[,!.]*\s+you(?:['’]ve|\s+have)?\s+"
+                r"(re(?:invented|implemented))\b(.+?)[\s.!?]*$", re.I), "This {verb}s{rest}."),
     # "You never update the docs." (blame by habit): "Could you update the docs?"
     (re.compile(r"^\s*you\s+(?:never|rarely)\s+([a-z]+)\b(.+?)[\s.!?]*$", re.I), "Could you {verb}{rest}?"),
 )
