@@ -714,6 +714,10 @@ PROPOSALS = (
     # "Congrats, you've reinvented `functools.lru_cache`, but with a leak." (ironic praise): "This reinvents ..."
     (re.compile(r"^\s*(?:congrats|congratulations|kudos)[,!.]*\s+you(?:['’]ve|\s+have)?\s+"
                 r"(re(?:invented|implemented))\b(.+?)[\s.!?]*$", re.I), "This {verb}s{rest}."),
+    # "Go read the Kubernetes docs on probes before touching this again." (teaching down): "Could we check the
+    # Kubernetes docs on probes?" The reading is the point; the "before you touch it again" is the jab.
+    (re.compile(r"^\s*(?:just\s+|maybe\s+)?go\s+(?:and\s+)?(read|check|skim|study|review)\b(.+?)"
+                r"(?:,?\s+(?:before|first|again)\b.*)?[\s.!?]*$", re.I), "Could we check{rest}?"),
     # "You never update the docs." (blame by habit): "Could you update the docs?"
     (re.compile(r"^\s*you\s+(?:never|rarely)\s+([a-z]+)\b(.+?)[\s.!?]*$", re.I), "Could you {verb}{rest}?"),
 )
@@ -946,7 +950,7 @@ TEMPLATE_WORDS: dict[str, frozenset[str]] = {
     "remove-words": frozenset({"need", "needs", "work", "together"}),  # it falls back on focus-on-code
     "name-concern": frozenset({"bit", "worried", "talk"}),
     "explain-concern": frozenset({"go", "ahead", "say", "needed", "need", "worry"}),
-    "propose": frozenset({"news"}),
+    "propose": frozenset({"news", "check"}),
     "claim": frozenset({"next", "time", "see"}),
 }
 # Tried after a rule's own strategy, whichever that is, when it has nothing concrete to offer.

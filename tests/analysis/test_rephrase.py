@@ -207,6 +207,8 @@ FAMILY_MOVES = [
     ("Thanks to your `git push --force`, my three commits on `feature/search` are gone.", "Thanks to your",
      "describe-effect", "After the `git push --force`, my three commits on `feature/search` are gone."),
     ("You broke CI with this merge.", "You broke", "describe-effect", "This merge broke CI."),
+    ("Go read the Kubernetes docs on probes before touching this again.", "Go|read|again", "propose",
+     "Could we check the Kubernetes docs on probes?"),
     ("Congrats, you've reinvented `functools.lru_cache`, but with a memory leak.", "Congrats|you|'ve|reinvented",
      "state-plainly", "This reinvents `functools.lru_cache`, but with a memory leak."),
     ("Stop pushing to `main` directly.", "Stop", "soften-request", "Please don't push to `main` directly."),
