@@ -112,6 +112,13 @@ def about_writer(s: Sentence, match: tuple[int, ...]) -> bool:
     return any(c.dep_ in ("nsubj", "nsubjpass") and c.lower_ == "i" for v in verbs for c in s.doc[v].children)
 
 
+def described(s: Sentence, match: tuple[int, ...]) -> bool:
+    """ "So it doesn't get lost", "messages get lost on restart": the words tell what happens to something that
+    is the subject of the clause, not what the reader is told to do ("Get lost.", "You need to grow up")."""
+    return any(c.dep_ in ("nsubj", "nsubjpass", "expl") and c.lower_ not in ("you", "u", "ya")
+               for i in match for c in s.doc[i].children)
+
+
 def no_harm_named(s: Sentence, match: tuple[int, ...]) -> bool:
     """Credit is not blame: "thanks to your change, the build is faster" names no harm, "... prod is down"
     does. True when the sentence names no harm outside the match."""
@@ -290,6 +297,7 @@ GUARDS: dict[str, Callable[[Sentence, tuple[int, ...]], bool]] = {
     "compound": compound,
     "self-directed": self_directed,
     "about-writer": about_writer,
+    "described": described,
     "no-harm-named": no_harm_named,
     "explained": explained,
     "at-tools": at_tools,
