@@ -45,6 +45,11 @@ _OWNS_UP = re.compile(
 # A sentence that says the work got better ("This is much simpler now.") praises, whatever VADER scores it.
 _IMPROVED = re.compile(r"\b(?:much|a lot|way|so|far)\s+(?:simpler|cleaner|better|clearer|faster|easier|nicer|neater|"
                        r"tidier|safer|shorter)\b|\b(?:lgtm|looks good|love it|well done|nice work|great work)\b", re.I)
+# The comment clearing the change of the trouble it grumbles about (scoring.clears_the_change).
+_CLEARS = re.compile(r"\b(?:(?:unrelated|not related) to (?:this|your|the) (?:pr|change|patch|diff|mr)"
+                     r"|nothing (?:in|wrong with) (?:this|your) (?:pr|change|patch|diff|code)"
+                     r"|(?:has|had) nothing to do with (?:this|your) (?:pr|change|patch|diff)"
+                     r"|not (?:caused by|from) (?:this|your) (?:pr|change|patch|diff)|not your fault)\b", re.I)
 # "Ah yes, `chmod 777`." and "Oh great, another flag." open in mock enthusiasm: what follows them is no
 # praise that a later verdict ("The universal fix.") goes on with (scoring.praised_before).
 _MOCK_OPENER = re.compile(r"(?:oh|ah)\b[ ,]*(?:yes|yeah|great|goodie|sure|wonderful|joy)\b",
@@ -196,7 +201,8 @@ class _Comment:
     # sentences whose hits all fall below the repository's sensitivity; flagged once it is known whether
     # another cue of the comment lifts them
     quiet: list[_Held] = field(default_factory=list)
-    aim: tuple[bool, bool, bool, bool] | None = None  # (reader, writer, tool named, owns up) in the prose
+    # (reader, writer, tool named, owns up, clears the change) in the prose
+    aim: tuple[bool, bool, bool, bool, bool] | None = None
     praised_from: float | None = None  # where its first sentence of praise starts (inf: none), read once
 
 
@@ -468,13 +474,15 @@ def _sentence(e: Engine, c: _Comment, start: int, doc, compound: float) -> Sente
     if c.aim is None:  # what the whole comment says of its people, read once for all its sentences
         found = e.matchers.signals(e.nlp.make_doc(c.masked))
         c.aim = (bool(_READER.search(c.masked)), bool(_WRITER.search(c.masked)) and not _ASKED.search(c.masked),
-                 any(e.nlp.vocab.strings[m] == "weather" for m, _, _ in found), bool(_OWNS_UP.search(c.masked)))
+                 any(e.nlp.vocab.strings[m] == "weather" for m, _, _ in found), bool(_OWNS_UP.search(c.masked)),
+                 bool(_CLEARS.search(c.masked)))
         c.praised_from = next((a for (a, b), value in zip(c.spans, c.compounds, strict=False)
                                if (value >= PRAISE or _IMPROVED.search(c.masked[a:b]))
                                and not _MOCK_OPENER.match(c.masked, a)), math.inf)
     return Sentence(
         doc=doc, signals=e.matchers.signal_spans(doc), compound=compound, comment_low=min(c.compounds),
         comment_words=len(c.masked.split()), opens=start == c.spans[0][0], owns_up=c.aim[3],
+        clears_change=c.aim[4],
         praise_before=c.praised_from < start,
         reader_in_comment=c.aim[0], writer_in_comment=c.aim[1], tool_in_comment=c.aim[2],
     )

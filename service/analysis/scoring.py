@@ -40,6 +40,8 @@ class Sentence:
     opens: bool = True  # the sentence is the comment's first: nothing before it for praise to be ironic about
     praise_before: bool = False  # a sentence before it praises ("Nice refactor. Very readable."): praise goes on
     owns_up: bool = False  # the writer owns a mistake somewhere in the comment ("my bad", "I'm the one who...")
+    # the comment says the trouble is not the change's ("unrelated to this PR", "nothing in your PR is wrong")
+    clears_change: bool = False
     # Who the comment is aimed at, read off its whole prose: whether it says "you" anywhere, whether some
     # sentence has the writer as its subject ("I had the flag on locally"), whether it names a tool
     reader_in_comment: bool = True
@@ -205,6 +207,12 @@ def aimed_at_no_one(s: Sentence, match: tuple[int, ...]) -> bool:
     return not s.reader_in_comment and (s.writer_in_comment or s.tool_in_comment or s.owns_up)
 
 
+def clears_the_change(s: Sentence, match: tuple[int, ...]) -> bool:
+    """A grumble in a comment that clears the change ("Argh, the docs preview fails on a Sphinx bump unrelated
+    to this PR", "I hate this. Nothing in your PR is wrong") is aimed at the trouble, not at the author."""
+    return s.clears_change
+
+
 def owns_up(s: Sentence, match: tuple[int, ...]) -> bool:
     """The writer owns the mistake in this comment ("This one's on me: I told you `maxUnavailable: 0` was
     safe", "I was convinced your patch broke boot. Turns out I flashed the wrong dtb"): what looks like an
@@ -305,6 +313,7 @@ GUARDS: dict[str, Callable[[Sentence, tuple[int, ...]], bool]] = {
     "concedes": concedes,
     "aimed-at-no-one": aimed_at_no_one,
     "owns-up": owns_up,
+    "clears-the-change": clears_the_change,
     "positive": positive,
     "modest": modest,
     "thanked": thanked,
