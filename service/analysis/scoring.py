@@ -117,7 +117,7 @@ def about_writer(s: Sentence, match: tuple[int, ...]) -> bool:
 def described(s: Sentence, match: tuple[int, ...]) -> bool:
     """ "So it doesn't get lost", "messages get lost on restart": the words tell what happens to something that
     is the subject of the clause, not what the reader is told to do ("Get lost.", "You need to grow up")."""
-    return any(c.dep_ in ("nsubj", "nsubjpass", "expl") and c.lower_ not in ("you", "u", "ya")
+    return any(c.dep_ in ("nsubj", "nsubjpass", "expl") and c.lower_ not in READER_WORDS
                for i in match for c in s.doc[i].children)
 
 
@@ -133,8 +133,12 @@ def explained(s: Sentence, match: tuple[int, ...]) -> bool:
     return _signal_outside(s, "reasons", match) or s.comment_words > EXPLAINED_WORDS
 
 
+# Words that name the reader: second_person looks for them, described keeps an order to them an order.
+READER_WORDS = frozenset({"you", "your", "yours", "yourself", "u", "ya"})
+
+
 def second_person(s: Sentence) -> bool:
-    return any(t.lower_ in ("you", "your", "yours", "yourself", "u", "ya") for t in s.doc)
+    return any(t.lower_ in READER_WORDS for t in s.doc)
 
 
 def at_tools(s: Sentence, match: tuple[int, ...]) -> bool:
