@@ -586,6 +586,24 @@ def de_personalize(r: Rewrite) -> str | None:
     return focus_on_code(r)
 
 
+# The reader's work, named as the change it is: "since your commit" is "since this commit".
+_THIS_WORK = frozenset({"change", "changes", "commit", "commits", "pr", "patch", "branch", "diff", "refactor",
+                        "rewrite", "edit", "edits", "fix", "cleanup", "update", "upgrade", "bump", "rebase"})
+
+
+def name_the_change(r: Rewrite) -> str | None:
+    """'The pipeline has been red since your commit' dates the failure by the change, and that is the point; the
+    "your" hands it to the reader. The change is named as the change: 'since this commit', 'after the merge'."""
+    said = {}
+    for i in r.match:
+        t = r.doc[i]
+        if t.lower_ == "your" and t.i + 1 < len(r.doc):
+            said[i] = "this" if r.doc[t.i + 1].lower_ in _THIS_WORK else "the"
+    if not said:
+        return None
+    return _finish(r, _upper_first(_text(r, list(r.doc), frozenset(), said)))
+
+
 def remove_words(r: Rewrite) -> str | None:
     """Leave the swearing out and keep the sentence; where the swear word carries it, talk about the code."""
     cut = _trimmed(r, replace_nouns=False)
@@ -935,6 +953,7 @@ STRATEGIES: dict[str, Callable[[Rewrite], str | None]] = {
     "effect": lambda r: _effect(r),
     "wh-swear": wh_swear,
     "claim": claim,
+    "name-the-change": name_the_change,
 }
 
 

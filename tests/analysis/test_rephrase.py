@@ -235,6 +235,11 @@ FAMILY_MOVES = [
      "It handles DST on purpose. Could we ask before rewriting the scheduler next time?"),
     ("Only an imbecile would write `except: pass` around the payment call.", "imbecile", "de-personalize",
      "We shouldn't write `except: pass` around the payment call."),
+    # A failure dated by the reader's change keeps the date and names the change as the change.
+    ("The release pipeline has been red since your commit `a3f91c2`.", "your", "name-the-change",
+     "The release pipeline has been red since this commit `a3f91c2`."),
+    ("The 500s line up exactly with your deploy on Tuesday.", "your", "name-the-change",
+     "The 500s line up exactly with the deploy on Tuesday."),
 ]
 
 
