@@ -1,6 +1,6 @@
 """Split each hand-written master corpus into dev and test halves, then validate and count them.
 
-    python tests/corpus/build.py [--check] [reviews|threads|families|families2|families3|suggestions|suggestions2 ...]
+    python tests/corpus/build.py [--check] [reviews|threads|families|families2|families3|families4|suggestions|suggestions2 ...]
 
 Without --check it rewrites the splits from the master lists; with --check it only re-reads and
 validates them (CI runs that). The splits are stratified by category with a fixed seed, so they
@@ -65,6 +65,13 @@ CORPORA = {
                         ("neutral", "blunt", "hedged", "quoted", "self-directed", "tool-grumble", "question"),
                         seed=37, distinct_from=("all.jsonl", "threads-all.jsonl", "families-all.jsonl",
                                                 "families2-all.jsonl")),
+    # A fourth batch, written blind like the third by another author, measured before anything was tuned on it.
+    "families4": Corpus("families4", "families4-all.jsonl", "k",
+                        ("condescension", "presupposed-knowledge", "teaching-down", "minimizer", "blame", "insult",
+                         "profanity", "sarcasm", "impatience", "dismissive"),
+                        ("neutral", "blunt", "hedged", "quoted", "self-directed", "tool-grumble", "question"),
+                        seed=41, distinct_from=("all.jsonl", "threads-all.jsonl", "families-all.jsonl",
+                                                "families2-all.jsonl", "families3-all.jsonl")),
 }
 
 
