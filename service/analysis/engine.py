@@ -347,8 +347,9 @@ def _judge(e: Engine, c: _Comment, start: int, end: int, s: Sentence, options: O
         only_jab = bool(best) and _point_elsewhere(c, start, end)
     if best and any(shows(value, options.sensitivity) for value, _ in best.values()):
         _flag(e, c, start, end, s, best, rephrase, options, whole_jab=only_jab)
-    elif best:
-        c.quiet.append(_Held(start, end, s, best))
+    elif best:  # a beside rule's hit in the same sentence, strong enough to show, is a second cue
+        near = {k: v for k, v in found.items() if e.rules[k].beside and shows(v[0], options.sensitivity)}
+        c.quiet.append(_Held(start, end, s, {**best, **near}))
     else:
         c.held.append(_Held(start, end, s, {k: v for k, v in found.items() if e.rules[k].beside}, beside))
 
@@ -372,10 +373,11 @@ def _judge_beside(e: Engine, c: _Comment, options: Options, rephrase: bool) -> N
     # Two cues amplify each other: "Just use `errgroup`." is a plain request and "It's a trivial swap." a
     # remark, but together they say the reader should have seen it; "Just add a `WHERE`." beside "Not exactly
     # rocket science." is part of the jab, and a rewrite that kept its "Just" would keep the minimizer. A
-    # quiet hit shows beside a finding or a beside rule's hit, except at low sensitivity, which asks for the
-    # strongest findings only.
+    # quiet hit shows beside a finding or a beside rule's hit, in its own sentence too ("simply call `x()`,
+    # there's nothing more to it"), except at low sensitivity, which asks for the strongest findings only.
     shown = any(shows(value, options.sensitivity) for value, _ in c.hits)
-    lift = options.sensitivity != "low" and (shown or any(h.hits for h in c.held))
+    lift = options.sensitivity != "low" and (
+        shown or any(h.hits for h in c.held) or any(e.rules[k].beside for q in c.quiet for k in q.hits))
     for q in c.quiet:
         _flag(e, c, q.start, q.end, q.sentence, _lifted(q.hits) if lift else q.hits, rephrase, options)
     if not shown and not (lift and c.quiet):
@@ -480,7 +482,7 @@ def _sentence(e: Engine, c: _Comment, start: int, doc, compound: float) -> Sente
                                if (value >= PRAISE or _IMPROVED.search(c.masked[a:b]))
                                and not _MOCK_OPENER.match(c.masked, a)), math.inf)
     return Sentence(
-        doc=doc, signals=e.matchers.signal_spans(doc), compound=compound, comment_low=min(c.compounds),
+        doc=doc, signals=e.matchers.signal_spans(doc), compound=compound, comment_low=min(c.compounds), comment_high=max(c.compounds),
         comment_words=len(c.masked.split()), opens=start == c.spans[0][0], owns_up=c.aim[3],
         clears_change=c.aim[4],
         praise_before=c.praised_from < start,

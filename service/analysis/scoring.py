@@ -36,6 +36,7 @@ class Sentence:
     signals: dict[str, list[tuple[int, int]]]
     compound: float
     comment_low: float = 0.0  # the most negative sentence's compound in the whole comment
+    comment_high: float = 0.0  # and the most positive one's
     comment_words: int = 0  # words in the whole comment (0 when unknown: then nothing counts as explained)
     opens: bool = True  # the sentence is the comment's first: nothing before it for praise to be ironic about
     praise_before: bool = False  # a sentence before it praises ("Nice refactor. Very readable."): praise goes on
@@ -246,6 +247,12 @@ def positive(s: Sentence, match: tuple[int, ...]) -> bool:
     return s.compound >= POSITIVE
 
 
+def cheered(s: Sentence, match: tuple[int, ...]) -> bool:
+    """Exclamation marks in a comment that cheers somewhere and complains nowhere ("Docs!!! Awesome!!")
+    are excitement, not a raised voice."""
+    return s.comment_high >= POSITIVE and s.comment_low > CONTRAST and s.compound > CONTRAST
+
+
 def sincere(s: Sentence, match: tuple[int, ...]) -> bool:
     """Praise is taken at its word unless some sentence of the comment complains (irony needs a contrast)."""
     return s.comment_low > CONTRAST and s.compound > CONTRAST
@@ -323,6 +330,7 @@ GUARDS: dict[str, Callable[[Sentence, tuple[int, ...]], bool]] = {
     "thanked": thanked,
     "shared": shared,
     "sincere": sincere,
+    "cheered": cheered,
     "long-sentence": long_sentence,
     "opens-comment": opens_comment,
     "praised-before": praised_before,
