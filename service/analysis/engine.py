@@ -225,9 +225,37 @@ def _prepare(text: str) -> _Comment:
     notes: tuple[str, ...] = ()
     if len(text) > MAX_CHARS:
         text, notes = text[:MAX_CHARS], (f"truncated at {MAX_CHARS} characters",)
-    prose = extract(text)
-    return _Comment(text, prose.masked, [(a, _unmasked_end(text, prose.masked, b)) for a, b in sentences(prose.masked)],
-                    notes)
+    masked = _uncensored(extract(text).masked)
+    return _Comment(text, masked, [(a, _unmasked_end(text, masked, b)) for a, b in sentences(masked)], notes)
+
+
+CENSOR_MARKS = "*#@$%!"
+_CENSORED = re.compile(r"(?<![\w*#@$%!])[a-z][a-z*#@$%!]*[*#@$%!][a-z*#@$%!]*(?![\w*#@$%!])", re.I)
+
+
+@functools.lru_cache(maxsize=1)
+def _swears() -> dict[int, tuple[str, ...]]:
+    by_length: dict[int, tuple[str, ...]] = {}
+    for word in load_signals()["swears"]:
+        by_length[len(word)] = (*by_length.get(len(word), ()), word)
+    return by_length
+
+
+def _uncensored(masked: str) -> str:
+    """The prose with each starred-out swear spelled out ("f***ing" reads "fucking", "sh*t" "shit"), letter for
+    letter so every offset holds: starring a word out softens its spelling, not what it says to the reader, and
+    the parse of "f***ing" is no parse of a word at all. A symbol run that spells no listed word stays."""
+    if not any(mark in masked for mark in CENSOR_MARKS):
+        return masked
+
+    def spell(m: re.Match) -> str:
+        written = m.group(0)
+        for word in _swears().get(len(written), ()):
+            if all(a == b or a in CENSOR_MARKS for a, b in zip(written.lower(), word, strict=True)):
+                return "".join(b.upper() if a.isupper() else b for a, b in zip(written, word, strict=True))
+        return written
+
+    return _CENSORED.sub(spell, masked)
 
 
 def _unmasked_end(original: str, masked: str, end: int) -> int:

@@ -166,24 +166,40 @@ def a_tool_is_judged(s: Sentence, match: tuple[int, ...]) -> bool:
 
     Narrower than at-tools, which a tool named anywhere in the sentence satisfies ("your CI config is
     garbage" names CI and still judges the reader's work): here the tool must be the subject."""
+    return _judged_is_a_tool(s, match, "tools")
+
+
+def the_weather_is_judged(s: Sentence, match: tuple[int, ...]) -> bool:
+    """Like a-tool-is-judged, with the build's weather for tools ("Jenkins died again, f***ing thing", "Damn,
+    Gradle broke the build again"): swearing at a named product or a flaky machine is a grumble, while "wtf,
+    the tests are gone" swears at what the change did to its own tests."""
+    return _judged_is_a_tool(s, match, "weather")
+
+
+def _judged_is_a_tool(s: Sentence, match: tuple[int, ...], signal: str) -> bool:
     if second_person(s):
         return False
-    tools = {i for a, b in s.signals.get("tools", ()) for i in range(a, b)}
+    tools = {i for a, b in s.signals.get(signal, ()) for i in range(a, b)}
     for i in match:
         if s.doc[i].lower_ in ADDRESSING:
             return False  # "Come on, `SELECT ... FOR UPDATE` blocks forever" is said to someone, not at the query
         subject = _subject(s.doc[i])
         if subject is not None and subject.lower_ == "i":  # "I hate YAML", "I despise that bot": the object is judged
             subject = next((c for c in _clause(s.doc[i]).children if c.dep_ == "dobj"), None)
+        if subject is not None and subject.i in match:  # "Ugh" parsed as the subject: the clause has another
+            subject = next((c for c in subject.head.children if c.dep_ in ("nsubj", "nsubjpass") and c.i not in match),
+                           None)
         if subject is None:
             continue
         words = list(subject.subtree)
-        if any(t.lower_ in WORK_NOUNS and any(c.lower_ in ("this", "that", "these", "those") for c in t.children)
-               for t in words):
-            continue
+        if any((t.lower_ in WORK_NOUNS or (t.pos_ == "NOUN" and t.i not in tools))
+               and any(c.lower_ in ("this", "that", "these", "those") for c in t.children) for t in words):
+            continue  # "this bullshit workaround", "this garbage": the work in front of the reader
         if subject.lower_ == "code" and not any(c.dep_ == "det" for c in subject.children):
             return True  # inline code, masked: "`go mod tidy` keeps re-adding the dep"
-        if any(t.pos_ == "PROPN" or t.i in tools or (t.lower_ == "code" and t.dep_ == "compound") for t in words):
+        # a product is named as written ("Renovate", "MSVC"); a lowercase "wtf" the tagger calls a name is none
+        if any((t.pos_ == "PROPN" and not t.is_lower) or t.i in tools or (t.lower_ == "code" and t.dep_ == "compound")
+               for t in words):
             return True
     return False
 
@@ -321,6 +337,7 @@ GUARDS: dict[str, Callable[[Sentence, tuple[int, ...]], bool]] = {
     "explained": explained,
     "at-tools": at_tools,
     "a-tool-is-judged": a_tool_is_judged,
+    "the-weather-is-judged": the_weather_is_judged,
     "concedes": concedes,
     "aimed-at-no-one": aimed_at_no_one,
     "owns-up": owns_up,

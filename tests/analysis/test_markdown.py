@@ -87,3 +87,20 @@ def test_prose_that_looks_like_a_name_is_still_read(analysis, body):
 def test_a_quotation_with_its_own_full_stop_stays_one_quoted_sentence(analysis):
     body = 'The UI string "Are you sure? This is dumb." is from the design mock.'
     assert analysis.analyze(body, Options(sensitivity="high")).findings == ()
+
+
+@pytest.mark.parametrize("body, word", [("This is a f***ing nightmare, 3,000 lines.", "f***ing"),
+                                        ("What the f*** is `loop()` doing?", "f***"), ("Total bulls**t.", "bulls**t")])
+def test_a_starred_out_swear_is_read_as_the_word_and_shown_as_written(analysis, body, word):
+    """The analyzer reads the word the stars stand for, letter for letter, so offsets hold: the note shows what
+    the reviewer wrote and the rewrite leaves the word out."""
+    result = analysis.analyze(body)
+    assert [f.category for f in result.findings] == ["profanity"]
+    assert word in result.findings[0].text and word in result.findings[0].words
+    assert word not in result.rewrite and "*" not in result.rewrite.replace("`", "")
+
+
+@pytest.mark.parametrize("body", ["Use **kwargs here, and *args after it.", "Glob with src/**/*.ts instead.",
+                                  "a*b is a*(*b) here, so the pointer math holds."])
+def test_stars_that_spell_no_swear_are_left_alone(analysis, body):
+    assert not analysis.analyze(body).flagged

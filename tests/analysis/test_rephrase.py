@@ -48,7 +48,7 @@ CHANGED_FORM = [
 # The rewrites issue 9 found broken, each now whole or absent.
 ONCE_BROKEN = [
     ("Just don't commit `.env` files, it's not rocket science.", "Don't commit `.env` files."),
-    ("CI is flaky again, damn.", "CI is flaky again."),
+    ("Your test is flaky again, damn.", "The test is flaky again."),
     # A phrase that holds code stays when the rule's words in it are only its grammar ('on your').
     ("I spent two hours bisecting this and it lands on your commit `a1b2c3d`.",
      "I spent two hours bisecting this and it lands on the commit `a1b2c3d`."),
