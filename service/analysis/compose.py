@@ -171,14 +171,35 @@ def _says_nothing(s: Sentence) -> bool:
     return said <= {gate.stem(w) for w in VAGUE}
 
 
+# What a sentence left out whole told the reader to read ("Bold choice, since you clearly didn't read the style
+# guide."): the reproach goes and the pointer stays, as "See the style guide.".
+_POINTER = re.compile(
+    r"\b(?:read|reread|re-read|check|skim|open|look\s+at|follow)\s+(?:up\s+on\s+)?"
+    r"((?:the|our)\s+(?:[\w.-]+\s+){0,2}?(?:style\s+guide|guide|docs|documentation|readme|faq|runbook|manual|wiki|"
+    r"changelog|spec|handbook|guidelines)\b|`[^`\n]+`|[A-Z][\w-]*\.md\b)", re.I)
+POINTER_WORDS = template("pointer")
+
+
+def _pointer(sentence: str, elsewhere: str) -> str | None:
+    found = _POINTER.search(sentence)
+    if found is None or found.group(1).lower() in elsewhere.lower():
+        return None
+    return f"See {found.group(1)}."
+
+
 def _splice(original: str, sentences: list[Sentence], chosen: list) -> Whole | None:
     if any(c is None for c in chosen):
         return None
-    out, last = [], 0
+    out, last, pointers = [], 0, []
     for s, (text, _) in sorted(zip(sentences, chosen, strict=True), key=lambda pair: pair[0].start):
         out.append(original[last : s.start])
         last = s.end
         if text == DROP:
+            pointer = _pointer(s.text, original[: s.start] + original[s.end :])
+            if pointer is not None:
+                out.append(pointer)
+                pointers.append(pointer)
+                continue
             while last < len(original) and original[last] in " \t":
                 last += 1
             continue
@@ -187,12 +208,15 @@ def _splice(original: str, sentences: list[Sentence], chosen: list) -> Whole | N
     text = _EMPTY_ITEM.sub("", "".join(out)) if any(c[0] == DROP for c in chosen) else "".join(out)
     text = re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]+\n", "\n", text)).strip()
     text = _calm(text)
-    if len(_WORD.findall(gate.prose(text))) < 2 and not gate.code_spans(text):
+    bare = text
+    for pointer in pointers:  # a pointer alone says nothing of the comment's own
+        bare = bare.replace(pointer, "")
+    if len(_WORD.findall(gate.prose(bare))) < 2 and not gate.code_spans(bare):
         return None
     if _only_templates(original, sentences, chosen):
         return None
     cues = tuple(c for s in sentences for c in s.cues)
-    template = frozenset().union(*(c[1] for c in chosen))
+    template = frozenset().union(*(c[1] for c in chosen)) | (POINTER_WORDS if pointers else frozenset())
     # A sentence dropped whole takes its negation with it ("Not worth discussing."): no other sentence lost one.
     dropped = " ".join(s.text for s, c in zip(sentences, chosen, strict=True) if c[0] == DROP)
     exempt = " ".join(s.lead_in for s in sentences)

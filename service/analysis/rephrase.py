@@ -961,6 +961,7 @@ STRATEGIES: dict[str, Callable[[Rewrite], str | None]] = {
 # every strategy shares (the neutral noun for a harsh one, "think" of a hedge, "change" of a description) go too.
 SHARED_WORDS = frozenset({NEUTRAL_NOUN, "think", "change", "please"})
 TEMPLATE_WORDS: dict[str, frozenset[str]] = {
+    "pointer": frozenset({"see"}),  # compose: what a dropped reproach told the reader to read ("See the style guide.")
     "ask-reason": frozenset({"reason"}),
     "point-to-gap": frozenset({"missing", "add", "still"}),
     "revisit": frozenset({"revisit", "explained"}),

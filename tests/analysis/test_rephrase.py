@@ -113,6 +113,22 @@ def test_a_sentence_that_is_only_a_jab_goes_when_the_comment_says_more(analysis)
     assert result.rewrite == "The `for` loop in `dedupe()` modifies the list while iterating over it."
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("Use `snake_case` for the fields. Bold choice, since you clearly didn't read the style guide.",
+     "Use `snake_case` for the fields. See the style guide."),
+    ("Add the test to `tests/unit`. Slow clap for whoever skipped the docs again. Read the runbook.",
+     "Add the test to `tests/unit`. See the runbook."),
+])
+def test_a_dropped_reproach_keeps_what_it_told_the_reader_to_read(analysis, text, expected):
+    """The jab goes, the pointer stays: a reviewer sending the gentle version would still link the guide."""
+    assert analysis.analyze(text).rewrite == expected
+
+
+def test_a_pointer_alone_does_not_stand_in_for_the_comment(analysis):
+    text = "Bold choice, since you clearly didn't read the style guide."
+    assert "See the style guide." != analysis.analyze(text).rewrite
+
+
 def test_exasperated_adverbs_go_from_the_whole_rewritten_comment_but_not_from_code_or_quotes(analysis):
     text = ("The fix is literally in the runbook and `clearly broken` is the flag's name.\n\n"
             "> it is obviously fine\n\nClear the cache and rerun. NOW.")
@@ -126,7 +142,7 @@ def test_exasperated_adverbs_go_from_the_whole_rewritten_comment_but_not_from_co
 def test_a_jab_with_no_proposal_goes_when_another_sentence_has_one(analysis):
     """Both sentences could go, but nothing would be left: the one with a proposal stands in, the other goes."""
     result = analysis.analyze("Wow, another global. Bold choice, since you clearly didn't read the style guide.")
-    assert result.rewrite == "I'm a bit worried about another global; could we talk it through?"
+    assert result.rewrite == "I'm a bit worried about another global; could we talk it through? See the style guide."
 
 
 def test_code_spans_with_spaces_and_dots_survive_the_cut(analysis):
