@@ -123,7 +123,7 @@ def _model_words(doc) -> tuple[list[int], tuple[str, ...]]:
     return [t.i for t in kept], tuple(t.lower_ for t in kept)
 
 
-def _learned(e: Engine, doc, options: Options) -> tuple[ModelCall | None, ModelCall | None]:
+def _learned(e: Engine, doc, options: Options, sentences: int = 1) -> tuple[ModelCall | None, ModelCall | None]:
     """The model's calls on one tokenized sentence, alone and beside another finding: for each, the rule it
     shows as and the words it leaned on, or None.
 
@@ -137,7 +137,8 @@ def _learned(e: Engine, doc, options: Options) -> tuple[ModelCall | None, ModelC
     if probability < e.model.context_threshold:
         return None, None
     calls = []
-    for rules, threshold in ((e.model_rules, e.model.threshold), (e.context_rules, e.model.context_threshold)):
+    alone = e.model.threshold_for(sentences)  # a long comment has more chances to look harsh (Model.threshold_for)
+    for rules, threshold in ((e.model_rules, alone), (e.context_rules, e.model.context_threshold)):
         rule = rules.get(category)
         if probability < threshold or rule is None:
             calls.append(None)
@@ -370,6 +371,8 @@ def _judge(e: Engine, c: _Comment, start: int, end: int, s: Sentence, options: O
     only_jab = False
     if alone and not best:  # a rule's own note says more than the model's; the model covers the rest
         _add_model_hit(best, s, alone, options)
+        if best:  # a beside rule's words in the sentence are the model's evidence made exact: they go too
+            best.update({k: v for k, v in found.items() if e.rules[k].beside})
         # The model's words are its evidence, not a jab a cut could take out: a sentence it flags with nothing
         # technical in it ("Not sure what the holdup is.") goes whole when the comment's point is elsewhere.
         only_jab = bool(best) and _point_elsewhere(c, start, end)
@@ -467,7 +470,8 @@ def _run(e: Engine, comments: list[_Comment], options: Options, rephrase: bool) 
             # Rules first (_judge): the model fills gaps, those a rule's guard left too ("Problem solved forever."
             # taken at its word by a rule beside a comment the model reads as sarcastic). Where a rule's words are
             # there, the sentence is parsed anyway, so the model is asked only if no rule's hit stands.
-            model = functools.partial(_learned, e, words, options) if pre.before else _learned(e, words, options)
+            n = len(c.spans)
+            model = functools.partial(_learned, e, words, options, n) if pre.before else _learned(e, words, options, n)
             if callable(model) or model[0] or needs:
                 todo.append((c, start, end, text, compound, model, pre))
             elif model[1]:  # the model's call beside a finding: parsed only if the comment has one

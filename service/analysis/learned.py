@@ -42,6 +42,8 @@ ITERATIONS, STEP, L2 = 300, 0.05, 1e-4
 FOLDS = 5
 TARGET_FPR = 0.003  # the threshold is the cross-validated score that flags this share of civil comments
 CONTEXT_FPR = 0.03  # and the context threshold, for a sentence beside another finding, this share
+# The shares of civil sentences at which the cross-validated scores are kept (Model.threshold_for): 1e-4 to 0.5
+QUANTILE_SHARES = tuple(round(10 ** (-4 + k / 10), 6) for k in range(38))
 
 
 def _shape(word: str, lexicon: dict[str, float]) -> str:
@@ -90,6 +92,24 @@ class Model:
     # Beside another finding of the same comment: the cross-validated score that flags CONTEXT_FPR of civil
     # comments (engine._learned says why a harsh comment's other sentences may be judged more loosely)
     context_threshold: float = 1.0
+    # (share of civil sentences, cross-validated score at that share), from the rarest share up, and the mean
+    # number of sentences of a civil training comment: what `threshold_for` scales a long comment's bar with
+    sentence_quantiles: tuple[tuple[float, float], ...] = ()
+    sentences_per_comment: float = 1.0
+
+    def threshold_for(self, sentences: int) -> float:
+        """The bar for one sentence of a comment of this many sentences.
+
+        `threshold` is calibrated on whole training comments, most of one or two sentences, and a comment is
+        flagged when any sentence clears it: a comment of twenty sentences has twenty chances to look harsh.
+        Measured on public issue threads, civil comments of nine sentences or more were flagged eight times as
+        often as one-sentence ones. So beyond the training comments' mean length, each sentence must be as
+        rare among civil sentences as the mean-length comment's bar, divided by the length ratio."""
+        if sentences <= self.sentences_per_comment or not self.sentence_quantiles:
+            return self.threshold
+        share = _interpolate(self.sentence_quantiles, self.threshold, by_score=True)
+        return max(self.threshold, _interpolate(self.sentence_quantiles,
+                                                share * self.sentences_per_comment / sentences))
 
     def scores(self, found: Iterable[str]) -> list[float]:
         totals = list(self.bias)
@@ -122,6 +142,8 @@ class Model:
     def to_json(self) -> str:
         body = {"classes": list(self.classes), "threshold": self.threshold, "trained_on": self.trained_on,
                 "context_threshold": self.context_threshold,
+                "sentence_quantiles": [[round(a, 6), round(b, 5)] for a, b in self.sentence_quantiles],
+                "sentences_per_comment": round(self.sentences_per_comment, 4),
                 "bias": [round(b, 5) for b in self.bias],
                 "weights": {f: [round(v, 5) for v in w] for f, w in sorted(self.weights.items())}}
         return json.dumps(body, separators=(",", ":"), sort_keys=True) + "\n"
@@ -132,7 +154,30 @@ def load(name: str) -> Model:
     raw = json.loads((MODEL_DIR / f"{name}.json").read_text(encoding="utf-8"))
     return Model(classes=tuple(raw["classes"]), weights={f: tuple(w) for f, w in raw["weights"].items()},
                  bias=tuple(raw["bias"]), threshold=raw["threshold"], trained_on=raw["trained_on"],
-                 context_threshold=raw.get("context_threshold", 1.0))
+                 context_threshold=raw.get("context_threshold", 1.0),
+                 sentence_quantiles=tuple((a, b) for a, b in raw.get("sentence_quantiles", ())),
+                 sentences_per_comment=raw.get("sentences_per_comment", 1.0))
+
+
+def _interpolate(table: Sequence[tuple[float, float]], value: float, by_score: bool = False) -> float:
+    """The score at a share of civil sentences (or, by_score, the share at a score), log-linear between the
+    table's points: shares run from 1e-4 up, scores down."""
+    pairs = [(b, a) for a, b in table] if by_score else list(table)
+    if by_score:
+        pairs.reverse()  # scores ascending, like the shares of the other direction
+    xs = [x for x, _ in pairs]
+    if value <= xs[0]:
+        return pairs[0][1]
+    if value >= xs[-1]:
+        return pairs[-1][1]
+    for (x0, y0), (x1, y1) in zip(pairs, pairs[1:], strict=False):
+        if x0 <= value <= x1:
+            if by_score:  # interpolate the share in log space, the score linearly
+                t = (value - x0) / (x1 - x0) if x1 > x0 else 0.0
+                return math.exp(math.log(y0) + t * (math.log(y1) - math.log(y0)))
+            t = (math.log(value) - math.log(x0)) / (math.log(x1) - math.log(x0)) if x1 > x0 else 0.0
+            return y0 + t * (y1 - y0)
+    return pairs[-1][1]
 
 
 def rows_digest(rows: Iterable[dict]) -> str:
@@ -230,6 +275,7 @@ def train(examples: list[Example], lexicon: dict[str, float], digest: str, log=p
         return _model(*_fit(known + lent, len(classes)), classes, 0.5, digest)
 
     civil: list[float] = []
+    civil_sentences: list[float] = []  # every sentence of the held-out civil comments
     harsh: list[float] = []  # per held-out harsh comment, its most harsh-looking sentence
     for fold in range(FOLDS):
         held = [ex for i, ex in enumerate(examples) if i % FOLDS == fold]
@@ -240,13 +286,18 @@ def train(examples: list[Example], lexicon: dict[str, float], digest: str, log=p
                 continue
             if ex.category == NONE:
                 civil.append(max(probs))  # a comment is flagged when any of its sentences is
+                civil_sentences += probs
             else:
                 harsh.append(max(probs))
     civil.sort(reverse=True)
     threshold = civil[int(len(civil) * TARGET_FPR)] if civil else 0.5
     context = civil[int(len(civil) * CONTEXT_FPR)] if civil else 0.5
+    civil_sentences.sort(reverse=True)
+    quantiles = tuple((share, civil_sentences[min(int(len(civil_sentences) * share), len(civil_sentences) - 1)])
+                      for share in QUANTILE_SHARES) if civil_sentences else ()
     model = fit(examples)
-    final = Model(model.classes, model.weights, model.bias, round(threshold, 4), digest, round(context, 4))
+    final = Model(model.classes, model.weights, model.bias, round(threshold, 4), digest, round(context, 4),
+                  quantiles, len(civil_sentences) / max(len(civil), 1))
     recall = sum(p > threshold for p in harsh) / max(len(harsh), 1)
     log(f"{len(examples)} comments, {len(final.weights)} features; threshold {final.threshold:.3f} flags "
         f"{TARGET_FPR:.1%} of civil comments and {recall:.0%} of harsh comments ({FOLDS}-fold cross-validated)")

@@ -54,3 +54,22 @@ def test_a_rule_finding_is_not_doubled_by_the_model(analysis):
     found = analysis.analyze("Did you even test this?")
     assert "learned-condescension" not in [f.rule for f in found.findings]
     assert found.findings
+
+
+def test_a_long_comment_asks_more_of_each_sentence():
+    """A comment is flagged when any sentence clears the bar, so a long one has more chances: the bar rises
+    with the length beyond the training comments' mean, never falls, and stays below 1."""
+    model = learned.load("tone")
+    assert model.sentence_quantiles and model.sentences_per_comment > 1
+    bars = [model.threshold_for(n) for n in (1, 2, 3, 5, 9, 20, 60)]
+    assert bars[0] == model.threshold <= bars[1] < bars[2]
+    assert all(a <= b for a, b in zip(bars, bars[1:])) and bars[-1] > bars[2] > model.threshold
+    assert bars[-1] < 1.0
+
+
+def test_the_quantile_table_reads_both_ways():
+    table = ((0.001, 0.99), (0.01, 0.9), (0.1, 0.5))
+    assert learned._interpolate(table, 0.01) == 0.9
+    assert 0.9 < learned._interpolate(table, 0.005) < 0.99
+    assert abs(learned._interpolate(table, 0.9, by_score=True) - 0.01) < 1e-9
+    assert 0.01 < learned._interpolate(table, 0.7, by_score=True) < 0.1
