@@ -219,7 +219,11 @@ def _splice(original: str, sentences: list[Sentence], chosen: list) -> Whole | N
     template = frozenset().union(*(c[1] for c in chosen)) | (POINTER_WORDS if pointers else frozenset())
     # A sentence dropped whole takes its negation with it ("Not worth discussing."): no other sentence lost one.
     dropped = " ".join(s.text for s, c in zip(sentences, chosen, strict=True) if c[0] == DROP)
-    exempt = " ".join(s.lead_in for s in sentences)
+    # A sentence the model judged to be only a jab, beside a comment whose point is elsewhere, goes with its words
+    # (only while the rewrite keeps a technical point: a stock sentence alone stands in for nothing)
+    point = bool(gate.technical_tokens(text))
+    exempt = " ".join(s.text if point and s.whole_jab and c[0] == DROP else s.lead_in
+                      for s, c in zip(sentences, chosen, strict=True))
     return Whole(text=text, cues=cues, template=template, exempt=exempt, dropped=dropped)
 
 

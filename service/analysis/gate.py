@@ -429,7 +429,12 @@ def recheck(original: str, rewrite: str, findings, template: frozenset[str]) -> 
     leads = " ".join(lead_in(f.text, cues) for f in findings)
     sentences = {(f.start, f.end): f.text for f in findings}  # a sentence said twice was dropped twice
     dropped = " ".join(text for text in sentences.values() if text.strip() not in rewrite)
-    return check(original, rewrite, cues=cues, template=template, exempt=" ".join((*cues, leads)), dropped=dropped)
+    # a flagged sentence with nothing technical, left out of a rewrite that keeps the comment's technical point,
+    # went whole as only a jab (compose exempts its words the same way)
+    jabs = [text for text in sentences.values() if text.strip() not in rewrite and not technical_tokens(text)]
+    jabs = jabs if technical_tokens(rewrite) else []
+    return check(original, rewrite, cues=cues, template=template, exempt=" ".join((*cues, leads, *jabs)),
+                 dropped=dropped)
 
 
 def lead_in(sentence: str, cues) -> str:
