@@ -248,8 +248,15 @@ def concedes(s: Sentence, match: tuple[int, ...]) -> bool:
 
 
 def compound(s: Sentence, match: tuple[int, ...]) -> bool:
-    """In a compound noun a strong word names a thing ("garbage collector", "junk data"), not a verdict."""
-    return any(s.doc[i].dep_ == "compound" for i in match)
+    """In a compound noun a strong word names a thing ("garbage collector", "junk data"), not a verdict; joined
+    by a hyphen to the next word it describes a look ("the stupid-looking `time.sleep(0)`"), not the code."""
+    doc = s.doc
+    return any(doc[i].dep_ == "compound" or (i + 2 < len(doc) and doc[i + 1].text == "-" and not doc[i].whitespace_
+                                            and not doc[i + 1].whitespace_ and doc[i + 2].lower_ in LOOKS)
+               for i in match)
+
+
+LOOKS = frozenset({"looking", "sounding", "seeming"})  # "stupid-looking", "dumb-sounding"
 
 
 def modest(s: Sentence, match: tuple[int, ...]) -> bool:
