@@ -174,7 +174,7 @@ def _says_nothing(s: Sentence) -> bool:
 # What a sentence left out whole told the reader to read ("Bold choice, since you clearly didn't read the style
 # guide."): the reproach goes and the pointer stays, as "See the style guide.".
 _POINTER = re.compile(
-    r"\b(?:read|reread|re-read|check|skim|open|look\s+at|follow)\s+(?:up\s+on\s+)?"
+    r"\b(?:read|reread|re-read|check(?:ed)?|skim(?:med)?|open(?:ed)?|look(?:ed)?\s+at|follow(?:ed)?)\s+(?:up\s+on\s+)?"
     r"((?:the|our)\s+(?:[\w.-]+\s+){0,2}?(?:style\s+guide|guide|docs|documentation|readme|faq|runbook|manual|wiki|"
     r"changelog|spec|handbook|guidelines)\b|`[^`\n]+`|[A-Z][\w-]*\.md\b)", re.I)
 POINTER_WORDS = template("pointer")

@@ -119,7 +119,18 @@ def sentence_words(
 
 
 def _model_words(doc) -> tuple[list[int], tuple[str, ...]]:
-    kept = [t for t in doc if not t.is_space]
+    """The tokens the model reads: none inside double quotes, which hold someone else's words ('the bot
+    posts "Deploy failed, you broke it"', a rule's own message quoting what it flags), as `mentioned` keeps
+    every rule off them."""
+    kept, inside = [], False
+    for t in doc:
+        if t.text in ('"', "“", "”"):
+            inside = not inside if t.text == '"' else t.text == "“"
+            kept.append(t)
+        elif not t.is_space and not inside:
+            kept.append(t)
+    if inside:  # an unclosed quote quotes nothing: read the sentence whole
+        kept = [t for t in doc if not t.is_space]
     return [t.i for t in kept], tuple(t.lower_ for t in kept)
 
 

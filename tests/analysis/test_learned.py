@@ -43,7 +43,7 @@ def test_model_findings_obey_disabled_rules_categories_and_allowed_phrases(analy
 
     text = next(r for r in validated_rules() if r.id == "learned-insult").flag_examples[0]
     found = analysis.analyze(text)
-    assert [f.rule for f in found.findings] == ["learned-insult"]
+    assert {f.rule for f in found.findings} == {"learned-insult"}  # "genuinely bad at this." is one too
     assert found.findings[0].words  # the note names the words the model leaned on
     assert not analysis.analyze(text, Options(disabled_rules=frozenset({"learned-insult"}))).flagged
     assert not analysis.analyze(text, Options(disabled_categories=frozenset({"insult"}))).flagged
@@ -73,3 +73,12 @@ def test_the_quantile_table_reads_both_ways():
     assert 0.9 < learned._interpolate(table, 0.005) < 0.99
     assert abs(learned._interpolate(table, 0.9, by_score=True) - 0.01) < 1e-9
     assert 0.01 < learned._interpolate(table, 0.7, by_score=True) < 0.1
+
+
+def test_the_model_does_not_read_words_in_double_quotes(nlp_pipeline):
+    """Quoted words are someone else's: a rule's message quoting what it flags, a bot's text in a report."""
+    from service.analysis.engine import _model_words
+
+    words = _model_words(nlp_pipeline.make_doc('The bot posts "Deploy failed, you broke it" on every run.'))[1]
+    assert "broke" not in words and "bot" in words and "run" in words
+    assert "unclosed" in _model_words(nlp_pipeline.make_doc('An "unclosed quote here.'))[1]

@@ -116,8 +116,10 @@ def test_a_sentence_that_is_only_a_jab_goes_when_the_comment_says_more(analysis)
 @pytest.mark.parametrize("text, expected", [
     ("Use `snake_case` for the fields. Bold choice, since you clearly didn't read the style guide.",
      "Use `snake_case` for the fields. See the style guide."),
-    ("Add the test to `tests/unit`. Slow clap for whoever skipped the docs again. Read the runbook.",
+    ("Add the test to `tests/unit`. Slow clap, since you clearly never opened the runbook.",
      "Add the test to `tests/unit`. See the runbook."),
+    ("Put the fixture in `conftest.py`. Wow, you clearly never read the docs.",
+     "Put the fixture in `conftest.py`. See the docs."),
 ])
 def test_a_dropped_reproach_keeps_what_it_told_the_reader_to_read(analysis, text, expected):
     """The jab goes, the pointer stays: a reviewer sending the gentle version would still link the guide."""
