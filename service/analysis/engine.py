@@ -404,9 +404,20 @@ def _point_elsewhere(c: _Comment, start: int, end: int) -> bool:
 
 def _add_model_hit(best: dict, s: Sentence, call: ModelCall, options: Options, beside: bool = False) -> None:
     rule, match = call
+    match = _evidence(s.doc, match)
     unless = tuple(g for g in rule.unless if g not in CONTRAST_GUARDS) if beside else rule.unless
     if not guarded(s, match, unless) and not _allowed(s.doc, match, options):
         best[rule.id] = (score(rule.severity, s, match), match)
+
+
+def _evidence(doc, match: tuple[int, ...]) -> tuple[int, ...]:
+    """The model's words that can be the jab: a noun it leaned on ("guards" in "Surely you know `Mutex` guards
+    ...", "chapter") names what the sentence is about, and a rewrite that cut it would lose the point; a noun
+    that is harsh in itself ("idiot", "garbage") stays. All of them when no other word with content is left."""
+    lexicon = nlp_module.sentiment().lexicon
+    kept = tuple(i for i in match if doc[i].pos_ not in ("NOUN", "PROPN", "NUM")
+                 or lexicon.get(doc[i].lower_, 0.0) <= -1.0)
+    return kept if _content_words(doc, kept) else match
 
 
 def _judge_beside(e: Engine, c: _Comment, options: Options, rephrase: bool) -> None:
@@ -525,7 +536,8 @@ def _sentence(e: Engine, c: _Comment, start: int, doc, compound: float) -> Sente
                                if (value >= PRAISE or _IMPROVED.search(c.masked[a:b]))
                                and not _MOCK_OPENER.match(c.masked, a)), math.inf)
     return Sentence(
-        doc=doc, signals=e.matchers.signal_spans(doc), compound=compound, comment_low=min(c.compounds), comment_high=max(c.compounds),
+        doc=doc, signals=e.matchers.signal_spans(doc), compound=compound, comment_low=min(c.compounds),
+        comment_high=max(c.compounds),
         comment_words=len(c.masked.split()), opens=start == c.spans[0][0], owns_up=c.aim[3],
         clears_change=c.aim[4],
         praise_before=c.praised_from < start,

@@ -63,7 +63,7 @@ def test_a_long_comment_asks_more_of_each_sentence():
     assert model.sentence_quantiles and model.sentences_per_comment > 1
     bars = [model.threshold_for(n) for n in (1, 2, 3, 5, 9, 20, 60)]
     assert bars[0] == model.threshold <= bars[1] < bars[2]
-    assert all(a <= b for a, b in zip(bars, bars[1:])) and bars[-1] > bars[2] > model.threshold
+    assert all(a <= b for a, b in zip(bars, bars[1:], strict=False)) and bars[-1] > bars[2] > model.threshold
     assert bars[-1] < 1.0
 
 

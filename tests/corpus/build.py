@@ -1,6 +1,7 @@
 """Split each hand-written master corpus into dev and test halves, then validate and count them.
 
-    python tests/corpus/build.py [--check] [reviews|threads|families|families2|families3|families4|suggestions|suggestions2 ...]
+    python tests/corpus/build.py [--check] [reviews|threads|families|families2|families3|families4|
+                                            suggestions|suggestions2 ...]
 
 Without --check it rewrites the splits from the master lists; with --check it only re-reads and
 validates them (CI runs that). The splits are stratified by category with a fixed seed, so they
