@@ -351,6 +351,17 @@ def _best_hits(
     return best
 
 
+def _silenced(e: Engine, s: Sentence, options: Options, pre=None) -> bool:
+    """Whether a rule the repository disabled (or an allowed phrase) matched this sentence: "You broke the build
+    again." in a repository that turned off `you-broke` is wording it accepts, not a gap for the model."""
+    for rule_id, match in e.matchers.hits(s.doc, pre):
+        rule = e.rules[rule_id]
+        off = rule.id in options.disabled_rules or rule.category in options.disabled_categories
+        if (off or _allowed(s.doc, match, options)) and not guarded(s, match, rule.unless):
+            return True
+    return False
+
+
 def _allowed(doc, match: tuple[int, ...], options: Options) -> bool:
     """Whether every matched token lies inside one occurrence of an allowed phrase (case-insensitive)."""
     if not options.allowed or not match:
@@ -380,6 +391,8 @@ def _judge(e: Engine, c: _Comment, start: int, end: int, s: Sentence, options: O
         model = (None, None) if best else model()
     alone, beside = model
     only_jab = False
+    if alone and not best and _silenced(e, s, options, pre):
+        alone = None  # the repository switched off the rule these words are for: the model does not bring it back
     if alone and not best:  # a rule's own note says more than the model's; the model covers the rest
         _add_model_hit(best, s, alone, options)
         if best:  # a beside rule's words in the sentence are the model's evidence made exact: they go too
