@@ -122,6 +122,9 @@ def _model_words(doc) -> tuple[list[int], tuple[str, ...]]:
     """The tokens the model reads: none inside double quotes, which hold someone else's words ('the bot
     posts "Deploy failed, you broke it"', a rule's own message quoting what it flags), as `mentioned` keeps
     every rule off them."""
+    if not any(q in doc.text for q in ('"', "“", "”")):
+        kept = [t for t in doc if not t.is_space]
+        return [t.i for t in kept], tuple(t.lower_ for t in kept)
     kept, inside = [], False
     for t in doc:
         if t.text in ('"', "“", "”"):
