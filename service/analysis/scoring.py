@@ -173,6 +173,19 @@ def the_weather_is_judged(s: Sentence, match: tuple[int, ...]) -> bool:
     """Like a-tool-is-judged, with the build's weather for tools ("Jenkins died again, f***ing thing", "Damn,
     Gradle broke the build again"): swearing at a named product or a flaky machine is a grumble, while "wtf,
     the tests are gone" swears at what the change did to its own tests."""
+    if second_person(s):
+        return False
+    weather = {i for a, b in s.signals.get("weather", ()) for i in range(a, b)}
+    for i in match:  # the swear word on the tool itself: "Goddamn GitHub Actions cache.", "this damn flaky test"
+        token = s.doc[i]
+        if token.dep_ in ("amod", "compound", "det", "nmod", "advmod", "intj") and token.head.pos_ in ("NOUN", "PROPN"):
+            words, todo = [], [token.head]  # the noun and its compounds and modifiers, not its clauses
+            while todo:
+                t = todo.pop()
+                words += [t] if t.i not in match else []
+                todo += [c for c in t.children if c.dep_ in ("compound", "amod", "nmod", "flat")]
+            if any(t.i in weather or (t.pos_ == "PROPN" and not t.is_lower) for t in words):
+                return True
     return _judged_is_a_tool(s, match, "weather")
 
 

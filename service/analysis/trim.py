@@ -28,6 +28,8 @@ QUOTES = "\"'“”‘’"
 DANGLING = ("cc", "prep", "mark", "aux", "auxpass", "dative", "pobj", "agent", "prt")
 FINITE = ("VBZ", "VBP", "VBD", "MD")
 SUBJECTS = ("nsubj", "nsubjpass", "expl")
+# Words before a gerund that refuse it rather than ask for it ("no on disabling", "against adding", "stop adding")
+REFUSING = frozenset({"no", "not", "n't", "never", "against", "stop", "without", "nope", "veto"})
 
 
 @dataclass
@@ -235,6 +237,9 @@ def _gerund_request(doc: Doc, cues: set[int]) -> Cut | None:
     before = [t for t in doc if t.i < verb.i]
     if not all(t.i in cues or t.is_stop or t.is_punct or t.lower_ in ("matter", "case", "question") for t in before):
         return None
+    if any(t.lower_ in REFUSING for t in before):
+        return None  # "Hard no on disabling the linter" refuses the gerund: it must not become "Disable the linter"
+
     rest = [t for t in doc if t.i > verb.i and not (t.is_punct or t.is_space)]
     if len(rest) < 2 or any(t.i not in {s.i for s in verb.subtree} for t in rest):
         return None

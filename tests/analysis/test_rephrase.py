@@ -131,6 +131,12 @@ def test_a_pointer_alone_does_not_stand_in_for_the_comment(analysis):
     assert "See the style guide." != analysis.analyze(text).rewrite
 
 
+def test_a_refused_gerund_never_becomes_an_order(analysis):
+    """'Hard no on disabling the linter' refuses it; 'Disable the linter' would say the opposite."""
+    result = analysis.analyze("Hard no on disabling the linter for the whole file.")
+    assert result.flagged and not result.rewrite.lower().startswith("disable")
+
+
 def test_exasperated_adverbs_go_from_the_whole_rewritten_comment_but_not_from_code_or_quotes(analysis):
     text = ("The fix is literally in the runbook and `clearly broken` is the flag's name.\n\n"
             "> it is obviously fine\n\nClear the cache and rerun. NOW.")
