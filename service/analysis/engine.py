@@ -497,19 +497,32 @@ def _flag(e: Engine, c: _Comment, start: int, end: int, s: Sentence, best: dict,
 
 def _run(e: Engine, comments: list[_Comment], options: Options, rephrase: bool) -> list[Analysis]:
     vader = nlp_module.sentiment()
+    # sentence -> what is read of it before the parse; the rewrites analyzed again repeat most sentences
+    seen = getattr(_ZONE, "sentences", None)
     todo, later = [], []
     for c in comments:
         for start, end in c.spans:
             text = _SPACE.sub(" ", c.masked[start:end])
-            compound = vader.polarity_scores(_for_vader(text))["compound"]
+            read = seen.get(text) if seen is not None else None
+            if read is None:
+                words = e.nlp.make_doc(text)
+                read = (vader.polarity_scores(_for_vader(text))["compound"], words, *e.matchers.prefilter(words))
+                if seen is not None and len(seen) < MAX_CACHED_DOCS:
+                    seen[text] = read
+            compound, words, needs, pre = read
             c.compounds.append(compound)
-            words = e.nlp.make_doc(text)
-            needs, pre = e.matchers.prefilter(words)
             # Rules first (_judge): the model fills gaps, those a rule's guard left too ("Problem solved forever."
             # taken at its word by a rule beside a comment the model reads as sarcastic). Where a rule's words are
             # there, the sentence is parsed anyway, so the model is asked only if no rule's hit stands.
             n = len(c.spans)
-            model = functools.partial(_learned, e, words, options, n) if pre.before else _learned(e, words, options, n)
+            if pre.before:
+                model = functools.partial(_learned, e, words, options, n)
+            else:
+                model = seen.get((text, n)) if seen is not None else None
+                if model is None:
+                    model = _learned(e, words, options, n)
+                    if seen is not None and len(seen) < MAX_CACHED_DOCS:
+                        seen[(text, n)] = model
             if callable(model) or model[0] or needs:
                 todo.append((c, start, end, text, compound, model, pre))
             elif model[1]:  # the model's call beside a finding: parsed only if the comment has one
@@ -646,11 +659,11 @@ def analyze_many(texts: Iterable[str], options: Options | None = None) -> list[A
     e = engine(options.model)
     comments = [_prepare(t) for t in texts]
     with e.nlp.memory_zone():
-        _ZONE.docs = {}
+        _ZONE.docs, _ZONE.sentences = {}, {}
         try:
             return _run(e, comments, options, rephrase=True)
         finally:
-            _ZONE.docs = None
+            _ZONE.docs = _ZONE.sentences = None
 
 
 def analyze(text: str, options: Options | None = None) -> Analysis:
