@@ -171,6 +171,16 @@ def _learned(e: Engine, doc, options: Options, sentences: int = 1) -> tuple[Mode
     return alone, beside
 
 
+def _learned_once(e: Engine, doc, options: Options, sentences: int, text: str, seen: dict | None):
+    """_learned, asked once per sentence and comment length in a batch (`seen` keeps the answers)."""
+    found = seen.get((text, sentences)) if seen is not None else None
+    if found is None:
+        found = _learned(e, doc, options, sentences)
+        if seen is not None and len(seen) < MAX_CACHED_DOCS:
+            seen[(text, sentences)] = found
+    return found
+
+
 def _content_words(doc, indices) -> tuple[int, ...]:
     return tuple(i for i in indices if doc[i].is_alpha and not doc[i].is_stop)
 
@@ -515,14 +525,8 @@ def _run(e: Engine, comments: list[_Comment], options: Options, rephrase: bool) 
             # taken at its word by a rule beside a comment the model reads as sarcastic). Where a rule's words are
             # there, the sentence is parsed anyway, so the model is asked only if no rule's hit stands.
             n = len(c.spans)
-            if pre.before:
-                model = functools.partial(_learned, e, words, options, n)
-            else:
-                model = seen.get((text, n)) if seen is not None else None
-                if model is None:
-                    model = _learned(e, words, options, n)
-                    if seen is not None and len(seen) < MAX_CACHED_DOCS:
-                        seen[(text, n)] = model
+            call = functools.partial(_learned_once, e, words, options, n, text, seen)
+            model = call if pre.before else call()
             if callable(model) or model[0] or needs:
                 todo.append((c, start, end, text, compound, model, pre))
             elif model[1]:  # the model's call beside a finding: parsed only if the comment has one
