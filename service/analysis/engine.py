@@ -496,7 +496,10 @@ def _flag(e: Engine, c: _Comment, start: int, end: int, s: Sentence, best: dict,
         if rephrase and shows(value, options.sensitivity):
             pending, found, rewrite = _pending(e, rule, c, start, end, s, match, value, tuple(sorted(harsh)))
             if flagged is None:
-                cues = tuple(_runs(c.original, start, s.doc, harsh))
+                # each rule's own runs too: "Stop writing crap" as one run would let "crap" stay in the rewrite
+                own = [run for k, (_, m) in best.items()
+                       for run in _runs(c.original, start, s.doc, _cues(e, e.rules[k], s.doc, m))]
+                cues = tuple(dict.fromkeys(_runs(c.original, start, s.doc, harsh) + own))
                 flagged = Flagged(start, end, c.original[start:end], cues, jab_clause(rewrite), whole_jab=whole_jab)
                 c.flagged.append(flagged)
             if not whole_jab:
