@@ -121,20 +121,21 @@ def sentence_words(
 def _model_words(doc) -> tuple[list[int], tuple[str, ...]]:
     """The tokens the model reads: none inside double quotes, which hold someone else's words ('the bot
     posts "Deploy failed, you broke it"', a rule's own message quoting what it flags), as `mentioned` keeps
-    every rule off them."""
-    if not any(q in doc.text for q in ('"', "“", "”")):
-        kept = [t for t in doc if not t.is_space]
-        return [t.i for t in kept], tuple(t.lower_ for t in kept)
-    kept, inside = [], False
-    for t in doc:
-        if t.text in ('"', "“", "”"):
-            inside = not inside if t.text == '"' else t.text == "“"
-            kept.append(t)
-        elif not t.is_space and not inside:
-            kept.append(t)
-    if inside:  # an unclosed quote quotes nothing: read the sentence whole
-        kept = [t for t in doc if not t.is_space]
+    every rule off them. An unclosed quote quotes nothing: the sentence is read whole."""
+    kept = [t for t in doc if not t.is_space]
+    if any(q in doc.text for q in QUOTE_MARKS):
+        quoted, inside = [], False
+        for t in kept:
+            if t.text in QUOTE_MARKS:
+                inside = not inside if t.text == '"' else t.text == "“"
+            elif inside:
+                continue
+            quoted.append(t)
+        kept = kept if inside else quoted
     return [t.i for t in kept], tuple(t.lower_ for t in kept)
+
+
+QUOTE_MARKS = ('"', "“", "”")
 
 
 def _learned(e: Engine, doc, options: Options, sentences: int = 1) -> tuple[ModelCall | None, ModelCall | None]:
@@ -349,30 +350,24 @@ def _finding(c: _Comment, p: _Pending) -> Finding:
 
 def _best_hits(
     e: Engine, s: Sentence, options: Options, pre=None
-) -> dict[str, tuple[float, tuple[int, ...]]]:
-    """The highest-scoring unguarded match of each enabled rule in one sentence."""
+) -> tuple[dict[str, tuple[float, tuple[int, ...]]], bool]:
+    """The highest-scoring unguarded match of each enabled rule in one sentence, and whether a rule the
+    repository disabled, or an allowed phrase, matched it unguarded: "You broke the build again." in a
+    repository that turned off `you-broke` is wording it accepts, not a gap for the model to fill."""
     best: dict[str, tuple[float, tuple[int, ...]]] = {}
+    silenced = False
     for rule_id, match in e.matchers.hits(s.doc, pre):
         rule = e.rules[rule_id]
-        if rule.id in options.disabled_rules or rule.category in options.disabled_categories:
+        if guarded(s, match, rule.unless):
             continue
-        if guarded(s, match, rule.unless) or _allowed(s.doc, match, options):
+        if rule.id in options.disabled_rules or rule.category in options.disabled_categories or \
+                _allowed(s.doc, match, options):
+            silenced = True
             continue
         value = score(rule.severity, s, match)
         if rule_id not in best or value > best[rule_id][0]:
             best[rule_id] = (value, match)
-    return best
-
-
-def _silenced(e: Engine, s: Sentence, options: Options, pre=None) -> bool:
-    """Whether a rule the repository disabled (or an allowed phrase) matched this sentence: "You broke the build
-    again." in a repository that turned off `you-broke` is wording it accepts, not a gap for the model."""
-    for rule_id, match in e.matchers.hits(s.doc, pre):
-        rule = e.rules[rule_id]
-        off = rule.id in options.disabled_rules or rule.category in options.disabled_categories
-        if (off or _allowed(s.doc, match, options)) and not guarded(s, match, rule.unless):
-            return True
-    return False
+    return best, silenced
 
 
 def _allowed(doc, match: tuple[int, ...], options: Options) -> bool:
@@ -398,13 +393,13 @@ def _phrase_words(model: str, phrase: str) -> tuple[str, ...]:
 
 def _judge(e: Engine, c: _Comment, start: int, end: int, s: Sentence, options: Options, rephrase: bool,
            model: tuple[ModelCall | None, ModelCall | None] = (None, None), pre=None):
-    found = _best_hits(e, s, options, pre)
+    found, silenced = _best_hits(e, s, options, pre)
     best = {k: v for k, v in found.items() if not e.rules[k].beside}
     if callable(model):
         model = (None, None) if best else model()
     alone, beside = model
     only_jab = False
-    if alone and not best and _silenced(e, s, options, pre):
+    if silenced:
         alone = None  # the repository switched off the rule these words are for: the model does not bring it back
     if alone and not best:  # a rule's own note says more than the model's; the model covers the rest
         _add_model_hit(best, s, alone, options)
@@ -482,7 +477,8 @@ def _lifted(hits: dict) -> dict:
 def _flag(e: Engine, c: _Comment, start: int, end: int, s: Sentence, best: dict, rephrase: bool,
           options: Options, whole_jab: bool = False) -> None:
     # Every rule's words in the sentence, so one rule's suggestion does not keep another's ("Simply ...").
-    harsh = {i for rule_id, (_, m) in best.items() for i in _cues(e, e.rules[rule_id], s.doc, m)}
+    own = {rule_id: _cues(e, e.rules[rule_id], s.doc, m) for rule_id, (_, m) in best.items()}
+    harsh = {i for cues in own.values() for i in cues}
     if best:  # harsh nouns no rule flags alone ("this mess") still have no place in a suggestion
         harsh |= {i for a, b in s.signals.get("harsh_nouns", ()) for i in range(a, b)}
     # Two rules in one sentence: the weaker one's words leave with the rewrite too (they are in `harsh`), so
@@ -497,9 +493,8 @@ def _flag(e: Engine, c: _Comment, start: int, end: int, s: Sentence, best: dict,
             pending, found, rewrite = _pending(e, rule, c, start, end, s, match, value, tuple(sorted(harsh)))
             if flagged is None:
                 # each rule's own runs too: "Stop writing crap" as one run would let "crap" stay in the rewrite
-                own = [run for k, (_, m) in best.items()
-                       for run in _runs(c.original, start, s.doc, _cues(e, e.rules[k], s.doc, m))]
-                cues = tuple(dict.fromkeys(_runs(c.original, start, s.doc, harsh) + own))
+                runs = [run for cues in own.values() for run in _runs(c.original, start, s.doc, cues)]
+                cues = tuple(dict.fromkeys(_runs(c.original, start, s.doc, harsh) + runs))
                 flagged = Flagged(start, end, c.original[start:end], cues, jab_clause(rewrite), whole_jab=whole_jab)
                 c.flagged.append(flagged)
             if not whole_jab:

@@ -107,9 +107,13 @@ class Model:
         rare among civil sentences as the mean-length comment's bar, divided by the length ratio."""
         if sentences <= self.sentences_per_comment or not self.sentence_quantiles:
             return self.threshold
-        share = _interpolate(self.sentence_quantiles, self.threshold, by_score=True)
         return max(self.threshold, _interpolate(self.sentence_quantiles,
-                                                share * self.sentences_per_comment / sentences))
+                                                self._threshold_share * self.sentences_per_comment / sentences))
+
+    @functools.cached_property
+    def _threshold_share(self) -> float:
+        """The share of civil sentences that clear `threshold`, read once from the table."""
+        return _interpolate(self.sentence_quantiles, self.threshold, by_score=True)
 
     def scores(self, found: Iterable[str]) -> list[float]:
         totals = list(self.bias)

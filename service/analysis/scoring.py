@@ -171,28 +171,34 @@ def a_tool_is_judged(s: Sentence, match: tuple[int, ...]) -> bool:
 
 def the_weather_is_judged(s: Sentence, match: tuple[int, ...]) -> bool:
     """Like a-tool-is-judged, with the build's weather for tools ("Jenkins died again, f***ing thing", "Damn,
-    Gradle broke the build again"): swearing at a named product or a flaky machine is a grumble, while "wtf,
+    Gradle broke the build again"), and the swear word may sit on the tool itself ("Goddamn GitHub Actions
+    cache.", "this damn flaky test"): swearing at a named product or a flaky machine is a grumble, while "wtf,
     the tests are gone" swears at what the change did to its own tests."""
-    if second_person(s):
+    return _judged_is_a_tool(s, match, "weather", on_the_noun=True)
+
+
+MODIFYING = ("amod", "compound", "det", "nmod", "advmod", "intj")  # how a word sits on the noun it describes
+
+
+def _names_a_tool(token, match: tuple[int, ...], tools: set[int]) -> bool:
+    """The noun a matched word modifies, with its compounds and modifiers (not its clauses), names a tool."""
+    if token.dep_ not in MODIFYING or token.head.pos_ not in ("NOUN", "PROPN"):
         return False
-    weather = {i for a, b in s.signals.get("weather", ()) for i in range(a, b)}
-    for i in match:  # the swear word on the tool itself: "Goddamn GitHub Actions cache.", "this damn flaky test"
-        token = s.doc[i]
-        if token.dep_ in ("amod", "compound", "det", "nmod", "advmod", "intj") and token.head.pos_ in ("NOUN", "PROPN"):
-            words, todo = [], [token.head]  # the noun and its compounds and modifiers, not its clauses
-            while todo:
-                t = todo.pop()
-                words += [t] if t.i not in match else []
-                todo += [c for c in t.children if c.dep_ in ("compound", "amod", "nmod", "flat")]
-            if any(t.i in weather or (t.pos_ == "PROPN" and not t.is_lower) for t in words):
-                return True
-    return _judged_is_a_tool(s, match, "weather")
+    todo = [token.head]
+    while todo:
+        t = todo.pop()
+        if t.i not in match and (t.i in tools or (t.pos_ == "PROPN" and not t.is_lower)):
+            return True
+        todo += [c for c in t.children if c.dep_ in ("compound", "amod", "nmod", "flat")]
+    return False
 
 
-def _judged_is_a_tool(s: Sentence, match: tuple[int, ...], signal: str) -> bool:
+def _judged_is_a_tool(s: Sentence, match: tuple[int, ...], signal: str, on_the_noun: bool = False) -> bool:
     if second_person(s):
         return False
     tools = {i for a, b in s.signals.get(signal, ()) for i in range(a, b)}
+    if on_the_noun and any(_names_a_tool(s.doc[i], match, tools) for i in match):
+        return True
     for i in match:
         if s.doc[i].lower_ in ADDRESSING:
             return False  # "Come on, `SELECT ... FOR UPDATE` blocks forever" is said to someone, not at the query
