@@ -123,7 +123,8 @@ def _model_words(doc) -> tuple[list[int], tuple[str, ...]]:
     posts "Deploy failed, you broke it"', a rule's own message quoting what it flags), as `mentioned` keeps
     every rule off them. An unclosed quote quotes nothing: the sentence is read whole."""
     kept = [t for t in doc if not t.is_space]
-    if any(q in doc.text for q in QUOTE_MARKS):
+    text = doc.text  # joined again from every token on each read
+    if any(q in text for q in QUOTE_MARKS):
         quoted, inside = [], False
         for t in kept:
             if t.text in QUOTE_MARKS:

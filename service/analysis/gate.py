@@ -85,6 +85,7 @@ def code_spans(text: str) -> list[str]:
     return fences + [m.group(0) for m in _CODE.finditer(rest)]
 
 
+@functools.lru_cache(maxsize=16384)
 def prose(text: str) -> str:
     """The text without code, URLs and link targets: where words and punctuation are checked. Inline ones
     become one word in place, so "`/`." is still a word and its full stop."""
@@ -121,6 +122,7 @@ def stem(word: str) -> str:
     return _stem(word)
 
 
+@functools.lru_cache(maxsize=16384)
 def _stem(word: str) -> str:
     word = word.lower().replace("’", "'")
     word = re.sub(r"'(s|re|ve|ll|d|m|t)$", "", word)
@@ -137,6 +139,7 @@ def content_words(text: str) -> frozenset[str]:
     return frozenset(_stem(w) for w in words if w.lower() not in FREE_WORDS and _base(w) not in FREE_WORDS)
 
 
+@functools.lru_cache(maxsize=16384)
 def _base(word: str) -> str:
     """'shouldn't' is 'should', 'it's' is 'it': a contraction carries no claim of its own."""
     word = re.sub(r"n['’]t$", "", word.lower())

@@ -77,10 +77,14 @@ def extract(text: str) -> Prose:
         shortcode = text[match.start() - 1 : match.start()] == ":" == text[match.end() : match.end() + 1]
         if _is_name(match.group(0)) and not shortcode:  # ":rolling_eyes:" is an emoji, not a name
             _code_placeholder(chars, match.start(), match.end())
-    for i, ch in enumerate(chars):
-        if ch not in "\n\t" and unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+    for match in _NOT_PLAIN.finditer(text):  # printable ASCII is never invisible: only the rest is looked up
+        i, ch = match.start(), match.group(0)
+        if chars[i] == ch and unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
             chars[i] = " "
     return Prose(original=text, masked="".join(chars))
+
+
+_NOT_PLAIN = re.compile(r"[^\x20-\x7e\n\t]")
 
 
 def marked_deliberate(text: str) -> bool:

@@ -62,6 +62,8 @@ class Rewrite:
         found on the original text and mapped onto the parse by offset."""
         found = [_find(self.original, b) for b in gate.accusations(self.original, whole=False)]
         spans = [(m.start(), m.end()) for m in found if m]  # one that holds code reads 'code' there: not found
+        if not spans:
+            return frozenset()
         return frozenset(t.i for t in self.doc for a, b in spans if a <= t.idx < b and not t.is_space)
 
 
@@ -232,7 +234,17 @@ def _object(r: Rewrite, verb: Token | None) -> str:
 
 
 def _trimmed(r: Rewrite, replace_nouns: bool = True) -> Cut | None:
-    return plan(r.doc, r.all_cues, replace_nouns)
+    """The cut for these cues, planned once per parse: every rule that hit a sentence asks for the same one,
+    and its strategies edit their own copy."""
+    plans = r.doc.user_data.setdefault(PLANS, {})
+    key = (r.all_cues, replace_nouns)
+    if key not in plans:
+        plans[key] = plan(r.doc, r.all_cues, replace_nouns)
+    cut = plans[key]
+    return None if cut is None else Cut(set(cut.drop), dict(cut.replace))
+
+
+PLANS = "tact.plans"  # the key of a parse's planned cuts in Doc.user_data
 
 
 def drop_cue(r: Rewrite) -> str | None:
