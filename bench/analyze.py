@@ -24,7 +24,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from service.analysis import engine as analysis  # noqa: E402
-from service.analysis import gate  # noqa: E402
 from service.analysis import nlp as nlp_module  # noqa: E402
 
 FILLER = [
@@ -84,16 +83,6 @@ def cold_start(runs: int = 3) -> float:
     return statistics.median(times)
 
 
-def forget() -> None:
-    """Empty what the analyzer remembers between calls (vetted proposals, their parses, the gate's string
-    caches), so a later round does not find this corpus's rewrites already checked."""
-    e = analysis.engine()
-    e.verdicts.clear()
-    e.parses_whole.clear()
-    for name in ("technical_tokens", "content_words", "prose", "_stem", "_base"):
-        getattr(gate, name).cache_clear()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -114,7 +103,7 @@ def main() -> None:
                 pass
 
     def full(batch):
-        forget()
+        analysis.engine().forget()  # later rounds must not find this corpus's rewrites already checked
         for i in range(0, len(batch), 256):
             analysis.analyze_many(batch[i : i + 256])
 

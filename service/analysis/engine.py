@@ -82,6 +82,13 @@ class Engine:
     # threshold applies (Rule.beside): every model rule, those that only speak there included
     context_rules: dict[str, Rule] = field(default_factory=dict)
 
+    def forget(self) -> None:
+        """Empty what is remembered between calls (vetted proposals, their parses, the gate's string caches):
+        for a benchmark whose later rounds must not find the same rewrites already checked."""
+        self.verdicts.clear()
+        self.parses_whole.clear()
+        gate.forget()
+
 
 @functools.cache
 def validated_rules() -> tuple[Rule, ...]:
@@ -400,9 +407,9 @@ def _judge(e: Engine, c: _Comment, start: int, end: int, s: Sentence, options: O
         model = (None, None) if best else model()
     alone, beside = model
     only_jab = False
-    if silenced:
-        alone = None  # the repository switched off the rule these words are for: the model does not bring it back
-    if alone and not best:  # a rule's own note says more than the model's; the model covers the rest
+    # A rule's own note says more than the model's; the model covers the rest, except where the repository
+    # switched off the rule these words are for (`silenced`): the model does not bring it back.
+    if alone and not best and not silenced:
         _add_model_hit(best, s, alone, options)
         if best:  # a beside rule's words in the sentence are the model's evidence made exact: they go too
             best.update({k: v for k, v in found.items() if e.rules[k].beside})

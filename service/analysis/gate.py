@@ -118,6 +118,12 @@ def missing_tokens(original: str, rewrite: str, exempt: str = "") -> list[str]:
     return [t for t, n in need.items() if have[t] < n and t not in rewrite]
 
 
+def forget() -> None:
+    """Empty the string caches below (Engine.forget)."""
+    for cached in (prose, technical_tokens, content_words, _stem, _base):
+        cached.cache_clear()
+
+
 def stem(word: str) -> str:
     return _stem(word)
 
