@@ -10,7 +10,8 @@ CORPUS = Path(__file__).parent / "corpus"
 
 
 @pytest.mark.parametrize(
-    "corpus", ["reviews", "threads", "families", "families2", "families3", "families4", "suggestions", "suggestions2"]
+    "corpus", ["reviews", "threads", "families", "families2", "families3", "families4", "families5", "suggestions",
+               "suggestions2"]
 )
 def test_the_corpus_splits_are_valid_and_reproducible(corpus):
     result = subprocess.run([sys.executable, str(CORPUS / "build.py"), "--check", corpus], capture_output=True,

@@ -71,12 +71,15 @@ def test_held_out_second_family_batch_meets_its_floors(analysis):
 
 FAMILIES3_TEST = Path(__file__).resolve().parents[1] / "corpus" / "families3-test.jsonl"
 FAMILIES4_TEST = Path(__file__).resolve().parents[1] / "corpus" / "families4-test.jsonl"
+FAMILIES5_TEST = Path(__file__).resolve().parents[1] / "corpus" / "families5-test.jsonl"
 # Set after one look at each: families3-test at 1c111c0 (P 0.939, R 0.348, FPR 0.022), families4-test the day it
-# arrived (P 0.886, R 0.534, FPR 0.068). Both halves were written blind by authors who never saw the rules; their
-# dev halves are the ones to tune on, and these floors only keep what the rules carry to an unseen author.
+# arrived (P 0.886, R 0.534, FPR 0.068), families5-test the day it arrived (86bbb37: P 0.911, R 0.554, FPR 0.052).
+# The halves were written blind by authors who never saw the rules; their dev halves are the ones to tune on,
+# and these floors only keep what the rules carry to an unseen author.
 BLIND_FLOORS = {
     FAMILIES3_TEST: {"precision": 0.90, "recall": 0.33, "fpr": 0.035},
     FAMILIES4_TEST: {"precision": 0.85, "recall": 0.50, "fpr": 0.075},
+    FAMILIES5_TEST: {"precision": 0.85, "recall": 0.50, "fpr": 0.075},
 }
 
 

@@ -1,6 +1,6 @@
 """Split each hand-written master corpus into dev and test halves, then validate and count them.
 
-    python tests/corpus/build.py [--check] [reviews|threads|families|families2|families3|families4|
+    python tests/corpus/build.py [--check] [reviews|threads|families|families2|families3|families4|families5|
                                             suggestions|suggestions2 ...]
 
 Without --check it rewrites the splits from the master lists; with --check it only re-reads and
@@ -73,6 +73,13 @@ CORPORA = {
                         ("neutral", "blunt", "hedged", "quoted", "self-directed", "tool-grumble", "question"),
                         seed=41, distinct_from=("all.jsonl", "threads-all.jsonl", "families-all.jsonl",
                                                 "families2-all.jsonl", "families3-all.jsonl")),
+    # A fifth batch, written blind the same way by another author, measured before anything was tuned on it.
+    "families5": Corpus("families5", "families5-all.jsonl", "n",
+                        ("condescension", "presupposed-knowledge", "teaching-down", "minimizer", "blame", "insult",
+                         "profanity", "sarcasm", "impatience", "dismissive"),
+                        ("neutral", "blunt", "hedged", "quoted", "self-directed", "tool-grumble", "question"),
+                        seed=43, distinct_from=("all.jsonl", "threads-all.jsonl", "families-all.jsonl",
+                                                "families2-all.jsonl", "families3-all.jsonl", "families4-all.jsonl")),
 }
 
 
