@@ -222,7 +222,9 @@ def _splice(original: str, sentences: list[Sentence], chosen: list) -> Whole | N
     # A sentence the model judged to be only a jab, beside a comment whose point is elsewhere, goes with its words
     # (only while the rewrite keeps a technical point: a stock sentence alone stands in for nothing)
     point = bool(gate.technical_tokens(text))
-    exempt = " ".join(s.text if point and s.whole_jab and c[0] == DROP else s.lead_in
+    # So does a verdict sentence left out whole ("This is what happens when people who can't code write YAML."):
+    # `droppable` already found that it holds no code, number or name, only what is being judged.
+    exempt = " ".join(s.text if point and c[0] == DROP and (s.whole_jab or s.verdict and s.droppable) else s.lead_in
                       for s, c in zip(sentences, chosen, strict=True))
     return Whole(text=text, cues=cues, template=template, exempt=exempt, dropped=dropped)
 

@@ -445,10 +445,17 @@ def _modifiers_only(r: Rewrite, cues) -> bool:
                for i in cues)  # another claim
 
 
+# Swear words that only intensify the noun after them, whatever the parser calls them ("the damn script" is
+# parsed as a compound noun): without them the phrase means what it meant.
+INTENSIFIERS = frozenset({"damn", "damned", "goddamn", "goddamned", "fucking", "fuckin", "freaking", "frigging",
+                          "friggin", "fricking", "bloody", "effing", "flipping"})
+
+
 def _qualifies(r: Rewrite, i: int) -> bool:
     t = r.doc[i]
     return t.pos_ in MODIFIERS or t.dep_ in ("amod", "advmod", "intj", "npadvmod") or t.tag_ == "PRP$" or \
-        _wh_expletive(r, i) or demonstrative_head(r.doc, i)
+        _wh_expletive(r, i) or demonstrative_head(r.doc, i) or \
+        (t.lower_ in INTENSIFIERS and t.dep_ == "compound" and t.head.i > t.i)
 
 
 def _wh_expletive(r: Rewrite, i: int) -> bool:
@@ -903,9 +910,17 @@ def wh_swear(r: Rewrite) -> str | None:
     return _upper_first(_no_final_punct(text)) + "?"
 
 
+# A refusal said as the sentence's verdict noun ("`float` for currency is a non-starter"): cutting the noun leaves
+# "is a", so the verdict is said as what it means for the code.
+VERDICT_NOUN = re.compile(r"(?:\s+(?:is|are|was|would\s+be)|['’]s)\s+(?:an?\s+)?(?:(?:total|complete|hard|absolute|"
+                          r"clear)\s+)?(?:non-?starter|no-go|dealbreaker|deal-breaker|dead\s+end)\b", re.I)
+
+
 def state_plainly(r: Rewrite) -> str | None:
-    """Say the point without the jab: the same cut as drop-cue, when a point is left."""
-    return drop_cue(r)
+    """Say the point without the jab: the same cut as drop-cue, when a point is left; a verdict noun says
+    instead that the thing won't work ("`float` for currency won't work, use `decimal.Decimal`.")."""
+    said, n = VERDICT_NOUN.subn(" won't work", r.original, count=1)
+    return _tidy(said) if n else drop_cue(r)
 
 
 # Refusals name what they refuse ("Not merging this."); the polite form keeps that verb, or goes ahead "with this".
@@ -982,6 +997,7 @@ TEMPLATE_WORDS: dict[str, frozenset[str]] = {
     "remove-words": frozenset({"need", "needs", "work", "together"}),  # it falls back on focus-on-code
     "name-concern": frozenset({"bit", "worried", "talk"}),
     "explain-concern": frozenset({"go", "ahead", "say", "needed", "need", "worry"}),
+    "state-plainly": frozenset({"work", "won", "will"}),
     "propose": frozenset({"news", "check"}),
     "claim": frozenset({"next", "time", "see"}),
 }

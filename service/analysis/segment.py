@@ -67,9 +67,14 @@ def sentences(text: str) -> list[tuple[int, int]]:
         block = text[block_start:block_end]
         cuts = [block_start + m.end() for m in _SENTENCE_END.finditer(block) if not _quoting(block[: m.end()])]
         cuts.append(block_end)
+        first = len(spans)
         for cut in cuts:
             start, end = _trim(text, cursor, cut)
             cursor = cut
             if end > start and _HAS_WORD.search(text, start, end):
                 spans.extend(_cut(start, end))
+            elif end > start and len(spans) > first and end - spans[-1][0] <= MAX_SENTENCE:
+                # A piece with no word ("🙄", ":)", "???") after a sentence of the same block is that sentence's
+                # tone: "The redesign removed search. 🙄" is one sentence, read with its eye-roll.
+                spans[-1] = (spans[-1][0], end)
     return spans

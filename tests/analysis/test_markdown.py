@@ -104,3 +104,16 @@ def test_a_starred_out_swear_is_read_as_the_word_and_shown_as_written(analysis, 
                                   "a*b is a*(*b) here, so the pointer math holds."])
 def test_stars_that_spell_no_swear_are_left_alone(analysis, body):
     assert not analysis.analyze(body).flagged
+
+
+def test_a_piece_with_no_word_belongs_to_the_sentence_before_it(analysis):
+    """An eye-roll after the full stop is the sentence's tone: it is read with the sentence, and the note's span
+    ends after it; alone, or in a paragraph of its own, it is still no sentence."""
+    from service.analysis.segment import sentences
+
+    body = "The docs site redesign removed search. 🙄"
+    assert sentences(body) == [(0, len(body))]
+    assert sentences("🙄") == []
+    assert sentences("The docs site redesign removed search.\n\n👍") == [(0, 38)]
+    found = analysis.analyze(body).findings
+    assert [(f.start, f.end, f.words) for f in found] == [(0, len(body), "🙄")]

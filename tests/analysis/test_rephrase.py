@@ -62,6 +62,15 @@ ONCE_BROKEN = [
     # A short piece after the jab is an aside ('and the day before') only when it holds no code.
     ("It's honestly the easiest thing in the world to fix: Python ships `csv.writer`, which handles quoting.",
      "Python ships `csv.writer`, which handles quoting."),
+    # A verdict noun is the sentence's complement: cut, it left "is a -"; said as what it means, it stays whole.
+    ("No. `float` for currency is a non-starter, use `decimal.Decimal`.",
+     "No. `float` for currency won't work, use `decimal.Decimal`."),
+    # A swear word the parser calls a compound noun still only intensifies the noun after it.
+    ("the damn script deploys to prod when `DEPLOY_ENV` is unset",
+     "The script deploys to prod when `DEPLOY_ENV` is unset."),
+    # A verdict sentence with no code, number or name goes whole when the comment's point is elsewhere.
+    ("This is what happens when people who can't code write YAML. The `steps:` are indented under `env:`, so "
+     "the job has no steps.", "The `steps:` are indented under `env:`, so the job has no steps."),
 ]
 
 
