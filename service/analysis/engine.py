@@ -330,7 +330,10 @@ def _runs(original: str, offset: int, doc, cues) -> list[str]:
     for i in sorted(cues):
         # "Your refactor broke": cues one word apart are one phrase, unless code, a number or a "not" is between
         gap = original[offset + doc[runs[-1][-1]].idx : offset + doc[i].idx] if runs else ""
-        if runs and i - runs[-1][-1] <= 2 and not re.search(r"[`\d,;:.!?]|\b(?:not|never|no)\b|n't", gap):
+        # ... and a phrase said word by word ("Stop. Pushing. New.") is one run across its full stops.
+        said_apart = bool(re.fullmatch(r"[.!]+\s+", gap))
+        if runs and i - runs[-1][-1] <= 2 and (said_apart or not re.search(r"[`\d,;:.!?]|\b(?:not|never|no)\b|n't",
+                                                                           gap)):
             runs[-1].append(i)
         else:
             runs.append([i])

@@ -170,6 +170,9 @@ def bad_punctuation(original: str, rewrite: str) -> list[str]:
     return found
 
 
+_STACCATO = re.compile(r"(?:[^\W\d_][\w'’-]*[.!]+\s+){2,}[^\W\d_][\w'’-]*[.!]*")
+
+
 def leftover_cues(original: str, rewrite: str, cues: tuple[str, ...]) -> list[str]:
     """Cues still in the rewrite more often than the original had them besides the cue itself. A cue of
     several words counts as a phrase: 'This change broke the build' keeps 'broke' but not 'You broke'."""
@@ -181,7 +184,9 @@ def leftover_cues(original: str, rewrite: str, cues: tuple[str, ...]) -> list[st
             continue
         # Where the letters' case is the cue ("YOU", "iT wOrKs"), the same words in plain case are the fix.
         flags = 0 if _case_is_cue(cue) else re.I
-        phrase = re.compile(r"(?<![\w'])" + r"\W+".join(map(re.escape, words)) + r"(?![\w'])", flags)
+        # Where the full stops are the cue ("Stop. Pushing. New."), the same words as one sentence are the fix.
+        apart = r"[.!]+\s+" if _STACCATO.fullmatch(cue.strip()) else r"\W+"
+        phrase = re.compile(r"(?<![\w'])" + apart.join(map(re.escape, words)) + r"(?![\w'])", flags)
         had = len(phrase.findall(before))
         if had and len(phrase.findall(after)) > had - 1:
             left.append(cue)
@@ -385,8 +390,17 @@ def _case_is_cue(cue: str) -> bool:
     return any(w != w.lower() and w != w.capitalize() for w in _WORD.findall(cue))
 
 
+# A negative question that opens on its auxiliary ("Can't you just use a `LEFT JOIN`?", "Why not just use a set?",
+# "Don't you think a map is simpler?") proposes the positive: its "not" is the frame's, and "Could we use a
+# `LEFT JOIN`?" says the same thing, so that "not" is not one a rewrite may lose.
+_NEGATIVE_QUESTION = re.compile(r"(?:^|(?<=[.!?]\s))\s*(?:why\s+)?(?:(?:ca|could|would|wo|do|did|does|should|is|are)"
+                                r"n['’]t|cannot|why\s+not\s+(?:just|simply|merely))\b[^.!?]*\?", re.I)
+
+
 def _negations(text: str) -> int:
-    return len(_NEGATION.findall(prose(text)))
+    said = prose(text)
+    asked = sum(1 for m in _NEGATIVE_QUESTION.finditer(said))
+    return len(_NEGATION.findall(said)) - asked
 
 
 def check(original: str, rewrite: str, *, cues: tuple[str, ...] = (), template: frozenset[str] = frozenset(),

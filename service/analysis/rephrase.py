@@ -247,8 +247,18 @@ def _trimmed(r: Rewrite, replace_nouns: bool = True) -> Cut | None:
 PLANS = "tact.plans"  # the key of a parse's planned cuts in Doc.user_data
 
 
+# "As I already said in PS3 and PS5, X": the reminder names where it was said, which the reader may want; the
+# repetition ("I already said") goes and the place stays.
+SAID_WHERE = re.compile(r"^(\s*)as\s+i(?:['’]ve|\s+have)?\s+(?:already\s+|previously\s+|literally\s+|clearly\s+)*"
+                        r"(?:said|mentioned|wrote|explained|noted|pointed\s+out|asked)\s+(?=(?:in|on|at)\s+[^,]*"
+                        r"[A-Z0-9#`][^,]*,)", re.I)
+
+
 def drop_cue(r: Rewrite) -> str | None:
     """Cut the harsh words and the lead-in or aside they sit in; keep and hedge the point."""
+    where = SAID_WHERE.match(r.original)
+    if where:
+        return f"{where.group(1)}As noted {r.original[where.end():]}"
     cut = _trimmed(r) if r.all_cues else Cut()
     return _soften(r, cut) if cut is not None else None
 
@@ -755,6 +765,10 @@ PROPOSALS = (
     # Kubernetes docs on probes?" The reading is the point; the "before you touch it again" is the jab.
     (re.compile(r"^\s*(?:just\s+|maybe\s+)?go\s+(?:and\s+)?(read|check|skim|study|review)\b(.+?)"
                 r"(?:,?\s+(?:before|first|again)\b.*)?[\s.!?]*$", re.I), "Could we check{rest}?"),
+    # "Can't you just use a `LEFT JOIN`?" (a minimizing rhetorical question): "Could we use a `LEFT JOIN`?"
+    (re.compile(r"^\s*(?:why\s+)?(?:can['’]?t|cannot|couldn['’]?t|could|won['’]?t)\s+(?:you|we|u)\s+"
+                r"(?:just|simply|merely)\s+([a-z]+)\b(.+?)[\s.!?]*$", re.I), "Could we {verb}{rest}?"),
+    (re.compile(r"^\s*why\s+not\s+(?:just|simply|merely)\s+([a-z]+)\b(.+?)[\s.!?]*$", re.I), "Could we {verb}{rest}?"),
     # "You never update the docs." (blame by habit): "Could you update the docs?"
     (re.compile(r"^\s*you\s+(?:never|rarely)\s+([a-z]+)\b(.+?)[\s.!?]*$", re.I), "Could you {verb}{rest}?"),
 )
@@ -959,7 +973,24 @@ def explain_concern(r: Rewrite) -> str | None:
     return drop_cue(r) or not_a_concern(r) or decline(r)
 
 
+_STACCATO_STOP = re.compile(r"(?<=[^\W\d_])[.!]+\s+(?=[^\W\d_])")
+
+
+def run_together(r: Rewrite) -> str | None:
+    """'Stop. Pushing. New. Features. Into. This. PR.' is one sentence said word by word: the same words as one
+    sentence, in sentence case, with names and acronyms ('PR') as written."""
+    joined = _STACCATO_STOP.sub(" ", r.original.strip())
+    if joined == r.original.strip():
+        return None
+    shouted = _sentence_case(joined) != joined
+    if shouted:
+        return _sentence_case(joined)
+    words = joined.split(" ")
+    return " ".join([words[0]] + [w if w.isupper() and len(w) > 1 else w.lower() for w in words[1:]])
+
+
 STRATEGIES: dict[str, Callable[[Rewrite], str | None]] = {
+    "run-together": run_together,
     "drop-cue": drop_cue,
     "hedge": hedge,
     "soften-request": soften_request,
@@ -998,6 +1029,7 @@ TEMPLATE_WORDS: dict[str, frozenset[str]] = {
     "name-concern": frozenset({"bit", "worried", "talk"}),
     "explain-concern": frozenset({"go", "ahead", "say", "needed", "need", "worry"}),
     "state-plainly": frozenset({"work", "won", "will"}),
+    "drop-cue": frozenset({"noted"}),
     "propose": frozenset({"news", "check"}),
     "claim": frozenset({"next", "time", "see"}),
 }

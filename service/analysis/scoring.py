@@ -138,8 +138,15 @@ def explained(s: Sentence, match: tuple[int, ...]) -> bool:
 READER_WORDS = frozenset({"you", "your", "yours", "yourself", "u", "ya"})
 
 
+# The reader named only to be cleared ("nothing to do with your change", "not related to your PR", "not your
+# fault"): a grumble at the runner that says so is still aimed at no one.
+_CLEARED = re.compile(r"\b(?:nothing\s+to\s+do\s+with|(?:not|isn['’]t|wasn['’]t|unrelated)\s+(?:related\s+to|"
+                      r"caused\s+by|because\s+of|due\s+to|to|about)?)\s*(?:you|your)\b(?:\s+[\w-]+)?", re.I)
+
+
 def second_person(s: Sentence) -> bool:
-    return any(t.lower_ in READER_WORDS for t in s.doc)
+    cleared = [m.span() for m in _CLEARED.finditer(s.doc.text)]
+    return any(t.lower_ in READER_WORDS and not any(a <= t.idx < b for a, b in cleared) for t in s.doc)
 
 
 def at_tools(s: Sentence, match: tuple[int, ...]) -> bool:

@@ -10,6 +10,14 @@ _LIST_OR_HEADING = re.compile(r"[ \t]*(?:[-*+]|\d+[.)]|#{1,6})[ \t]")
 _SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)|[.!?]+[\"'”’)\]]*$")
 _MARKER = re.compile(r"(?:[-*+]|\d+[.)]|#{1,6})[ \t]+")
 _HAS_WORD = re.compile(r"[^\W\d_]{2,}")
+# One word and its full stop ("READ.", "The."): a piece of a phrase said word by word for emphasis.
+_ONE_WORD = re.compile(r"[^\W\d_][\w'’-]*[.!]+")
+# Words that cannot stand as a sentence alone: a run of one-word pieces that holds one ("Read. The. Comments.",
+# "Stop. Pushing. Into. This. PR.") is one phrase broken up, not three replies ("Done. Thanks. Merging.").
+_BOUND = frozenset({"the", "a", "an", "this", "that", "these", "those", "your", "my", "our", "their", "into", "in",
+                    "on", "of", "to", "for", "with", "from", "at", "by", "is", "are", "it", "you", "and", "or",
+                    "before", "after", "not", "do", "does", "did", "be", "every", "any", "all"})
+STACCATO = 3  # one-word pieces in a row that make one phrase
 
 
 def _blocks(text: str):
@@ -59,6 +67,32 @@ def _quoting(head: str) -> bool:
     return head.count('"') % 2 == 1 or head.count("“") > head.count("”")
 
 
+def _staccato(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Runs of one-word pieces that make one phrase are one sentence, read (and rewritten) whole."""
+    out, run = [], []
+
+    def close() -> None:
+        words = [text[a:b].rstrip(".!").lower() for a, b in run]
+        if len(run) >= STACCATO and _BOUND & set(words):
+            out.append((run[0][0], run[-1][1]))
+        else:
+            out.extend(run)
+        run.clear()
+
+    for a, b in spans:
+        one = _ONE_WORD.fullmatch(text, a, b)
+        if one and (not run or not text[run[-1][1] : a].strip()):
+            run.append((a, b))
+            continue
+        close()
+        if one:
+            run.append((a, b))
+        else:
+            out.append((a, b))
+    close()
+    return out
+
+
 def sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence with at least one word, in order, whitespace trimmed."""
     spans = []
@@ -67,14 +101,15 @@ def sentences(text: str) -> list[tuple[int, int]]:
         block = text[block_start:block_end]
         cuts = [block_start + m.end() for m in _SENTENCE_END.finditer(block) if not _quoting(block[: m.end()])]
         cuts.append(block_end)
-        first = len(spans)
+        pieces = []
         for cut in cuts:
             start, end = _trim(text, cursor, cut)
             cursor = cut
             if end > start and _HAS_WORD.search(text, start, end):
-                spans.extend(_cut(start, end))
-            elif end > start and len(spans) > first and end - spans[-1][0] <= MAX_SENTENCE:
+                pieces.extend(_cut(start, end))
+            elif end > start and pieces and end - pieces[-1][0] <= MAX_SENTENCE:
                 # A piece with no word ("🙄", ":)", "???") after a sentence of the same block is that sentence's
                 # tone: "The redesign removed search. 🙄" is one sentence, read with its eye-roll.
-                spans[-1] = (spans[-1][0], end)
+                pieces[-1] = (pieces[-1][0], end)
+        spans.extend(_staccato(text, pieces) if len(pieces) >= STACCATO else pieces)
     return spans

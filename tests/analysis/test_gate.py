@@ -87,6 +87,17 @@ def test_a_rewrite_that_drops_a_negation_fails(pair):
         "drops a negation", "adds 'it'")
 
 
+@pytest.mark.parametrize("question", ["Can't you just use a `set`?", "Why not just use a `set`?",
+                                      "Couldn't we use a `set`?"])
+def test_a_negative_question_proposes_the_positive(question):
+    """'Can't you just use X?' asks for X: 'Could we use X?' loses no negation. A plain 'why not' asks why not,
+    and a 'not' elsewhere is still the point's."""
+    assert gate.check(question, "Could we use a `set`?", cues=("just",)).problem != "drops a negation"
+    assert gate.check("Why not use a `set`?", "Why use a `set`?").problem == "drops a negation"
+    assert gate.check("Can't you see a `set` is not ordered?", "Could we see a `set` is ordered?").problem == (
+        "drops a negation")
+
+
 def test_a_sentence_dropped_whole_takes_its_negation_with_it():
     """'Not worth discussing.' left out whole is no negation lost from what stays; any other sentence's is."""
     original = "Not worth discussing. `Vec<Box<dyn Handler>>` is fine for 6 handlers."

@@ -43,6 +43,13 @@ CHANGED_FORM = [
     ("You forgot to update the tests.", "Could you update the tests?"),
     ("Oh great, another global mutable cache.",
      "I'm a bit worried about this global mutable cache; could we talk it through?"),
+    # A negative question opening on its auxiliary proposes the positive; its "not" is the frame's, not the point's.
+    ("Can't you just use a `LEFT JOIN`? Seriously, it's the simplest thing in the world. The correlated subquery "
+     "in `v_active_users` runs once per row.",
+     "Could we use a `LEFT JOIN`? The correlated subquery in `v_active_users` runs once per row."),
+    # A reminder that names where it was said keeps the place and loses the repetition.
+    ("As I already said in PS3 and PS5, `Close()` must be called on every return path.",
+     "As noted in PS3 and PS5, `Close()` must be called on every return path."),
 ]
 
 # The rewrites issue 9 found broken, each now whole or absent.
