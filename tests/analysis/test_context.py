@@ -35,17 +35,18 @@ def test_every_beside_rule_has_only_comment_examples_that_another_rule_flags_too
 
 
 def test_beside_a_finding_the_model_takes_out_a_jab_sentence_and_keeps_the_point(analysis):
-    """'Problem solved forever.' is below the model's threshold alone and above its context threshold."""
+    """'Truly inspiring.' is below the model's threshold alone and above its context threshold (a sentence picked
+    for that from the model of the day: retraining may move it, and the test says so)."""
     from service.analysis import engine as engine_module
 
     e = engine_module.engine(engine_module.nlp_module.DEFAULT_MODEL)
-    alone, beside = engine_module._learned(e, e.nlp.make_doc("Problem solved forever."), engine_module.Options())
-    assert alone is None and beside is not None
-    assert not analysis.analyze("Problem solved forever.").flagged
-    result = analysis.analyze("Did you even read the issue? Problem solved forever. "
+    alone, beside = engine_module._learned(e, e.nlp.make_doc("Truly inspiring."), engine_module.Options())
+    assert alone is None and beside is not None, "pick another jab sentence between the model's two thresholds"
+    assert not analysis.analyze("Truly inspiring.").flagged
+    result = analysis.analyze("Did you even read the issue? Truly inspiring. "
                               "`verify=False` turns off TLS checks.")
     assert len(result.findings) == 2, rules_of(result)
-    assert "forever" not in result.rewrite and "`verify=False` turns off TLS checks." in result.rewrite
+    assert "inspiring" not in result.rewrite and "`verify=False` turns off TLS checks." in result.rewrite
 
 
 def test_beside_a_finding_the_model_leaves_a_sentence_with_code_alone(analysis):
