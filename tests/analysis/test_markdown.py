@@ -117,3 +117,16 @@ def test_a_piece_with_no_word_belongs_to_the_sentence_before_it(analysis):
     assert sentences("The docs site redesign removed search.\n\n👍") == [(0, 38)]
     found = analysis.analyze(body).findings
     assert [(f.start, f.end, f.words) for f in found] == [(0, len(body), "🙄")]
+
+
+def test_a_phrase_said_word_by_word_is_one_sentence_but_short_replies_stay_apart():
+    """'Read. The. Comments.' is one phrase broken up for emphasis (one of its words cannot stand alone);
+    'Done. Thanks. Merging.' is three replies, each read on its own."""
+    from service.analysis.segment import sentences
+
+    body = "Stop. Pushing. Into. This. PR. The scope was the null check."
+    said = [body[a:b] for a, b in sentences(body)]
+    assert said == ["Stop. Pushing. Into. This. PR.", "The scope was the null check."]
+    replies = "Done. Thanks. Merging."
+    assert [replies[a:b] for a, b in sentences(replies)] == ["Done.", "Thanks.", "Merging."]
+    assert len(sentences("Read. The.\n\nComments.")) == 3  # a paragraph break ends the run
