@@ -236,6 +236,10 @@ _BROKEN = (
     # tag question left as a statement ("..., right?" → "I think ..., right.").
     re.compile(r"\bI think\s+(?!(?:speed|need|feed|seed|red|bed|shed|embed|breed)\b)[a-z]{2,}ed\b"),
     re.compile(r",\s*(?:right|correct|yes|no|huh|eh|ok|okay)\s*\.(?:\s|$)", re.I | re.M),
+    # A question word's clause left without its question word ("walk you through what a transaction is." →
+    # "A transaction is."): a sentence of a noun phrase and a bare copula.
+    re.compile(r"(?:^|[.!?]\s+|\n)(?:(?:a|an|the|this|that|your|our)\s+)?[\w-]+(?:\s+[\w-]+)?\s+(?:is|are|was|were)"
+               r"\s*[.!?](?=\s|$)", re.I | re.M),
     # A verb of seeming cut from what it likened ("starts looking like a skill gap" → "starts looking.").
     re.compile(r"\b(?:looks?|looking|seems?|seeming|sounds?|sounding|feels?|feeling)\s*(?:[.!?;]|$)", re.I | re.M),
 )

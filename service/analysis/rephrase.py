@@ -675,6 +675,8 @@ def normal_case(r: Rewrite) -> str | None:
 
 
 PEOPLE_WORDS = ("who", "whom", "you", "he", "she", "they", "someone", "somebody", "people", "everyone", "nobody")
+INTERJECTIONS = frozenset({"aww", "aw", "awww", "oh", "ooh", "wow", "hmm", "hm", "meh", "ugh", "lol", "lmao", "yikes",
+                           "welp", "oops", "whoa", "yay", "sigh", "ah", "eh", "huh", "omg", "ok", "okay"})
 
 
 def name_concern(r: Rewrite) -> str | None:
@@ -697,8 +699,9 @@ def name_concern(r: Rewrite) -> str | None:
     head = heads[0]
     if kept[0].dep_ == "mark" or kept[0].pos_ == "SCONJ":
         return None  # "that this leaks file handles" is a clause whose verb the parse took for a noun
-    if any(t.tag_ in FINITE_TAGS or t.lower_ in PEOPLE_WORDS or t.pos_ == "INTJ" for t in kept):
-        return None
+    if any(t.tag_ in FINITE_TAGS or t.lower_ in PEOPLE_WORDS or t.pos_ == "INTJ" or t.lower_ in INTERJECTIONS
+           for t in kept):
+        return None  # "Aww, cute attempt." leaves "Aww": a sound, which the parser may call a noun, is no concern
     inside = [r.doc[i] for i in cues if min(ids) < i < max(ids)]
     if any(c.dep_ not in ("amod", "advmod", "det", "punct") for c in inside):
         return None  # "a pile of" lost what it was a pile of

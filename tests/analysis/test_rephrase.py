@@ -95,6 +95,7 @@ NO_FAITHFUL_REWRITE = [
     "Any beginner knows this.",  # the README's example once became "I think any code knows this."
     "Another masterpiece.",
     "Ugh, another armchair architect who has never read the code.",
+    "Aww, cute attempt.",  # once "I'm a bit worried about aww; could we talk it through?"
     # Rewrites this stop found broken, each now withheld: "Could we know what a mutex is here?", "I think the people
     # running this repo need some more work", the praise of a sarcastic aside said on, a question word's clause
     # left as a sentence ("`set -e` does with a pipeline.").
@@ -223,6 +224,8 @@ TORN = [
     ("Had you bothered to run the tests, you would know.", "I think bothered to run the tests, you would know."),
     ("This is what happens when people who can't code write YAML. The `steps:` are indented under `env:`.",
      "This is what happens when people who write YAML. The `steps:` are indented under `env:`."),
+    ("Let me walk you through what a transaction is. `saveInvoice()` returns while holding the connection.",
+     "A transaction is. `saveInvoice()` returns while holding the connection."),
 ]
 
 
