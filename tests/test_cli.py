@@ -10,10 +10,20 @@ from service.storage import migrate
 
 
 def _all_commands(group: click.Group, prefix=()):
-    for name, command in group.commands.items():
+    """Through click's own lookup, so the lazily imported commands of `tact` are walked too."""
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         yield (*prefix, name)
         if isinstance(command, click.Group):
             yield from _all_commands(command, (*prefix, name))
+
+
+def test_every_listed_command_is_found():
+    """The lazy table names every command, so `tact --help` and the commands themselves agree."""
+    paths = list(_all_commands(main))
+    assert {"analyze", "eval", "serve", "worker", "doctor", "backfill"} <= {p[0] for p in paths}
+    assert ("db", "upgrade") in paths
 
 
 def test_version_is_the_installed_one(runner):
