@@ -781,6 +781,13 @@ PROPOSALS = (
 WAITING = re.compile(r"^\s*(?:(?:i['’]m|i am|we['’]re|we are)\s+)?still waiting (?:on|for)\s+(.+?)[\s.!?]*$", re.I)
 
 
+# "All you need is `overflow: hidden` on the parent, this shouldn't have taken a whole PR.": the thing needed is
+# the proposal, said as enough ("I think `overflow: hidden` on the parent would be enough here."); what follows a
+# comma that judges the effort goes with the frame.
+ENOUGH = re.compile(r"^\s*(?:honestly,?\s+|seriously,?\s+)?all (?:you|we) (?:really |ever )?(?:need|needed|want|wanted)"
+                    r" (?:is|was) ([^,;—]+?)(?:\s*[,;—]\s*(?:this|that|it|which|not)\b.*)?[\s.!?]*$", re.I)
+
+
 def propose(r: Rewrite) -> str | None:
     """A jab that wraps something to do says the thing to do: 'All you had to do was add X' and 'Someone with a
     brain would have checked X' become 'Could we add X?' / 'Could we check X?', 'Any junior would know better
@@ -789,6 +796,9 @@ def propose(r: Rewrite) -> str | None:
     waiting = WAITING.match(r.original)
     if waiting:
         return f"Is there any news on {waiting.group(1)}?"
+    enough = ENOUGH.match(r.original)
+    if enough:
+        return f"I think {enough.group(1).strip()} would be enough here."
     for pattern, form in PROPOSALS:
         m = pattern.match(r.original)
         if m is None:
@@ -1033,7 +1043,7 @@ TEMPLATE_WORDS: dict[str, frozenset[str]] = {
     "explain-concern": frozenset({"go", "ahead", "say", "needed", "need", "worry"}),
     "state-plainly": frozenset({"work", "won", "will"}),
     "drop-cue": frozenset({"noted"}),
-    "propose": frozenset({"news", "check"}),
+    "propose": frozenset({"news", "check", "enough", "would"}),
     "claim": frozenset({"next", "time", "see"}),
 }
 # Tried after a rule's own strategy, whichever that is, when it has nothing concrete to offer.

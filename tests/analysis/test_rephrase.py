@@ -47,6 +47,13 @@ CHANGED_FORM = [
     ("Can't you just use a `LEFT JOIN`? Seriously, it's the simplest thing in the world. The correlated subquery "
      "in `v_active_users` runs once per row.",
      "Could we use a `LEFT JOIN`? The correlated subquery in `v_active_users` runs once per row."),
+    # "All you need is X, this shouldn't have taken a whole PR": the thing needed is the proposal.
+    ("All you need is `overflow: hidden` on the parent, this shouldn't have taken a whole PR.",
+     "I think `overflow: hidden` on the parent would be enough here."),
+    # A minimizer's "just" goes and the request's "you" stays, beside a trailing jab the cut takes too.
+    ("For the timeout, you just pass `context.WithTimeout` down, it's the easiest thing in the world. Right now "
+     "`FetchAll` can hang forever.",
+     "For the timeout, you pass `context.WithTimeout` down. Right now `FetchAll` can hang forever."),
     # A reminder that names where it was said keeps the place and loses the repetition.
     ("As I already said in PS3 and PS5, `Close()` must be called on every return path.",
      "As noted in PS3 and PS5, `Close()` must be called on every return path."),
