@@ -46,10 +46,15 @@ _OWNS_UP = re.compile(
 _IMPROVED = re.compile(r"\b(?:much|a lot|way|so|far)\s+(?:simpler|cleaner|better|clearer|faster|easier|nicer|neater|"
                        r"tidier|safer|shorter)\b|\b(?:lgtm|looks good|love it|well done|nice work|great work)\b", re.I)
 # The comment clearing the change of the trouble it grumbles about (scoring.clears_the_change).
-_CLEARS = re.compile(r"\b(?:(?:unrelated|not related) to (?:this|your|the) (?:pr|change|patch|diff|mr)"
-                     r"|nothing (?:in|wrong with) (?:this|your) (?:pr|change|patch|diff|code)"
-                     r"|(?:has|had) nothing to do with (?:this|your) (?:pr|change|patch|diff)"
-                     r"|not (?:caused by|from) (?:this|your) (?:pr|change|patch|diff)|not your fault)\b", re.I)
+_WORK = r"(?:pr|change|changes|patch|diff|mr|code|branch|commit)"
+_CLEARS = re.compile(r"\b(?:(?:unrelated|not related) to (?:this|your|the) " + _WORK +
+                     r"|nothing (?:in|wrong with) (?:this|your) " + _WORK +
+                     r"|(?:(?:has|had|have) )?nothing to do with (?:this|your) " + _WORK +
+                     r"|not (?:caused by|from|because of) (?:this|your) " + _WORK +
+                     r"|not your (?:fault|problem|doing|diff|change|code|pr)|none of (?:that|this|it) is (?:on )?your"
+                     r"|your " + _WORK + r" (?:is|looks) (?:fine|good|ok|okay|correct|right)"
+                     r"|nothing (?:for )?you need to do|(?:isn't|is not|wasn't) (?:on )?(?:you|your " + _WORK + r"))\b",
+                     re.I)
 # "Ah yes, `chmod 777`." and "Oh great, another flag." open in mock enthusiasm: what follows them is no
 # praise that a later verdict ("The universal fix.") goes on with (scoring.praised_before).
 _MOCK_OPENER = re.compile(r"(?:oh|ah)\b[ ,]*(?:yes|yeah|great|goodie|sure|wonderful|joy)\b",
