@@ -25,7 +25,7 @@ TRAINING_CIVIL = {
 
 
 @pytest.mark.parametrize("name", ["training.jsonl", "training3.jsonl", "training4.jsonl", "training5.jsonl",
-                                  "training6.jsonl", "training7.jsonl"])
+                                  "training6.jsonl", "training7.jsonl", "training8.jsonl"])
 def test_training_rows_are_well_formed_and_share_no_text_with_a_test_half(name):
     """A training row that repeats a test half's text would let the model see what it is measured on."""
     import json
