@@ -997,9 +997,19 @@ def run_together(r: Rewrite) -> str | None:
         return None
     shouted = _sentence_case(joined) != joined
     if shouted:
-        return _sentence_case(joined)
-    words = joined.split(" ")
-    return " ".join([words[0]] + [w if w.isupper() and len(w) > 1 else w.lower() for w in words[1:]])
+        said = _sentence_case(joined)
+    else:
+        words = joined.split(" ")
+        said = " ".join([words[0]] + [w if w.isupper() and len(w) > 1 else w.lower() for w in words[1:]])
+    # "Stop pushing new features into this PR." is still an order to quit: said as a request, like `propose`.
+    stop = _STOP_DOING.match(said)
+    verb = next((t for t in r.doc if stop and t.lower_ == stop.group(1).lower() and t.tag_ == "VBG"), None)
+    if verb is not None:
+        return f"Please don't {verb.lemma_.lower()}{stop.group(2)}"
+    return said
+
+
+_STOP_DOING = re.compile(r"^stop\s+([a-z]+ing)\b(.*)$", re.I)
 
 
 STRATEGIES: dict[str, Callable[[Rewrite], str | None]] = {

@@ -54,6 +54,10 @@ CHANGED_FORM = [
     ("For the timeout, you just pass `context.WithTimeout` down, it's the easiest thing in the world. Right now "
      "`FetchAll` can hang forever.",
      "For the timeout, you pass `context.WithTimeout` down. Right now `FetchAll` can hang forever."),
+    # A phrase said word by word is said as one sentence, and an order to stop as a request.
+    ("READ. THE. COMMENTS.", "Read the comments."),
+    ("Stop. Pushing. New. Features. Into. This. PR. The scope was the null check in `resolveTenant`.",
+     "Please don't push new features into this PR. The scope was the null check in `resolveTenant`."),
     # A reminder that names where it was said keeps the place and loses the repetition.
     ("As I already said in PS3 and PS5, `Close()` must be called on every return path.",
      "As noted in PS3 and PS5, `Close()` must be called on every return path."),
