@@ -788,6 +788,13 @@ ENOUGH = re.compile(r"^\s*(?:honestly,?\s+|seriously,?\s+)?all (?:you|we) (?:rea
                     r" (?:is|was) ([^,;—]+?)(?:\s*[,;—]\s*(?:this|that|it|which|not)\b.*)?[\s.!?]*$", re.I)
 
 
+# "Think really hard about what happens when `len(buf) == 0`." sets the reader a question to ponder: the question
+# itself is the point ("What happens when `len(buf) == 0`?").
+THINK_ABOUT = re.compile(r"^\s*(?:just\s+|now\s+|so\s+)?think\s+(?:really\s+|very\s+|long\s+and\s+)?(?:hard\s+)?"
+                         r"(?:for\s+a\s+(?:second|moment|minute)\s+)?about\s+(what|how|why|whether|where|when|which)\b"
+                         r"(.+?)[\s.!?]*$", re.I)
+
+
 def propose(r: Rewrite) -> str | None:
     """A jab that wraps something to do says the thing to do: 'All you had to do was add X' and 'Someone with a
     brain would have checked X' become 'Could we add X?' / 'Could we check X?', 'Any junior would know better
@@ -799,6 +806,9 @@ def propose(r: Rewrite) -> str | None:
     enough = ENOUGH.match(r.original)
     if enough:
         return f"I think {enough.group(1).strip()} would be enough here."
+    think = THINK_ABOUT.match(r.original)
+    if think:
+        return f"{think.group(1).capitalize()}{think.group(2).rstrip()}?"
     for pattern, form in PROPOSALS:
         m = pattern.match(r.original)
         if m is None:
@@ -943,10 +953,19 @@ VERDICT_NOUN = re.compile(r"(?:\s+(?:is|are|was|would\s+be)|['’]s)\s+(?:an?\s+
                           r"clear)\s+)?(?:non-?starter|no-go|dealbreaker|deal-breaker|dead\s+end)\b", re.I)
 
 
+# Blame said as the sentence's verdict ("this deadlock is your doing — ..."): what went wrong came from the
+# change, which is what "you broke X" becomes too.
+YOUR_DOING = re.compile(r"(?:\s+(?:is|was)|['’]s)\s+(?:all\s+|entirely\s+|totally\s+|squarely\s+)?your\s+"
+                        r"(?:doing|fault)\b", re.I)
+
+
 def state_plainly(r: Rewrite) -> str | None:
     """Say the point without the jab: the same cut as drop-cue, when a point is left; a verdict noun says
-    instead that the thing won't work ("`float` for currency won't work, use `decimal.Decimal`.")."""
+    instead that the thing won't work ("`float` for currency won't work, use `decimal.Decimal`."), and "X is your
+    doing" that X comes from this change."""
     said, n = VERDICT_NOUN.subn(" won't work", r.original, count=1)
+    if not n:
+        said, n = YOUR_DOING.subn(" comes from this change", r.original, count=1)
     return _tidy(said) if n else drop_cue(r)
 
 
@@ -1051,7 +1070,7 @@ TEMPLATE_WORDS: dict[str, frozenset[str]] = {
     "remove-words": frozenset({"need", "needs", "work", "together"}),  # it falls back on focus-on-code
     "name-concern": frozenset({"bit", "worried", "talk"}),
     "explain-concern": frozenset({"go", "ahead", "say", "needed", "need", "worry"}),
-    "state-plainly": frozenset({"work", "won", "will"}),
+    "state-plainly": frozenset({"work", "won", "will", "comes", "from"}),
     "drop-cue": frozenset({"noted"}),
     "propose": frozenset({"news", "check", "enough", "would"}),
     "claim": frozenset({"next", "time", "see"}),

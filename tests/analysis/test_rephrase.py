@@ -58,6 +58,12 @@ CHANGED_FORM = [
     ("READ. THE. COMMENTS.", "Read the comments."),
     ("Stop. Pushing. New. Features. Into. This. PR. The scope was the null check in `resolveTenant`.",
      "Please don't push new features into this PR. The scope was the null check in `resolveTenant`."),
+    # Blame said as the verdict on the bug says the bug came from the change.
+    ("PS2: this deadlock is your doing — `lock(a)` here vs `lock(b)` first in `transfer()`.",
+     "PS2: this deadlock comes from this change — `lock(a)` here vs `lock(b)` first in `transfer()`."),
+    # A question set to ponder is asked, and the sarcastic patience beside it goes.
+    ("Think really hard about what happens when `len(buf) == 0`. Take your time, I'll wait.",
+     "What happens when `len(buf) == 0`?"),
     # A reminder that names where it was said keeps the place and loses the repetition.
     ("As I already said in PS3 and PS5, `Close()` must be called on every return path.",
      "As noted in PS3 and PS5, `Close()` must be called on every return path."),
