@@ -1006,6 +1006,7 @@ def explain_concern(r: Rewrite) -> str | None:
 
 
 _STACCATO_STOP = re.compile(r"(?<=[^\W\d_])[.!]+\s+(?=[^\W\d_])")
+_STOP_DOING = re.compile(r"^stop\s+([a-z]+ing)\b(.*)$", re.I)
 
 
 def run_together(r: Rewrite) -> str | None:
@@ -1026,9 +1027,6 @@ def run_together(r: Rewrite) -> str | None:
     if verb is not None:
         return f"Please don't {verb.lemma_.lower()}{stop.group(2)}"
     return said
-
-
-_STOP_DOING = re.compile(r"^stop\s+([a-z]+ing)\b(.*)$", re.I)
 
 
 STRATEGIES: dict[str, Callable[[Rewrite], str | None]] = {

@@ -73,7 +73,7 @@ def _staccato(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
     def close() -> None:
         words = [text[a:b].rstrip(".!").lower() for a, b in run]
-        if len(run) >= STACCATO and _BOUND & set(words):
+        if len(run) >= STACCATO and _BOUND & set(words) and run[-1][1] - run[0][0] <= MAX_SENTENCE:
             out.append((run[0][0], run[-1][1]))
         else:
             out.extend(run)
