@@ -433,10 +433,23 @@ def _judge(e: Engine, c: _Comment, start: int, end: int, s: Sentence, options: O
         c.held.append(_Held(start, end, s, {k: v for k, v in found.items() if e.rules[k].beside}, beside))
 
 
+# "A bit of mentoring, since it's clearly needed: Docker caches a layer by its inputs.": after a colon that closes
+# a lead-in, a clause this long is what the sentence says, so the sentence is not only a jab.
+SAID_AFTER_COLON = 5
+
+
 def _point_elsewhere(c: _Comment, start: int, end: int) -> bool:
-    """The sentence has nothing technical to keep and another part of the comment has."""
-    return not gate.technical_tokens(c.original[start:end]) and bool(
+    """The sentence is only a jab and another part of the comment has something technical."""
+    return _only_a_jab(c.original[start:end]) and bool(
         gate.technical_tokens(c.original[:start] + " " + c.original[end:]))
+
+
+def _only_a_jab(sentence: str) -> bool:
+    """Nothing technical to keep, nor a clause of its own after a lead-in's colon."""
+    _, colon, after = sentence.partition(": ")
+    if colon and len(re.findall(r"[^\W\d_]+", after)) >= SAID_AFTER_COLON:
+        return False
+    return not gate.technical_tokens(sentence)
 
 
 def _add_model_hit(best: dict, s: Sentence, call: ModelCall, options: Options, beside: bool = False) -> None:
@@ -477,11 +490,14 @@ def _judge_beside(e: Engine, c: _Comment, options: Options, rephrase: bool) -> N
         best = dict(h.hits)
         # The model's words are its evidence, not a jab a cut could take out, so beside a finding it speaks
         # only for a sentence with nothing technical to keep, which the rewrite then leaves out whole.
-        only_jab = not best and h.beside is not None and not gate.technical_tokens(c.original[h.start : h.end])
-        if only_jab:
+        # A lead-in before a colon ("A bit of mentoring, since it's clearly needed: Docker caches ...") is found
+        # the same way, but what follows the colon is kept: the sentence is not left out whole.
+        sentence = c.original[h.start : h.end]
+        speaks = not best and h.beside is not None and not gate.technical_tokens(sentence)
+        if speaks:
             _add_model_hit(best, h.sentence, h.beside, options, beside=True)
         if best:
-            _flag(e, c, h.start, h.end, h.sentence, best, rephrase, options, whole_jab=only_jab)
+            _flag(e, c, h.start, h.end, h.sentence, best, rephrase, options, whole_jab=speaks and _only_a_jab(sentence))
     c.flagged.sort(key=lambda f: f.start)
 
 

@@ -183,3 +183,14 @@ def test_a_weaker_rule_in_a_flagged_sentence_shows_beside_the_stronger_one(analy
     result = analysis.analyze("Kinda embarrassing to explain this at your level, but the `fsync` call is missing.")
     assert {f.rule for f in result.findings} == {"contempt", "patronizing"}
     assert result.rewrite == "The `fsync` call is missing."
+
+
+def test_beside_a_finding_a_lead_in_before_a_colon_goes_and_the_clause_after_it_stays(analysis):
+    """The model's call on 'A bit of mentoring, since it's clearly needed: Docker caches ...' is the lead-in's;
+    the sentence has no code, but what follows the colon is the point, so it is not left out whole."""
+    result = analysis.analyze("A bit of mentoring, since it's clearly needed: Docker caches a layer by its instruction "
+                              "and its inputs. Did you even read the Dockerfile docs? Put `COPY requirements.txt` "
+                              "above `COPY . .`.")
+    assert len(result.findings) == 2, rules_of(result)
+    assert result.rewrite.startswith("Docker caches a layer by its instruction and its inputs.")
+    assert "mentoring" not in result.rewrite
