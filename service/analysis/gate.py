@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
+from .segment import SAID_WORD_BY_WORD
+
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]{0,3}\1[ \t]*$|\Z)", re.S | re.M)
 _CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]`]*[^\s<>()\[\]`.,;:!?'\"]", re.I)  # not the full stop after it
@@ -170,9 +172,6 @@ def bad_punctuation(original: str, rewrite: str) -> list[str]:
     return found
 
 
-_STACCATO = re.compile(r"(?:[^\W\d_][\w'’-]*[.!]+\s+){2,}[^\W\d_][\w'’-]*[.!]*")
-
-
 def leftover_cues(original: str, rewrite: str, cues: tuple[str, ...]) -> list[str]:
     """Cues still in the rewrite more often than the original had them besides the cue itself. A cue of
     several words counts as a phrase: 'This change broke the build' keeps 'broke' but not 'You broke'."""
@@ -185,7 +184,7 @@ def leftover_cues(original: str, rewrite: str, cues: tuple[str, ...]) -> list[st
         # Where the letters' case is the cue ("YOU", "iT wOrKs"), the same words in plain case are the fix.
         flags = 0 if _case_is_cue(cue) else re.I
         # Where the full stops are the cue ("Stop. Pushing. New."), the same words as one sentence are the fix.
-        apart = r"[.!]+\s+" if _STACCATO.fullmatch(cue.strip()) else r"\W+"
+        apart = r"[.!]+\s+" if SAID_WORD_BY_WORD.fullmatch(cue.strip()) else r"\W+"
         phrase = re.compile(r"(?<![\w'])" + apart.join(map(re.escape, words)) + r"(?![\w'])", flags)
         had = len(phrase.findall(before))
         if had and len(phrase.findall(after)) > had - 1:

@@ -737,6 +737,8 @@ def as_risk(r: Rewrite) -> str | None:
     return f"This could {m.group(1).lower()}{m.group(2).rstrip()}."
 
 
+# "Please stop merging without green CI.": an order to quit, said as a request (PROPOSALS, run_together)
+STOP_DOING = re.compile(r"^\s*(?:please\s+)?(?:just\s+)?stop\s+([a-z]+ing)\b(.+?)[\s.!?]*$", re.I)
 PERSON = (r"(?:someone|somebody|anyone|anybody|everyone|everybody|any\s+[\w-]+(?:\s+[\w-]+)?|"
           r"an?\s+[\w-]+(?:\s+[\w-]+)?|every\s+[\w-]+(?:\s+[\w-]+)?|you)")
 # Shapes of a jab around a proposal, each said as the proposal: (pattern, how to say it). The verb is group 1,
@@ -759,8 +761,7 @@ PROPOSALS = (
                 r"(?:would\s+)?know(?:s)?\s+better\s+than\s+to\s+([a-z]+)\b(.+?)[\s.!?]*$", re.I),
      "We shouldn't {verb}{rest}."),
     # "Please stop merging without green CI." (an order to quit): "Please don't merge without green CI."
-    (re.compile(r"^\s*(?:please\s+)?(?:just\s+)?stop\s+([a-z]+ing)\b(.+?)[\s.!?]*$", re.I),
-     "Please don't {verb}{rest}."),
+    (STOP_DOING, "Please don't {verb}{rest}."),
     # "Congrats, you've reinvented `functools.lru_cache`, but with a leak." (ironic praise): "This reinvents ..."
     (re.compile(r"^\s*(?:congrats|congratulations|kudos)[,!.]*\s+you(?:['’]ve|\s+have)?\s+"
                 r"(re(?:invented|implemented))\b(.+?)[\s.!?]*$", re.I), "This {verb}s{rest}."),
@@ -1006,7 +1007,6 @@ def explain_concern(r: Rewrite) -> str | None:
 
 
 _STACCATO_STOP = re.compile(r"(?<=[^\W\d_])[.!]+\s+(?=[^\W\d_])")
-_STOP_DOING = re.compile(r"^stop\s+([a-z]+ing)\b(.*)$", re.I)
 
 
 def run_together(r: Rewrite) -> str | None:
@@ -1015,17 +1015,15 @@ def run_together(r: Rewrite) -> str | None:
     joined = _STACCATO_STOP.sub(" ", r.original.strip())
     if joined == r.original.strip():
         return None
-    shouted = _sentence_case(joined) != joined
-    if shouted:
-        said = _sentence_case(joined)
-    else:
+    said = _sentence_case(joined)
+    if said == joined:  # not shouted: the words in lower case, names and acronyms as written
         words = joined.split(" ")
         said = " ".join([words[0]] + [w if w.isupper() and len(w) > 1 else w.lower() for w in words[1:]])
-    # "Stop pushing new features into this PR." is still an order to quit: said as a request, like `propose`.
-    stop = _STOP_DOING.match(said)
+    # "Stop pushing new features into this PR." is still an order to quit: said as a request, as `propose` does.
+    stop = STOP_DOING.match(said)
     verb = next((t for t in r.doc if stop and t.lower_ == stop.group(1).lower() and t.tag_ == "VBG"), None)
     if verb is not None:
-        return f"Please don't {verb.lemma_.lower()}{stop.group(2)}"
+        return f"Please don't {verb.lemma_.lower()}{stop.group(2)}."
     return said
 
 

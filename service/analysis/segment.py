@@ -11,7 +11,10 @@ _SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)|[.!?]+[\"'”’)\]]*$"
 _MARKER = re.compile(r"(?:[-*+]|\d+[.)]|#{1,6})[ \t]+")
 _HAS_WORD = re.compile(r"[^\W\d_]{2,}")
 # One word and its full stop ("READ.", "The."): a piece of a phrase said word by word for emphasis.
-_ONE_WORD = re.compile(r"[^\W\d_][\w'’-]*[.!]+")
+_WORD = r"[^\W\d_][\w'’-]*"
+_ONE_WORD = re.compile(_WORD + r"[.!]+")
+# A run of them as one sentence ("Stop. Pushing. New."): what the segmenter joins (gate.leftover_cues reads it).
+SAID_WORD_BY_WORD = re.compile(rf"(?:{_WORD}[.!]+\s+){{2,}}{_WORD}[.!]*")
 # Words that cannot stand as a sentence alone: a run of one-word pieces that holds one ("Read. The. Comments.",
 # "Stop. Pushing. Into. This. PR.") is one phrase broken up, not three replies ("Done. Thanks. Merging.").
 _BOUND = frozenset({"the", "a", "an", "this", "that", "these", "those", "your", "my", "our", "their", "into", "in",
