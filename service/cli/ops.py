@@ -116,6 +116,3 @@ def db_current() -> None:
     from service.storage import migrate
 
     click.echo(migrate.current(load_config().database_url) or "empty (run `tact db upgrade`)")
-
-
-COMMANDS = (serve_command, worker_command, beat_command, db_group)
