@@ -145,8 +145,11 @@ _CLEARED = re.compile(r"\b(?:nothing\s+to\s+do\s+with|(?:not|isn['â€™]t|wasn['â€
 
 
 def second_person(s: Sentence) -> bool:
+    readers = [t for t in s.doc if t.lower_ in READER_WORDS]
+    if not readers:  # most sentences: no need to join the text again and search it
+        return False
     cleared = [m.span() for m in _CLEARED.finditer(s.doc.text)]
-    return any(t.lower_ in READER_WORDS and not any(a <= t.idx < b for a, b in cleared) for t in s.doc)
+    return any(not any(a <= t.idx < b for a, b in cleared) for t in readers)
 
 
 def at_tools(s: Sentence, match: tuple[int, ...]) -> bool:
